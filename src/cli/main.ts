@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * The slipway command. Each subcommand lives in its own module and is imported only when
+ * run, so `slipway --help` or `slipway validate` start without loading the server.
+ */
+import { SlipwayError } from '../errors.js';
+import { UsageError } from './args.js';
+
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serve,
+  validate: async () => (await import('./validate.js')).validate,
+  deliveries: async () => (await import('./deliveries.js')).deliveries,
+  send: async () => (await import('./send.js')).send,
+};
+
+const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
+
+usage: slipway <command> [options]
+
+commands:
+  serve        start the server (webhook endpoint, API, dispatcher)
+  validate     check a config file without starting
+  deliveries   list the webhook deliveries slipway received, or show one
+  send         sign and send a webhook payload the way GitHub does
+
+run "slipway <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    const { createRequire } = await import('node:module');
+    console.log((createRequire(import.meta.url)('../../package.json') as { version: string }).version);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    throw new UsageError(`unknown command "${name}"; expected one of: ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof SlipwayError) {
+      console.error(`slipway: ${error.message}`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    } else {
+      console.error('slipway: unexpected failure:', error);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,87 @@
+import type { LoadedConfig } from '../config/load.js';
+import { webhookSecrets } from '../config/schema.js';
+import { loadOrCreateSecret } from '../ingest/secret.js';
+import { createLogger, type Logger } from '../logger.js';
+import { startService } from '../service.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+
+export interface RunServerOptions {
+  loaded: LoadedConfig;
+  port: number | undefined;
+  host: string | undefined;
+  insecureSkipSignature: boolean;
+}
+
+/** `slipway serve`: wires the instances together, runs until a signal, then shuts down. */
+export async function runServer(options: RunServerOptions): Promise<number> {
+  const { config, file } = options.loaded;
+  const pretty = process.env.SLIPWAY_LOG_FORMAT ? process.env.SLIPWAY_LOG_FORMAT === 'pretty' : process.stdout.isTTY;
+  const log = createLogger({ level: config.log.level, pretty });
+  log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir }, 'starting slipway');
+
+  const secrets = options.insecureSkipSignature ? null : resolveSecrets(options.loaded, log);
+  if (secrets === null) {
+    log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
+  }
+  const store = await SqliteStore.open(config.store.dataDir);
+  const service = await startService({
+    config,
+    store,
+    log,
+    secrets,
+    port: options.port ?? config.server.port,
+    host: options.host ?? config.server.host,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
+
+  return new Promise((resolve) => {
+    let signals = 0;
+    const stop = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      log.info({ signal }, 'shutting down: finishing requests in flight');
+      void service
+        .close()
+        .then(() => store.close())
+        .then(
+          () => {
+            log.info('stopped');
+            resolve(0);
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function resolveSecrets(loaded: LoadedConfig, log: Logger): string[] {
+  const configured = webhookSecrets(loaded.config, process.env);
+  if (configured.length > 0) return configured;
+  const { secret, file, created } = loadOrCreateSecret(loaded.config.store.dataDir);
+  if (created) {
+    console.log(
+      [
+        '',
+        `slipway generated a webhook secret and saved it in ${file} (readable only by you).`,
+        'Paste it into GitHub: repository (or organization) Settings → Webhooks → Add webhook →',
+        `"Secret"; print it with: cat ${file}`,
+        'Or set github.webhookSecret in slipway.yaml or SLIPWAY_WEBHOOK_SECRET to use your own.',
+        '',
+      ].join('\n'),
+    );
+  } else {
+    log.info({ file }, 'using the webhook secret slipway generated earlier');
+  }
+  return [secret];
+}

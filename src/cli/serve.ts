@@ -1,0 +1,41 @@
+import type { Command } from './main.js';
+import { parse, portValue } from './args.js';
+import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+
+const HELP = `usage: slipway serve [--config FILE] [--port N] [--host ADDR] [--insecure-skip-signature]
+
+Starts slipway: the webhook endpoint POST /webhooks/github, the API under /api,
+/healthz, /readyz and /metrics, and the dispatcher.
+
+  --config, -c FILE            config file (default: $SLIPWAY_CONFIG, else ./slipway.yaml)
+  --port, -p N                 listen port (default: $SLIPWAY_PORT, else server.port, 8080)
+  --host ADDR                  listen address (default: server.host, 0.0.0.0)
+  --insecure-skip-signature    accept unsigned webhooks: for local experiments only
+
+SIGTERM or Ctrl-C stops taking requests, finishes those in flight, and exits.`;
+
+export const serve: Command = {
+  summary: 'start the server',
+  async run(argv) {
+    const { values } = parse('serve', argv, {
+      ...CONFIG_OPTION,
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'insecure-skip-signature': { type: 'boolean' },
+    });
+    if (values.help) return console.log(HELP), 0;
+    const port = values.port !== undefined
+      ? portValue(values.port, '--port')
+      : process.env.SLIPWAY_PORT
+        ? portValue(process.env.SLIPWAY_PORT, 'SLIPWAY_PORT')
+        : undefined;
+    const loaded = await loadCliConfig(values.config);
+    const { runServer } = await import('./run-server.js');
+    return runServer({
+      loaded,
+      port,
+      host: values.host,
+      insecureSkipSignature: values['insecure-skip-signature'] ?? false,
+    });
+  },
+};

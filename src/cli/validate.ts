@@ -1,0 +1,20 @@
+import type { Command } from './main.js';
+import { parse } from './args.js';
+import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+
+const HELP = `usage: slipway validate [--config FILE]
+
+Checks a config file (default: $SLIPWAY_CONFIG, else ./slipway.yaml) and reports every
+problem with its file, line and key path. Exits 0 when the config is valid, 1 when not.`;
+
+export const validate: Command = {
+  summary: 'check a config file without starting',
+  async run(argv) {
+    const { values } = parse('validate', argv, CONFIG_OPTION);
+    if (values.help) return console.log(HELP), 0;
+    const { config, file } = await loadCliConfig(values.config);
+    const apps = config.apps.length;
+    console.log(`${file ?? 'no config file (defaults)'}: valid, ${apps} app${apps === 1 ? '' : 's'}`);
+    return 0;
+  },
+};

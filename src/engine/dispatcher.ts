@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../http/metrics.js';
+import type { Store } from '../store/store.js';
+import { dispatchDelivery } from './dispatch.js';
+
+export const DISPATCHER_LEASE = 'dispatcher';
+
+export interface DispatcherOptions {
+  store: Store;
+  log: Logger;
+  metrics: Metrics;
+  /** How many deliveries one pass takes and commits together. */
+  batchSize?: number;
+  /** How often to look for work nobody nudged us about (another replica's inserts). */
+  pollMs?: number;
+  leaseMs?: number;
+}
+
+/**
+ * Takes pending deliveries in arrival order and dispatches them, one batch per transaction.
+ * One dispatcher at a time holds the `dispatcher` lease, so replicas sharing a store never
+ * apply a delivery twice; a failing store is retried with backoff and loses nothing.
+ */
+export class Dispatcher {
+  private readonly holder = `dispatcher-${randomUUID()}`;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private wake: (() => void) | null = null;
+  private nudged = false;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private healthy = false;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.batchSize = options.batchSize ?? 256;
+    this.pollMs = options.pollMs ?? 1000;
+    this.leaseMs = options.leaseMs ?? 15_000;
+  }
+
+  /** Running and able to reach the store (for /readyz). */
+  get running(): boolean {
+    return this.loop !== null && !this.stopping && this.healthy;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** New work arrived: look now instead of at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  /** Finishes the batch in hand, then stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    await this.options.store.releaseLease(DISPATCHER_LEASE, this.holder).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { store, log } = this.options;
+    let failures = 0;
+    let leaseUntil = 0;
+    while (!this.stopping) {
+      try {
+        if (Date.now() > leaseUntil - this.leaseMs / 3) {
+          const token = await store.acquireLease(DISPATCHER_LEASE, this.holder, this.leaseMs);
+          leaseUntil = token === null ? 0 : Date.now() + this.leaseMs;
+        }
+        this.healthy = true;
+        failures = 0;
+        if (leaseUntil === 0) {
+          await this.idle(this.pollMs);
+          continue;
+        }
+        this.nudged = false;
+        const count = await this.pass();
+        if (count < this.batchSize && !this.nudged) await this.idle(this.pollMs);
+      } catch (error) {
+        this.healthy = false;
+        failures += 1;
+        const delay = Math.min(30_000, 100 * 2 ** failures);
+        log.error({ err: error, retryInMs: delay }, 'dispatcher could not reach the store; deliveries stay pending');
+        await this.idle(delay);
+      }
+    }
+  }
+
+  private async pass(): Promise<number> {
+    const { store, log, metrics } = this.options;
+    const batch = await store.pendingDeliveries(this.batchSize);
+    if (batch.length === 0) return 0;
+    const now = Date.now();
+    const results = batch.map((delivery) =>
+      dispatchDelivery(delivery, log.child({ delivery: delivery.id, event: delivery.event }), now),
+    );
+    const applied = new Set(await store.finishDeliveries(results));
+    for (const [index, delivery] of batch.entries()) {
+      const result = results[index];
+      if (result === undefined || !applied.has(delivery.id)) continue;
+      metrics.dispatched.inc({ event: delivery.event, status: result.status });
+      metrics.dispatchLagSeconds.observe((now - delivery.receivedAt) / 1000);
+    }
+    return batch.length;
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (this.stopping || this.nudged) return;
+    const controller = new AbortController();
+    this.wake = () => controller.abort();
+    await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
+    this.wake = null;
+  }
+}

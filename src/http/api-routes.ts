@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InputError } from '../errors.js';
+import { DELIVERY_STATUSES, type DeliveryQuery, type DeliveryStatus, type Store } from '../store/store.js';
+import { sendJson } from './respond.js';
+
+export const MAX_PAGE = 500;
+
+/** GET /api/deliveries?event=&status=&limit=&before= — newest first, paged by `next`. */
+export function listDeliveriesRoute(store: Store) {
+  return async (_request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
+    const query = deliveryQuery(url.searchParams);
+    const deliveries = await store.listDeliveries(query);
+    const last = deliveries.at(-1);
+    const next = deliveries.length === query.limit && last !== undefined ? String(last.seq) : null;
+    sendJson(response, 200, { deliveries, next });
+  };
+}
+
+/** GET /api/deliveries/:id — one delivery with its payload. */
+export function getDeliveryRoute(store: Store) {
+  return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
+    const delivery = await store.getDelivery(id);
+    if (delivery === null) throw new InputError('not_found', `no delivery with id ${JSON.stringify(id)}`, 404);
+    sendJson(response, 200, { ...delivery, payload: JSON.parse(delivery.payload) as unknown });
+  };
+}
+
+function deliveryQuery(params: URLSearchParams): DeliveryQuery {
+  const query: DeliveryQuery = { limit: integer(params, 'limit', 50, 1, MAX_PAGE) };
+  const event = params.get('event');
+  if (event !== null && event !== '') query.event = event;
+  const status = params.get('status');
+  if (status !== null && status !== '') {
+    if (!DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
+      throw new InputError('invalid_query', `status must be one of: ${DELIVERY_STATUSES.join(', ')}`);
+    }
+    query.status = status as DeliveryStatus;
+  }
+  if (params.has('before')) query.beforeSeq = integer(params, 'before', 0, 1, Number.MAX_SAFE_INTEGER);
+  return query;
+}
+
+function integer(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InputError('invalid_query', `${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+/** Outcomes of a POST to the webhook endpoint, as counted in `slipway_deliveries_received_total`. */
+export const RECEIVE_OUTCOMES = [
+  'accepted',
+  'duplicate',
+  'unauthorized',
+  'too_large',
+  'unsupported_media_type',
+  'bad_request',
+  'error',
+] as const;
+export type ReceiveOutcome = (typeof RECEIVE_OUTCOMES)[number];
+
+export interface Metrics {
+  registry: Registry;
+  received: Counter<'event' | 'outcome'>;
+  ackSeconds: Histogram;
+  dispatched: Counter<'event' | 'status'>;
+  dispatchLagSeconds: Histogram;
+}
+
+/** One registry per service instance (no global state), read by GET /metrics. */
+export function createMetrics(store: Store): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'slipway_process_' });
+  const received = new Counter({
+    name: 'slipway_deliveries_received_total',
+    help: 'Webhook requests by event and outcome (event is "unverified" before the signature is checked)',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [registry],
+  });
+  const ackSeconds = new Histogram({
+    name: 'slipway_delivery_ack_seconds',
+    help: 'Time from the webhook request to its answer, including the durable commit',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const dispatched = new Counter({
+    name: 'slipway_deliveries_dispatched_total',
+    help: 'Deliveries dispatched, by event and resulting status',
+    labelNames: ['event', 'status'] as const,
+    registers: [registry],
+  });
+  const dispatchLagSeconds = new Histogram({
+    name: 'slipway_dispatch_lag_seconds',
+    help: 'Time from receiving a delivery to dispatching it',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'slipway_inbox_backlog',
+    help: 'Deliveries received and not yet dispatched',
+    registers: [registry],
+    async collect() {
+      this.set((await store.backlog()).pending);
+    },
+  });
+  new Gauge({
+    name: 'slipway_inbox_oldest_pending_seconds',
+    help: 'Age of the oldest delivery not yet dispatched (0 when none)',
+    registers: [registry],
+    async collect() {
+      const { oldestReceivedAt } = await store.backlog();
+      this.set(oldestReceivedAt === null ? 0 : (Date.now() - oldestReceivedAt) / 1000);
+    },
+  });
+  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds };
+}

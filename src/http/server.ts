@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { InputError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { checkAccess } from './access.js';
+import { sendError } from './respond.js';
+
+type Handler = (request: IncomingMessage, response: ServerResponse, url: URL, ...params: string[]) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** A literal path, or a pattern whose groups become handler parameters. */
+  path: string | RegExp;
+  /** Private routes (/api, /metrics) follow the API access rule. */
+  private?: boolean;
+  handler: Handler;
+}
+
+export interface HttpServerOptions {
+  routes: Route[];
+  log: Logger;
+  apiToken: string | undefined;
+}
+
+/**
+ * slipway's HTTP listener: a small route table on node:http (the webhook path is hot, so no
+ * framework sits in it), JSON errors everywhere, including for requests node rejects itself.
+ */
+export function createHttpServer(options: HttpServerOptions): Server {
+  const { routes, log, apiToken } = options;
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://slipway.invalid');
+    const handle = async () => {
+      const matches = routes
+        .map((route) => ({ route, params: match(route.path, url.pathname) }))
+        .filter((candidate) => candidate.params !== null);
+      const found = matches.find((candidate) => candidate.route.method === request.method);
+      if (matches.length === 0) throw new InputError('not_found', `nothing at ${url.pathname}`, 404);
+      if (found === undefined) {
+        response.setHeader('allow', [...new Set(matches.map((candidate) => candidate.route.method))].join(', '));
+        throw new InputError('method_not_allowed', `${request.method ?? ''} is not allowed here`, 405);
+      }
+      if (found.route.private) checkAccess(request, apiToken);
+      await found.route.handler(request, response, url, ...(found.params ?? []));
+    };
+    handle().catch((error: unknown) => {
+      if (!(error instanceof InputError)) log.error({ err: error, path: url.pathname }, 'request failed');
+      if (!response.headersSent) sendError(response, error);
+      else response.destroy();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'the request took too long']
+          : [400, 'the request is not valid HTTP'];
+    const body = JSON.stringify({ error: { code: 'bad_http', message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
+
+function match(path: string | RegExp, pathname: string): string[] | null {
+  if (typeof path === 'string') return path === pathname ? [] : null;
+  const result = path.exec(pathname);
+  if (result === null) return null;
+  try {
+    return result.slice(1).map((part) => decodeURIComponent(part));
+  } catch {
+    throw new InputError('bad_path', 'the path is not valid percent-encoding', 400);
+  }
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InputError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { readBody } from '../ingest/body.js';
+import { contentTypeOf, type Inbox } from '../ingest/inbox.js';
+import type { Metrics, ReceiveOutcome } from './metrics.js';
+import { sendError, sendJson } from './respond.js';
+
+const OUTCOME_BY_STATUS: Record<number, ReceiveOutcome> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+};
+
+export interface WebhookRouteOptions {
+  inbox: Inbox;
+  metrics: Metrics;
+  log: Logger;
+  /** Called after a new delivery is committed. */
+  onAccepted: () => void;
+}
+
+/** POST /webhooks/github: 202 only once the delivery is durable; 200 for a repeated id. */
+export function webhookRoute(options: WebhookRouteOptions) {
+  const { inbox, metrics, log, onAccepted } = options;
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    let event = 'unverified';
+    try {
+      const type = contentTypeOf(request.headers);
+      const body = await readBody(request);
+      const { outcome, delivery } = await inbox.receive(request.headers, type, body);
+      event = delivery.event;
+      if (outcome === 'duplicate') {
+        sendJson(response, 200, { id: delivery.id, duplicate: true });
+      } else {
+        sendJson(response, 202, { id: delivery.id, accepted: true });
+        onAccepted();
+      }
+      metrics.received.inc({ event, outcome: outcome === 'duplicate' ? 'duplicate' : 'accepted' });
+    } catch (error) {
+      const status = error instanceof InputError ? error.status : 500;
+      if (status === 413) {
+        // The rest of the body is never read: answer, half-close so the client reads the
+        // answer, and drop the connection if the client keeps sending.
+        sendError(response, error, { connection: 'close' });
+        response.on('finish', () => {
+          request.socket.end();
+          setTimeout(() => request.destroy(), 2000).unref();
+        });
+      } else {
+        sendError(response, error);
+      }
+      if (status >= 500) log.error({ err: error }, 'webhook delivery could not be stored');
+      else log.info({ status, code: (error as InputError).code }, 'webhook request refused');
+      metrics.received.inc({ event, outcome: OUTCOME_BY_STATUS[status] ?? 'error' });
+    }
+    metrics.ackSeconds.observe((performance.now() - started) / 1000);
+  };
+}

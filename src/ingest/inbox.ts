@@ -1,0 +1,111 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { InputError } from '../errors.js';
+import type { InsertOutcome, NewDelivery, Store } from '../store/store.js';
+import { verifySignature } from './signature.js';
+
+export const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Which of GitHub's two body formats this is; anything else is 415. */
+export function contentTypeOf(headers: IncomingHttpHeaders): ContentType {
+  const type = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const known = CONTENT_TYPES.find((candidate) => candidate === type);
+  if (known === undefined) {
+    throw new InputError(
+      'unsupported_media_type',
+      `content type must be application/json or application/x-www-form-urlencoded (the webhook's "Content type" setting)`,
+      415,
+    );
+  }
+  return known;
+}
+
+export interface Received {
+  outcome: InsertOutcome;
+  delivery: NewDelivery;
+}
+
+/**
+ * The webhook inbox: verifies a delivery, reads the few fields it indexes, and commits it to
+ * the store. Resolves only once the delivery is durable; throws an InputError for bad input,
+ * in which case nothing was stored.
+ */
+export class Inbox {
+  constructor(
+    private readonly store: Store,
+    /** null accepts unsigned requests (`--insecure-skip-signature`). */
+    private readonly secrets: readonly string[] | null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  verify(headers: IncomingHttpHeaders, body: Buffer): void {
+    if (this.secrets === null) return;
+    const header = single(headers['x-hub-signature-256']);
+    if (header === undefined || header === '') {
+      throw new InputError('signature_missing', 'X-Hub-Signature-256 is missing: set a secret on the webhook', 401);
+    }
+    if (!verifySignature(this.secrets, body, header)) {
+      throw new InputError('signature_invalid', 'X-Hub-Signature-256 does not match: check the webhook secret', 401);
+    }
+  }
+
+  async receive(headers: IncomingHttpHeaders, type: ContentType, body: Buffer): Promise<Received> {
+    this.verify(headers, body);
+    const event = required(headers, 'x-github-event', EVENT_NAME);
+    const id = required(headers, 'x-github-delivery', DELIVERY_ID);
+    const payload = type === 'application/json' ? body.toString('utf8') : formPayload(body);
+    const fields = indexFields(payload);
+    const delivery: NewDelivery = {
+      id,
+      event,
+      action: fields.action,
+      hookId: single(headers['x-github-hook-id']) ?? fields.hookId,
+      targetType: single(headers['x-github-hook-installation-target-type']) ?? null,
+      targetId: single(headers['x-github-hook-installation-target-id']) ?? null,
+      repository: fields.repository,
+      receivedAt: this.now(),
+      payload,
+    };
+    return { outcome: await this.store.insertDelivery(delivery), delivery };
+  }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function required(headers: IncomingHttpHeaders, name: string, pattern: RegExp): string {
+  const value = single(headers[name]);
+  if (value === undefined || value === '') {
+    throw new InputError('header_missing', `the ${name} header is required`);
+  }
+  if (!pattern.test(value)) throw new InputError('header_invalid', `the ${name} header is malformed`);
+  return value;
+}
+
+function formPayload(body: Buffer): string {
+  const payload = new URLSearchParams(body.toString('utf8')).get('payload');
+  if (payload === null) throw new InputError('payload_missing', 'a form body must carry the JSON in its payload field');
+  return payload;
+}
+
+function indexFields(payload: string): { action: string | null; repository: string | null; hookId: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    throw new InputError('payload_unparsable', 'the payload is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InputError('payload_unparsable', 'the payload must be a JSON object');
+  }
+  const object = parsed as { action?: unknown; repository?: { full_name?: unknown } | null; hook_id?: unknown };
+  return {
+    action: typeof object.action === 'string' ? object.action : null,
+    repository: typeof object.repository?.full_name === 'string' ? object.repository.full_name : null,
+    hookId: typeof object.hook_id === 'number' ? String(object.hook_id) : null,
+  };
+}

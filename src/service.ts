@@ -1,0 +1,93 @@
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/schema.js';
+import { Dispatcher } from './engine/dispatcher.js';
+import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
+import { createMetrics } from './http/metrics.js';
+import { sendJson } from './http/respond.js';
+import { createHttpServer, type Route } from './http/server.js';
+import { webhookRoute } from './http/webhook-route.js';
+import { Inbox } from './ingest/inbox.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/store.js';
+
+export interface ServiceOptions {
+  config: Config;
+  store: Store;
+  log: Logger;
+  /** Webhook secrets; null accepts unsigned requests (--insecure-skip-signature). */
+  secrets: readonly string[] | null;
+  port: number;
+  host: string;
+}
+
+export interface Service {
+  port: number;
+  url: string;
+  /** Stops taking requests, lets those in flight finish (up to `graceMs`), stops the dispatcher. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Builds and starts one slipway instance on the given store: the HTTP listener and the dispatcher. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, store, log, secrets } = options;
+  const metrics = createMetrics(store);
+  const dispatcher = new Dispatcher({ store, log: log.child({ component: 'dispatcher' }), metrics });
+  const inbox = new Inbox(store, secrets);
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      path: '/webhooks/github',
+      handler: webhookRoute({ inbox, metrics, log: log.child({ component: 'ingest' }), onAccepted: () => dispatcher.nudge() }),
+    },
+    { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async (_req, res) => {
+        const storeOk = await store.ping().then(() => true, () => false);
+        const ready = storeOk && dispatcher.running;
+        sendJson(res, ready ? 200 : 503, { ready, store: storeOk, dispatcher: dispatcher.running });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      private: true,
+      handler: async (_req, res) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+    },
+    { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
+    { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
+  ];
+  const server = createHttpServer({ routes, log, apiToken: config.server.apiToken });
+  dispatcher.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+
+  let closing: Promise<void> | null = null;
+  const close = async (graceMs = 10_000) => {
+    const inFlight = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Keep-alive connections close as soon as their current response is sent.
+    server.on('request', (_req, res) => res.setHeader('connection', 'close'));
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    await inFlight;
+    clearTimeout(deadline);
+    await dispatcher.stop();
+  };
+  return {
+    port,
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    close: (graceMs) => (closing ??= close(graceMs)),
+  };
+}

@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Numbered migrations, applied in order, each once. A landed migration is never edited:
+ * add the next number instead.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'inbox',
+    sql: `
+      CREATE TABLE deliveries (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT    NOT NULL UNIQUE,
+        event        TEXT    NOT NULL,
+        action       TEXT,
+        hook_id      TEXT,
+        target_type  TEXT,
+        target_id    TEXT,
+        repository   TEXT,
+        received_at  INTEGER NOT NULL,
+        payload      TEXT    NOT NULL,
+        status       TEXT    NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'processed', 'ignored', 'failed')),
+        error        TEXT,
+        processed_at INTEGER
+      );
+      CREATE INDEX deliveries_pending ON deliveries (seq) WHERE status = 'pending';
+      CREATE INDEX deliveries_by_event ON deliveries (event, seq);
+      CREATE INDEX deliveries_by_status ON deliveries (status, seq);
+
+      CREATE TABLE hooks (
+        id         TEXT    PRIMARY KEY,
+        type       TEXT,
+        events     TEXT    NOT NULL,
+        repository TEXT,
+        seen_at    INTEGER NOT NULL
+      );
+
+      CREATE TABLE leases (
+        name       TEXT    PRIMARY KEY,
+        holder     TEXT    NOT NULL,
+        token      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies what is missing; running it again is harmless. Returns the versions applied. */
+export function migrate(db: Database.Database): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applied = new Set(
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const done: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }).immediate();
+    done.push(migration.version);
+  }
+  return done;
+}

@@ -1,0 +1,21 @@
+import type { QueryName } from './queries.js';
+
+/** Messages between SqliteStore (main thread) and its worker thread. */
+export interface Request {
+  id: number;
+  op: QueryName | 'close';
+  args: unknown[];
+}
+
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; message: string };
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'fatal'; message: string }
+  | { type: 'replies'; replies: Reply[] };
+
+export interface WorkerOptions {
+  file: string;
+}

@@ -1,0 +1,110 @@
+import type Database from 'better-sqlite3';
+import type {
+  Backlog,
+  Delivery,
+  DeliveryQuery,
+  DeliverySummary,
+  DispatchResult,
+  HookRecord,
+  InsertOutcome,
+  NewDelivery,
+} from '../store.js';
+
+const SUMMARY_COLUMNS = `seq, id, event, action, hook_id AS hookId, target_type AS targetType,
+  target_id AS targetId, repository, received_at AS receivedAt, status, error,
+  processed_at AS processedAt`;
+
+interface HookRow {
+  id: string;
+  type: string | null;
+  events: string;
+  repository: string | null;
+  seenAt: number;
+}
+
+/**
+ * The SQL behind the Store, as plain synchronous functions over one connection. They run
+ * on the store's worker thread, inside the transaction of the batch they arrive in.
+ */
+export function createQueries(db: Database.Database) {
+  const insert = db.prepare(`INSERT INTO deliveries
+    (id, event, action, hook_id, target_type, target_id, repository, received_at, payload)
+    VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt, @payload)
+    ON CONFLICT (id) DO NOTHING`);
+  const byId = db.prepare(`SELECT ${SUMMARY_COLUMNS}, payload FROM deliveries WHERE id = ?`);
+  const pending = db.prepare(`SELECT ${SUMMARY_COLUMNS}, payload FROM deliveries
+    WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`);
+  const finish = db.prepare(`UPDATE deliveries SET status = ?, error = ?, processed_at = ?
+    WHERE id = ? AND status = 'pending'`);
+  const upsertHook = db.prepare(`INSERT INTO hooks (id, type, events, repository, seen_at)
+    VALUES (@id, @type, @events, @repository, @seenAt)
+    ON CONFLICT (id) DO UPDATE SET type = excluded.type, events = excluded.events,
+      repository = excluded.repository, seen_at = excluded.seen_at`);
+  const hooks = db.prepare('SELECT id, type, events, repository, seen_at AS seenAt FROM hooks ORDER BY id');
+  const backlog = db.prepare(`SELECT count(*) AS pending, min(received_at) AS oldestReceivedAt
+    FROM deliveries WHERE status = 'pending'`);
+  const lease = db.prepare('SELECT holder, token, expires_at AS expiresAt FROM leases WHERE name = ?');
+  const putLease = db.prepare(`INSERT INTO leases (name, holder, token, expires_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = excluded.token,
+      expires_at = excluded.expires_at`);
+  // A released lease keeps its row so the next token still grows.
+  const dropLease = db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?');
+
+  return {
+    insertDelivery(delivery: NewDelivery): InsertOutcome {
+      return insert.run(delivery).changes === 1 ? 'inserted' : 'duplicate';
+    },
+    getDelivery(id: string): Delivery | null {
+      return (byId.get(id) as Delivery | undefined) ?? null;
+    },
+    listDeliveries(query: DeliveryQuery): DeliverySummary[] {
+      const filters = [
+        ['event = ?', query.event],
+        ['status = ?', query.status],
+        ['seq < ?', query.beforeSeq],
+      ] as const;
+      const used = filters.filter(([, value]) => value !== undefined);
+      const clause = used.length > 0 ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '';
+      return db
+        .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${clause} ORDER BY seq DESC LIMIT ?`)
+        .all(...used.map(([, value]) => value), query.limit) as DeliverySummary[];
+    },
+    pendingDeliveries(limit: number, afterSeq = 0): Delivery[] {
+      return pending.all(afterSeq, limit) as Delivery[];
+    },
+    finishDeliveries(results: DispatchResult[]): string[] {
+      const applied: string[] = [];
+      for (const result of results) {
+        if (finish.run(result.status, result.error, result.processedAt, result.id).changes !== 1) continue;
+        if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
+        applied.push(result.id);
+      }
+      return applied;
+    },
+    backlog(): Backlog {
+      return backlog.get() as Backlog;
+    },
+    listHooks(): HookRecord[] {
+      return (hooks.all() as HookRow[]).map((row) => ({ ...row, events: JSON.parse(row.events) as string[] }));
+    },
+    acquireLease(name: string, holder: string, ttlMs: number, now = Date.now()): number | null {
+      const current = lease.get(name) as { holder: string; token: number; expiresAt: number } | undefined;
+      const held = current !== undefined && current.expiresAt > now;
+      if (held && current.holder !== holder) return null;
+      // Renewal keeps the token; a new tenure (first, after expiry or release) gets the next one.
+      const token = held ? current.token : (current?.token ?? 0) + 1;
+      putLease.run(name, holder, token, now + ttlMs);
+      return token;
+    },
+    releaseLease(name: string, holder: string): void {
+      dropLease.run(name, holder);
+    },
+    ping(): null {
+      db.prepare('SELECT 1').get();
+      return null;
+    },
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
+export type QueryName = keyof Queries;

@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StoreError } from '../errors.js';
+import type { Store } from '../store.js';
+import { lockDataDir } from './lock.js';
+import type { Queries, QueryName } from './queries.js';
+import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
+
+export const DATABASE_FILE = 'slipway.db';
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/**
+ * The embedded Store: SQLite in `<dataDir>/slipway.db`, driven from a worker thread.
+ * Each call is sent to the worker, runs in the next group-committed transaction, and
+ * resolves only after that transaction is synced to disk.
+ */
+export class SqliteStore implements Store {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: StoreError | null = null;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly unlock: () => void,
+  ) {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type !== 'replies') return;
+      for (const reply of message.replies) {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (reply.ok) waiter?.resolve(reply.value);
+        else waiter?.reject(new StoreError('store_failed', reply.message));
+      }
+    });
+    const fail = (error: StoreError) => {
+      this.failure ??= error;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', (error) => fail(new StoreError('store_crashed', `store worker failed: ${error.message}`)));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        fail(new StoreError('store_closed', 'the store is closed'));
+        resolve();
+      }),
+    );
+  }
+
+  static async open(dataDir: string): Promise<SqliteStore> {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const unlock = lockDataDir(join(dataDir, 'slipway.lock'));
+    const options: WorkerOptions = { file: join(dataDir, DATABASE_FILE) };
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', (message: WorkerMessage) => {
+          if (message.type === 'ready') resolve();
+          else reject(new StoreError('store_open', `cannot open ${options.file}: ${message.type === 'fatal' ? message.message : 'unexpected reply'}`));
+        });
+        worker.once('error', (error) => reject(new StoreError('store_open', `cannot open ${options.file}: ${error.message}`)));
+      });
+    } catch (error) {
+      await worker.terminate();
+      unlock();
+      throw error;
+    }
+    return new SqliteStore(worker, unlock);
+  }
+
+  private call<K extends QueryName>(op: K, ...args: Parameters<Queries[K]>): Promise<ReturnType<Queries[K]>> {
+    return this.send(op, args) as Promise<ReturnType<Queries[K]>>;
+  }
+
+  private send(op: Request['op'], args: unknown[]): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args } satisfies Request);
+    });
+  }
+
+  insertDelivery: Store['insertDelivery'] = (delivery) => this.call('insertDelivery', delivery);
+  getDelivery: Store['getDelivery'] = (id) => this.call('getDelivery', id);
+  listDeliveries: Store['listDeliveries'] = (query) => this.call('listDeliveries', query);
+  pendingDeliveries: Store['pendingDeliveries'] = (limit, afterSeq) => this.call('pendingDeliveries', limit, afterSeq);
+  finishDeliveries: Store['finishDeliveries'] = (results) => this.call('finishDeliveries', results);
+  backlog: Store['backlog'] = () => this.call('backlog');
+  listHooks: Store['listHooks'] = () => this.call('listHooks');
+  acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
+  releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
+  ping: Store['ping'] = async () => {
+    await this.call('ping');
+  };
+
+  async close(): Promise<void> {
+    if (!this.failure) await this.send('close', []).catch(() => undefined);
+    await this.exited;
+    this.unlock();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
+ * the implementations (sqlite/ now, postgres/ later). Every method is one atomic unit.
+ */
+
+export const DELIVERY_STATUSES = ['pending', 'processed', 'ignored', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** What ingest knows about a delivery when it arrives. */
+export interface NewDelivery {
+  id: string;
+  event: string;
+  action: string | null;
+  hookId: string | null;
+  /** From X-GitHub-Hook-Installation-Target-Type / -ID: repository, organization, integration… */
+  targetType: string | null;
+  targetId: string | null;
+  repository: string | null;
+  receivedAt: number;
+  /** The JSON payload exactly as GitHub sent it (decoded from `payload=` for form bodies). */
+  payload: string;
+}
+
+export interface DeliverySummary extends Omit<NewDelivery, 'payload'> {
+  seq: number;
+  status: DeliveryStatus;
+  error: string | null;
+  processedAt: number | null;
+}
+
+export interface Delivery extends DeliverySummary {
+  payload: string;
+}
+
+export type InsertOutcome = 'inserted' | 'duplicate';
+
+export interface DeliveryQuery {
+  event?: string;
+  status?: DeliveryStatus;
+  limit: number;
+  /** Only deliveries that arrived before this sequence number (paging, newest first). */
+  beforeSeq?: number;
+}
+
+export interface HookRecord {
+  id: string;
+  type: string | null;
+  events: string[];
+  repository: string | null;
+  seenAt: number;
+}
+
+/** The outcome of dispatching one delivery, applied together with its effects. */
+export interface DispatchResult {
+  id: string;
+  status: Exclude<DeliveryStatus, 'pending'>;
+  error: string | null;
+  processedAt: number;
+  /** A `ping` records the hook that sent it. */
+  hook?: HookRecord;
+}
+
+export interface Backlog {
+  pending: number;
+  oldestReceivedAt: number | null;
+}
+
+export interface Store {
+  /** Durable when the promise resolves: committed and synced to disk. */
+  insertDelivery(delivery: NewDelivery): Promise<InsertOutcome>;
+  getDelivery(id: string): Promise<Delivery | null>;
+  listDeliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
+  /** Pending deliveries in arrival order, after `afterSeq`. */
+  pendingDeliveries(limit: number, afterSeq?: number): Promise<Delivery[]>;
+  /**
+   * Marks deliveries done and applies their effects in one transaction. A delivery that is
+   * no longer pending is skipped with its effects, so nothing is applied twice.
+   * Resolves to the ids that were applied.
+   */
+  finishDeliveries(results: DispatchResult[]): Promise<string[]>;
+  backlog(): Promise<Backlog>;
+  listHooks(): Promise<HookRecord[]>;
+  /**
+   * Takes or renews the named lease for `holder` until now + ttlMs. Resolves to a fencing
+   * token that grows each time the lease changes hands, or null while another holder has it.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Resolves when the store answers a trivial query (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { webhookSecrets } from '../../src/config/schema.js';
+import { rejection, tempDir } from './helpers.js';
+
+const repoRoot = process.cwd(); // tests run from the repository root
+
+const DEFAULTS = {
+  server: { host: '0.0.0.0', port: 8080 },
+  github: {},
+  log: { level: 'info' },
+  apps: [],
+};
+
+test('an empty file is an empty config: all defaults', () => {
+  for (const text of ['', '# only a comment\n', '---\n']) {
+    const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
+    assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway' } });
+  }
+});
+
+test('empty sections and keys mean their defaults', () => {
+  const config = parseConfig('server:\n  port:\ngithub:\nlog:\napps:\n', 'slipway.yaml', {}, '/srv');
+  assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway' } });
+});
+
+test('a full config parses to the values given', () => {
+  const text = `
+server:
+  host: 127.0.0.1
+  port: 9000
+  publicUrl: https://slipway.example.com/
+  apiToken: api-token
+github:
+  webhookSecret: [new-secret, old-secret]
+  token: gh-token
+store:
+  dataDir: /var/lib/slipway
+log:
+  level: debug
+apps:
+  - name: web
+    repo: acme/web
+  - name: api-2
+    repo: Acme-Corp/api.v2
+`;
+  const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
+  assert.deepEqual(config, {
+    server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token' },
+    github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token' },
+    store: { dataDir: '/var/lib/slipway' },
+    log: { level: 'debug' },
+    apps: [
+      { name: 'web', repo: 'acme/web' },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2' },
+    ],
+  });
+});
+
+test('webhookSecrets: configured list or string, else SLIPWAY_WEBHOOK_SECRET, else none', () => {
+  const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
+  const env = { SLIPWAY_WEBHOOK_SECRET: 'from-env' };
+  assert.deepEqual(webhookSecrets(parse('github:\n  webhookSecret: one\n'), env), ['one']);
+  assert.deepEqual(webhookSecrets(parse('github:\n  webhookSecret: [a, b, a]\n'), env), ['a', 'b']);
+  assert.deepEqual(webhookSecrets(parse(''), env), ['from-env']);
+  assert.deepEqual(webhookSecrets(parse(''), { SLIPWAY_WEBHOOK_SECRET: '' }), []);
+  assert.deepEqual(webhookSecrets(parse(''), {}), []);
+});
+
+test('an optional token or URL left empty by ${VAR:-} counts as not set', () => {
+  const config = parseConfig('server:\n  publicUrl: ${URL:-}\ngithub:\n  token: ${GITHUB_TOKEN:-}\n', 'slipway.yaml', {}, '/srv');
+  assert.equal(config.server.publicUrl, undefined);
+  assert.equal(config.github.token, undefined);
+});
+
+test('dataDir is resolved relative to the config file folder', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'conf'));
+  await writeFile(join(dir, 'conf', 'slipway.yaml'), 'store:\n  dataDir: state/here\n');
+  const loaded = await loadConfig({ file: 'conf/slipway.yaml', env: {}, cwd: dir });
+  assert.equal(loaded.file, join(dir, 'conf', 'slipway.yaml'));
+  assert.equal(loaded.config.store.dataDir, join(dir, 'conf', 'state', 'here'));
+});
+
+test('without a file option, slipway.yaml in cwd is used when present', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'slipway.yaml'), 'log:\n  level: warn\n');
+  const loaded = await loadConfig({ env: {}, cwd: dir });
+  assert.equal(loaded.file, join(dir, 'slipway.yaml'));
+  assert.equal(loaded.config.log.level, 'warn');
+  assert.equal(loaded.config.store.dataDir, join(dir, '.slipway'));
+});
+
+test('without a file option and no slipway.yaml, defaults apply and dataDir is under cwd', async (t) => {
+  const dir = await tempDir(t);
+  const loaded = await loadConfig({ env: {}, cwd: dir });
+  assert.deepEqual(loaded, { file: null, config: { ...DEFAULTS, store: { dataDir: join(dir, '.slipway') } } });
+});
+
+test('a file given explicitly but missing is an error', async (t) => {
+  const dir = await tempDir(t);
+  const error = await rejection(loadConfig({ file: 'x.yaml', env: {}, cwd: dir }));
+  assert.equal(error.code, 'config_not_found');
+  assert.equal(error.message, 'config file not found: x.yaml');
+  assert.deepEqual(error.problems, [{ file: 'x.yaml', line: null, path: '', message: 'config file not found: x.yaml' }]);
+});
+
+test('an unreadable file says so', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'slipway.yaml'));
+  const error = await rejection(loadConfig({ file: 'slipway.yaml', env: {}, cwd: dir }));
+  assert.equal(error.code, 'config_unreadable');
+  assert.equal(error.message, 'cannot read config file slipway.yaml: it is a directory');
+  // Also when found implicitly: a slipway.yaml that exists but cannot be read is not skipped.
+  const implicit = await rejection(loadConfig({ env: {}, cwd: dir }));
+  assert.equal(implicit.code, 'config_unreadable');
+});
+
+test('a file without read permission says so', { skip: process.getuid?.() === 0 && 'root can read anything' }, async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'slipway.yaml');
+  await writeFile(file, '');
+  await chmod(file, 0o000);
+  const error = await rejection(loadConfig({ file, env: {}, cwd: dir }));
+  assert.equal(error.message, `cannot read config file ${file}: permission denied`);
+});
+
+test('problems name the file as the user gave it', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'conf'));
+  await writeFile(join(dir, 'conf', 'prod.yaml'), 'log:\n  level: loud\n');
+  const error = await rejection(loadConfig({ file: './conf/prod.yaml', env: {}, cwd: dir }));
+  assert.equal(error.code, 'config_invalid');
+  assert.equal(error.message, './conf/prod.yaml:2 log.level: expected one of: fatal, error, warn, info, debug, trace, silent');
+});
+
+test('the example slipway.yaml at the repo root validates with an empty env', async () => {
+  const loaded = await loadConfig({ file: 'slipway.yaml', env: {}, cwd: repoRoot });
+  assert.deepEqual(loaded.config.apps, [{ name: 'web', repo: 'acme/web' }]);
+  assert.equal(loaded.config.store.dataDir, join(repoRoot, '.slipway'));
+  assert.deepEqual(webhookSecrets(loaded.config, {}), []);
+});

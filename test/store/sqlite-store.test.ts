@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrate, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { NewDelivery } from '../../src/store/store.js';
+import { tempDir } from '../helpers/temp.js';
+
+function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    id,
+    event: 'push',
+    action: null,
+    hookId: '1',
+    targetType: 'repository',
+    targetId: '2',
+    repository: 'acme/web',
+    receivedAt: Date.now(),
+    payload: JSON.stringify({ ref: 'refs/heads/main' }),
+    ...overrides,
+  };
+}
+
+test('a delivery id is stored once; the second insert reports a duplicate', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  assert.equal(await store.insertDelivery(delivery('a')), 'inserted');
+  assert.equal(await store.insertDelivery(delivery('a', { event: 'ping' })), 'duplicate');
+  const stored = await store.getDelivery('a');
+  assert.equal(stored?.event, 'push');
+  assert.equal(stored?.status, 'pending');
+  assert.equal(stored?.payload, JSON.stringify({ ref: 'refs/heads/main' }));
+  assert.equal(await store.getDelivery('missing'), null);
+});
+
+test('concurrent inserts share commits and all survive a reopen', async (t) => {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(dir);
+  const outcomes = await Promise.all(Array.from({ length: 500 }, (_, i) => store.insertDelivery(delivery(`d${i}`))));
+  assert.ok(outcomes.every((outcome) => outcome === 'inserted'));
+  await store.close();
+  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  t.after(() => db.close());
+  assert.equal(db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 500);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+});
+
+test('listing pages newest first and filters by event and status', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  for (let i = 0; i < 5; i += 1) await store.insertDelivery(delivery(`p${i}`, { event: i % 2 === 0 ? 'push' : 'ping' }));
+  const first = await store.listDeliveries({ limit: 2 });
+  assert.deepEqual(first.map((d) => d.id), ['p4', 'p3']);
+  assert.equal('payload' in (first[0] ?? {}), false, 'summaries carry no payload');
+  const second = await store.listDeliveries({ limit: 2, beforeSeq: first[1]?.seq });
+  assert.deepEqual(second.map((d) => d.id), ['p2', 'p1']);
+  const pings = await store.listDeliveries({ limit: 10, event: 'ping' });
+  assert.deepEqual(pings.map((d) => d.id), ['p3', 'p1']);
+  await store.finishDeliveries([{ id: 'p0', status: 'failed', error: 'bad', processedAt: 1 }]);
+  const failed = await store.listDeliveries({ limit: 10, status: 'failed' });
+  assert.deepEqual(failed.map((d) => [d.id, d.error]), [['p0', 'bad']]);
+});
+
+test('finishing applies status and effects once, in arrival order of pending', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  for (const id of ['x', 'y', 'z']) await store.insertDelivery(delivery(id));
+  assert.deepEqual((await store.pendingDeliveries(10)).map((d) => d.id), ['x', 'y', 'z']);
+  const hook = { id: '42', type: 'Repository', events: ['push'], repository: 'acme/web', seenAt: 5 };
+  const applied = await store.finishDeliveries([
+    { id: 'x', status: 'processed', error: null, processedAt: 5, hook },
+    { id: 'y', status: 'ignored', error: null, processedAt: 5 },
+  ]);
+  assert.deepEqual(applied, ['x', 'y']);
+  const again = await store.finishDeliveries([
+    { id: 'x', status: 'failed', error: 'late', processedAt: 6, hook: { ...hook, events: ['ping'] } },
+  ]);
+  assert.deepEqual(again, [], 'a delivery that is no longer pending is not applied again');
+  assert.equal((await store.getDelivery('x'))?.status, 'processed');
+  assert.deepEqual(await store.listHooks(), [hook]);
+  assert.deepEqual((await store.pendingDeliveries(10)).map((d) => d.id), ['z']);
+  assert.deepEqual(await store.backlog(), { pending: 1, oldestReceivedAt: (await store.getDelivery('z'))?.receivedAt });
+});
+
+test('leases: one holder at a time, fencing tokens grow with each tenure', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  assert.equal(await store.acquireLease('env', 'a', 60_000), 1);
+  assert.equal(await store.acquireLease('env', 'b', 60_000), null, 'held by a');
+  assert.equal(await store.acquireLease('env', 'a', 60_000), 1, 'renewal keeps the token');
+  await store.releaseLease('env', 'a');
+  assert.equal(await store.acquireLease('env', 'b', 1), 2);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(await store.acquireLease('env', 'a', 60_000), 3, 'an expired lease can be taken over');
+  await store.releaseLease('env', 'b');
+  assert.equal(await store.acquireLease('env', 'b', 60_000), null, 'releasing a lease one does not hold changes nothing');
+});
+
+test('a data folder is used by one process; a lock left by a dead one is taken over', async (t) => {
+  const dir = tempDir(t);
+  const lock = join(dir, 'slipway.lock');
+  // The test runner that started this file is alive and is not us: its lock holds.
+  writeFileSync(lock, `${process.ppid}\n`);
+  await assert.rejects(SqliteStore.open(dir), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'store_locked');
+    assert.match(error.message, new RegExp(`in use by another slipway \\(pid ${process.ppid}\\)`));
+    return true;
+  });
+  // A pid that cannot be running: the lock is stale.
+  writeFileSync(lock, '4194304\n');
+  const store = await SqliteStore.open(dir);
+  t.after(() => store.close());
+  assert.equal(readFileSync(lock, 'utf8').trim(), String(process.pid));
+  await store.close();
+  assert.equal(existsSync(lock), false, 'close removes the lock');
+});
+
+test('a corrupt database file fails to open with a clear error and releases the lock', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, DATABASE_FILE), 'this is not a database, just text long enough to be read as one'.repeat(100));
+  await assert.rejects(SqliteStore.open(dir), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'store_open');
+    assert.match(error.message, /slipway\.db/);
+    return true;
+  });
+  await assert.rejects(SqliteStore.open(dir), { code: 'store_open' }, 'not store_locked: the failed open released it');
+});
+
+test('migrations run once; running them again is harmless', (t) => {
+  const db = new Database(join(tempDir(t), 'm.db'));
+  t.after(() => db.close());
+  assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version));
+  assert.deepEqual(migrate(db), []);
+  assert.equal(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), MIGRATIONS.length);
+});
+
+test('calls after close reject instead of hanging', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  await store.close();
+  await assert.rejects(store.insertDelivery(delivery('late')), { code: 'store_closed' });
+});
