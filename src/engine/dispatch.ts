@@ -1,22 +1,18 @@
 import type { Logger } from '../logger.js';
-import { ESSENTIAL_EVENTS, normalize } from '../events/normalize.js';
-import type { DomainEvent, PingEvent } from '../events/domain.js';
-import type { Delivery, DispatchResult } from '../store/store.js';
+import { ESSENTIAL_EVENTS, type Normalized } from '../events/normalize.js';
+import type { PingEvent } from '../events/domain.js';
+import type { DeliverySummary, DispatchResult } from '../store/store.js';
 
 /**
- * Turns one inbox row into its outcome: the payload is normalized to a domain event, and
- * the effects it has are returned for the store to apply together with the status.
- * Never throws: a payload that cannot be used marks the delivery `failed` with the reason.
+ * Turns one inbox row, its payload normalized, into its outcome: the status and the effects
+ * the store applies together with it. A payload that cannot be used marks it `failed`.
  */
-export function dispatchDelivery(delivery: Delivery, log: Logger, now: number): DispatchResult {
-  let event: DomainEvent | null;
-  try {
-    event = normalize(delivery.event, JSON.parse(delivery.payload));
-  } catch (error) {
-    const reason = (error as Error).message;
-    log.warn({ reason }, 'delivery failed: its payload cannot be used');
-    return { id: delivery.id, status: 'failed', error: reason, processedAt: now };
+export function dispatchDelivery(delivery: DeliverySummary, normalized: Normalized, log: Logger, now: number): DispatchResult {
+  if (!normalized.ok) {
+    log.warn({ reason: normalized.reason }, 'delivery failed: its payload cannot be used');
+    return { id: delivery.id, status: 'failed', error: normalized.reason, processedAt: now };
   }
+  const { event } = normalized;
   if (event === null) {
     log.debug('delivery ignored: slipway does not use this event');
     return { id: delivery.id, status: 'ignored', error: null, processedAt: now };
@@ -26,7 +22,7 @@ export function dispatchDelivery(delivery: Delivery, log: Logger, now: number): 
   return result;
 }
 
-function hookOf(event: PingEvent, delivery: Delivery, log: Logger, now: number): DispatchResult['hook'] {
+function hookOf(event: PingEvent, delivery: DeliverySummary, log: Logger, now: number): DispatchResult['hook'] {
   const events = event.events ?? [];
   const missing = events.includes('*') ? [] : ESSENTIAL_EVENTS.filter((name) => !events.includes(name));
   const hookId = event.hookId === null ? delivery.hookId : String(event.hookId);

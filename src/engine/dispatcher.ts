@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/store.js';
 import { dispatchDelivery } from './dispatch.js';
+import { tryNormalizeText, type Normalized } from '../events/normalize.js';
 
 export const DISPATCHER_LEASE = 'dispatcher';
 
@@ -16,6 +17,8 @@ export interface DispatcherOptions {
   /** How often to look for work nobody nudged us about (another replica's inserts). */
   pollMs?: number;
   leaseMs?: number;
+  /** How many parsed payloads ingest may hand over in memory before they are read back instead. */
+  handoffLimit?: number;
 }
 
 /**
@@ -33,11 +36,15 @@ export class Dispatcher {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private healthy = false;
+  /** Payloads normalized at ingest, waiting for dispatch (bounded; the store has them too). */
+  private readonly handoff = new Map<string, Normalized>();
+  private readonly handoffLimit: number;
 
   constructor(private readonly options: DispatcherOptions) {
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1000;
     this.leaseMs = options.leaseMs ?? 15_000;
+    this.handoffLimit = options.handoffLimit ?? 512;
   }
 
   /** Running and able to reach the store (for /readyz). */
@@ -49,8 +56,9 @@ export class Dispatcher {
     this.loop ??= this.run();
   }
 
-  /** New work arrived: look now instead of at the next poll. */
-  nudge(): void {
+  /** A delivery was committed: look now instead of at the next poll. */
+  accepted(id: string, normalized: Normalized): void {
+    if (this.handoff.size < this.handoffLimit) this.handoff.set(id, normalized);
     this.nudged = true;
     this.wake?.();
   }
@@ -95,11 +103,19 @@ export class Dispatcher {
   private async pass(): Promise<number> {
     const { store, log, metrics } = this.options;
     const batch = await store.pendingDeliveries(this.batchSize);
-    if (batch.length === 0) return 0;
+    if (batch.length === 0) {
+      // Nothing pending: whatever is left was dispatched elsewhere (another replica).
+      this.handoff.clear();
+      return 0;
+    }
+    const unread = batch.filter((delivery) => !this.handoff.has(delivery.id)).map((delivery) => delivery.id);
+    const stored = unread.length > 0 ? await store.deliveryPayloads(unread) : new Map<string, string>();
     const now = Date.now();
-    const results = batch.map((delivery) =>
-      dispatchDelivery(delivery, log.child({ delivery: delivery.id, event: delivery.event }), now),
-    );
+    const results = batch.map((delivery) => {
+      const normalized = this.handoff.get(delivery.id) ?? tryNormalizeText(delivery.event, stored.get(delivery.id) ?? 'null');
+      this.handoff.delete(delivery.id);
+      return dispatchDelivery(delivery, normalized, log.child({ delivery: delivery.id, event: delivery.event }), now);
+    });
     const applied = new Set(await store.finishDeliveries(results));
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];

@@ -61,3 +61,26 @@ export function normalize(event: string, payload: unknown): DomainEvent | null {
   const normalizer: (payload: unknown) => DomainEvent = NORMALIZERS[event];
   return normalizer(payload);
 }
+
+/** Normalizing as a value: the domain event (null for events slipway does not use), or why not. */
+export type Normalized = { ok: true; event: DomainEvent | null } | { ok: false; reason: string };
+
+/** `normalize` that never throws: any failure becomes a readable reason. */
+export function tryNormalize(event: string, payload: unknown): Normalized {
+  try {
+    return { ok: true, event: normalize(event, payload) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** `tryNormalize` of payload text, as read back from the inbox. */
+export function tryNormalizeText(event: string, text: string): Normalized {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `${event} payload: not valid JSON` };
+  }
+  return tryNormalize(event, payload);
+}

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readBody } from '../ingest/body.js';
 import { contentTypeOf, type Inbox } from '../ingest/inbox.js';
+import type { Normalized } from '../events/normalize.js';
 import type { Metrics, ReceiveOutcome } from './metrics.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -17,8 +18,8 @@ export interface WebhookRouteOptions {
   inbox: Inbox;
   metrics: Metrics;
   log: Logger;
-  /** Called after a new delivery is committed. */
-  onAccepted: () => void;
+  /** Called after a new delivery is committed, with its payload normalized. */
+  onAccepted: (id: string, normalized: Normalized) => void;
 }
 
 /** POST /webhooks/github: 202 only once the delivery is durable; 200 for a repeated id. */
@@ -30,13 +31,13 @@ export function webhookRoute(options: WebhookRouteOptions) {
     try {
       const type = contentTypeOf(request.headers);
       const body = await readBody(request);
-      const { outcome, delivery } = await inbox.receive(request.headers, type, body);
+      const { outcome, delivery, normalized } = await inbox.receive(request.headers, type, body);
       event = delivery.event;
       if (outcome === 'duplicate') {
         sendJson(response, 200, { id: delivery.id, duplicate: true });
       } else {
         sendJson(response, 202, { id: delivery.id, accepted: true });
-        onAccepted();
+        onAccepted(delivery.id, normalized);
       }
       metrics.received.inc({ event, outcome: outcome === 'duplicate' ? 'duplicate' : 'accepted' });
     } catch (error) {

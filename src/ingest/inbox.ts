@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { InputError } from '../errors.js';
 import type { InsertOutcome, NewDelivery, Store } from '../store/store.js';
 import { verifySignature } from './signature.js';
+import { tryNormalize, type Normalized } from '../events/normalize.js';
 
 export const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
@@ -26,6 +27,8 @@ export function contentTypeOf(headers: IncomingHttpHeaders): ContentType {
 export interface Received {
   outcome: InsertOutcome;
   delivery: NewDelivery;
+  /** The payload normalized here, where it arrives: the dispatcher need not read it back. */
+  normalized: Normalized;
 }
 
 /**
@@ -56,8 +59,9 @@ export class Inbox {
     this.verify(headers, body);
     const event = required(headers, 'x-github-event', EVENT_NAME);
     const id = required(headers, 'x-github-delivery', DELIVERY_ID);
-    const payload = type === 'application/json' ? body.toString('utf8') : formPayload(body);
-    const fields = indexFields(payload);
+    const payload = type === 'application/json' ? body : Buffer.from(formPayload(body));
+    const parsed = parseObject(payload.toString('utf8'));
+    const fields = indexFields(parsed);
     const delivery: NewDelivery = {
       id,
       event,
@@ -69,7 +73,9 @@ export class Inbox {
       receivedAt: this.now(),
       payload,
     };
-    return { outcome: await this.store.insertDelivery(delivery), delivery };
+    // Normalized before the commit is awaited, so the parsed payload is garbage while still young.
+    const normalized = tryNormalize(event, parsed);
+    return { outcome: await this.store.insertDelivery(delivery), delivery, normalized };
   }
 }
 
@@ -92,16 +98,20 @@ function formPayload(body: Buffer): string {
   return payload;
 }
 
-function indexFields(payload: string): { action: string | null; repository: string | null; hookId: string | null } {
+function parseObject(text: string): object {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(payload);
+    parsed = JSON.parse(text);
   } catch {
     throw new InputError('payload_unparsable', 'the payload is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InputError('payload_unparsable', 'the payload must be a JSON object');
   }
+  return parsed;
+}
+
+function indexFields(parsed: object): { action: string | null; repository: string | null; hookId: string | null } {
   const object = parsed as { action?: unknown; repository?: { full_name?: unknown } | null; hook_id?: unknown };
   return {
     action: typeof object.action === 'string' ? object.action : null,

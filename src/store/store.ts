@@ -17,8 +17,11 @@ export interface NewDelivery {
   targetId: string | null;
   repository: string | null;
   receivedAt: number;
-  /** The JSON payload exactly as GitHub sent it (decoded from `payload=` for form bodies). */
-  payload: string;
+  /**
+   * The JSON payload exactly as GitHub sent it (decoded from `payload=` for form bodies), as
+   * UTF-8 bytes. An implementation may keep it compressed; it reads back as the same text.
+   */
+  payload: Uint8Array;
 }
 
 export interface DeliverySummary extends Omit<NewDelivery, 'payload'> {
@@ -70,8 +73,10 @@ export interface Store {
   insertDelivery(delivery: NewDelivery): Promise<InsertOutcome>;
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
-  /** Pending deliveries in arrival order, after `afterSeq`. */
-  pendingDeliveries(limit: number, afterSeq?: number): Promise<Delivery[]>;
+  /** Pending deliveries in arrival order, after `afterSeq`, without their payloads. */
+  pendingDeliveries(limit: number, afterSeq?: number): Promise<DeliverySummary[]>;
+  /** The payload text of each of these deliveries that exists. */
+  deliveryPayloads(ids: string[]): Promise<Map<string, string>>;
   /**
    * Marks deliveries done and applies their effects in one transaction. A delivery that is
    * no longer pending is skipped with its effects, so nothing is applied twice.

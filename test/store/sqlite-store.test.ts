@@ -18,7 +18,7 @@ function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery
     targetId: '2',
     repository: 'acme/web',
     receivedAt: Date.now(),
-    payload: JSON.stringify({ ref: 'refs/heads/main' }),
+    payload: Buffer.from(JSON.stringify({ ref: 'refs/heads/main' })),
     ...overrides,
   };
 }
@@ -33,6 +33,23 @@ test('a delivery id is stored once; the second insert reports a duplicate', asyn
   assert.equal(stored?.status, 'pending');
   assert.equal(stored?.payload, JSON.stringify({ ref: 'refs/heads/main' }));
   assert.equal(await store.getDelivery('missing'), null);
+});
+
+test('payloads read back exactly as sent, by id, and are stored compressed', async (t) => {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(dir);
+  const text = JSON.stringify({ body: 'é ✓ 🚀 '.repeat(2000), n: 1 });
+  await store.insertDelivery(delivery('big', { payload: Buffer.from(text) }));
+  await store.insertDelivery(delivery('small'));
+  const payloads = await store.deliveryPayloads(['big', 'small', 'missing']);
+  assert.deepEqual([...payloads.keys()], ['big', 'small']);
+  assert.equal(payloads.get('big'), text);
+  assert.equal((await store.getDelivery('big'))?.payload, text);
+  await store.close();
+  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  t.after(() => db.close());
+  const stored = db.prepare('SELECT length(body) FROM delivery_payloads ORDER BY seq LIMIT 1').pluck().get() as number;
+  assert.ok(stored < Buffer.byteLength(text) / 10, `${stored} bytes stored for ${Buffer.byteLength(text)}`);
 });
 
 test('concurrent inserts share commits and all survive a reopen', async (t) => {
@@ -67,7 +84,9 @@ test('finishing applies status and effects once, in arrival order of pending', a
   const store = await SqliteStore.open(tempDir(t));
   t.after(() => store.close());
   for (const id of ['x', 'y', 'z']) await store.insertDelivery(delivery(id));
-  assert.deepEqual((await store.pendingDeliveries(10)).map((d) => d.id), ['x', 'y', 'z']);
+  const pending = await store.pendingDeliveries(10);
+  assert.deepEqual(pending.map((d) => d.id), ['x', 'y', 'z']);
+  assert.equal('payload' in (pending[0] ?? {}), false, 'pending rows come without payloads');
   const hook = { id: '42', type: 'Repository', events: ['push'], repository: 'acme/web', seenAt: 5 };
   const applied = await store.finishDeliveries([
     { id: 'x', status: 'processed', error: null, processedAt: 5, hook },

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.js';
-import type { Store } from '../store.js';
+import type { InsertOutcome, Store } from '../store.js';
 import { lockDataDir } from './lock.js';
 import type { Queries, QueryName } from './queries.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
@@ -74,16 +74,21 @@ export class SqliteStore implements Store {
     return this.send(op, args) as Promise<ReturnType<Queries[K]>>;
   }
 
-  private send(op: Request['op'], args: unknown[]): Promise<unknown> {
+  private send(op: Request['op'], args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args } satisfies Request);
+      this.worker.postMessage({ id, op, args } satisfies Request, transfer);
     });
   }
 
-  insertDelivery: Store['insertDelivery'] = (delivery) => this.call('insertDelivery', delivery);
+  insertDelivery: Store['insertDelivery'] = (delivery) => {
+    // A private copy of the payload bytes moves to the worker without a second copy.
+    const payload = new Uint8Array(delivery.payload);
+    return this.send('insertDelivery', [{ ...delivery, payload }], [payload.buffer]) as Promise<InsertOutcome>;
+  };
+  deliveryPayloads: Store['deliveryPayloads'] = (ids) => this.call('deliveryPayloads', ids);
   getDelivery: Store['getDelivery'] = (id) => this.call('getDelivery', id);
   listDeliveries: Store['listDeliveries'] = (query) => this.call('listDeliveries', query);
   pendingDeliveries: Store['pendingDeliveries'] = (limit, afterSeq) => this.call('pendingDeliveries', limit, afterSeq);
