@@ -23,17 +23,30 @@ export function dispatchDelivery(delivery: DeliverySummary, normalized: Normaliz
 }
 
 function hookOf(event: PingEvent, delivery: DeliverySummary, log: Logger, now: number): DispatchResult['hook'] {
-  const events = event.events ?? [];
-  const missing = events.includes('*') ? [] : ESSENTIAL_EVENTS.filter((name) => !events.includes(name));
   const hookId = event.hookId === null ? delivery.hookId : String(event.hookId);
-  if (missing.length > 0) {
-    log.warn(
-      { hookId, missing },
-      `the webhook does not send ${missing.join(', ')}: select these events in its settings (or "Send me everything")`,
-    );
+  if (event.events === null) {
+    log.info({ hookId }, 'webhook pinged without its settings; cannot tell which events it sends');
   } else {
-    log.info({ hookId }, 'webhook pinged: it sends every event slipway uses');
+    const events = event.events;
+    // A hook always sends ping; "*" is "Send me everything".
+    const missing = events.includes('*')
+      ? []
+      : ESSENTIAL_EVENTS.filter((name) => name !== 'ping' && !events.includes(name));
+    if (missing.length > 0) {
+      log.warn(
+        { hookId, missing },
+        `the webhook does not send ${missing.join(', ')}: select these events in its settings (or "Send me everything")`,
+      );
+    } else {
+      log.info({ hookId }, 'webhook pinged: it sends every event slipway uses');
+    }
   }
   if (hookId === null) return undefined;
-  return { id: hookId, type: event.hookType, events, repository: event.repository?.fullName ?? null, seenAt: now };
+  return {
+    id: hookId,
+    type: event.hookType,
+    events: event.events ?? [],
+    repository: event.repository?.fullName ?? null,
+    seenAt: now,
+  };
 }
