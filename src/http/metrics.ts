@@ -9,6 +9,7 @@ export const RECEIVE_OUTCOMES = [
   'too_large',
   'unsupported_media_type',
   'bad_request',
+  'busy',
   'error',
 ] as const;
 export type ReceiveOutcome = (typeof RECEIVE_OUTCOMES)[number];

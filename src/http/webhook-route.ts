@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InputError } from '../errors.js';
+import { SlipwayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readBody } from '../ingest/body.js';
 import { contentTypeOf, type Inbox } from '../ingest/inbox.js';
@@ -41,7 +41,8 @@ export function webhookRoute(options: WebhookRouteOptions) {
       }
       metrics.received.inc({ event, outcome: outcome === 'duplicate' ? 'duplicate' : 'accepted' });
     } catch (error) {
-      const status = error instanceof InputError ? error.status : 500;
+      const status = error instanceof SlipwayError ? error.status : 500;
+      const code = error instanceof SlipwayError ? error.code : 'internal_error';
       if (status === 413) {
         // The rest of the body is never read: answer, half-close so the client reads the
         // answer, and drop the connection if the client keeps sending.
@@ -51,11 +52,12 @@ export function webhookRoute(options: WebhookRouteOptions) {
           setTimeout(() => request.destroy(), 2000).unref();
         });
       } else {
-        sendError(response, error);
+        sendError(response, error, status === 503 ? { 'retry-after': '1' } : {});
       }
-      if (status >= 500) log.error({ err: error }, 'webhook delivery could not be stored');
-      else log.info({ status, code: (error as InputError).code }, 'webhook request refused');
-      metrics.received.inc({ event, outcome: OUTCOME_BY_STATUS[status] ?? 'error' });
+      if (code === 'busy') log.warn('webhook delivery refused: too many waiting for their commit');
+      else if (status >= 500) log.error({ err: error }, 'webhook delivery could not be stored');
+      else log.info({ status, code }, 'webhook request refused');
+      metrics.received.inc({ event, outcome: code === 'busy' ? 'busy' : (OUTCOME_BY_STATUS[status] ?? 'error') });
     }
     metrics.ackSeconds.observe((performance.now() - started) / 1000);
   };

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { InputError } from '../errors.js';
+import { InputError, SlipwayError } from '../errors.js';
 import type { InsertOutcome, NewDelivery, Store } from '../store/store.js';
 import { verifySignature } from './signature.js';
 import { tryNormalize, type Normalized } from '../events/normalize.js';
@@ -37,10 +37,18 @@ export interface Received {
  * in which case nothing was stored.
  */
 export class Inbox {
+  private inFlight = 0;
+
   constructor(
     private readonly store: Store,
     /** null accepts unsigned requests (`--insecure-skip-signature`). */
     private readonly secrets: readonly string[] | null,
+    /**
+     * Deliveries waiting for their commit at most; past it slipway answers 503 instead of
+     * queueing without bound (a stalled disk must not exhaust memory). GitHub records the
+     * failed delivery, and it can be redelivered.
+     */
+    private readonly maxInFlight = 4096,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -75,7 +83,15 @@ export class Inbox {
     };
     // Normalized before the commit is awaited, so the parsed payload is garbage while still young.
     const normalized = tryNormalize(event, parsed);
-    return { outcome: await this.store.insertDelivery(delivery), delivery, normalized };
+    if (this.inFlight >= this.maxInFlight) {
+      throw new SlipwayError('busy', 'slipway is storing too many deliveries at once; redeliver this one shortly', { status: 503 });
+    }
+    this.inFlight += 1;
+    try {
+      return { outcome: await this.store.insertDelivery(delivery), delivery, normalized };
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 }
 

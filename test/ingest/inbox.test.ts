@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Inbox } from '../../src/ingest/inbox.js';
+import { sign } from '../../src/ingest/signature.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { tempDir } from '../helpers/temp.js';
+
+const body = Buffer.from(JSON.stringify({ zen: 'Favor focus over features.', hook_id: 1 }));
+const headers = (id: string) => ({
+  'content-type': 'application/json',
+  'x-github-event': 'ping',
+  'x-github-delivery': id,
+  'x-hub-signature-256': sign('s', body),
+});
+
+test('past its bound of deliveries awaiting a commit, the inbox answers busy and stores nothing more', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  const inbox = new Inbox(store, ['s'], 2);
+  const first = inbox.receive(headers('a'), 'application/json', body);
+  const second = inbox.receive(headers('b'), 'application/json', body);
+  await assert.rejects(inbox.receive(headers('c'), 'application/json', body), { code: 'busy', status: 503 });
+  assert.deepEqual([(await first).outcome, (await second).outcome], ['inserted', 'inserted']);
+  assert.equal(await store.getDelivery('c'), null);
+  assert.equal((await inbox.receive(headers('c'), 'application/json', body)).outcome, 'inserted', 'room again once committed');
+});
