@@ -35,9 +35,9 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     await store.close();
     throw error;
   });
-  log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
-
-  return new Promise((resolve) => {
+  // Signal handlers go in before "listening" is announced: a signal in between must not
+  // take the default action and kill the process mid-request.
+  const stopped = new Promise<number>((resolve) => {
     let signals = 0;
     const stop = (signal: NodeJS.Signals) => {
       signals += 1;
@@ -63,6 +63,8 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
+  return stopped;
 }
 
 function resolveSecrets(loaded: LoadedConfig, log: Logger): string[] {
