@@ -29,10 +29,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX deliveries_pending ON deliveries (seq) WHERE status = 'pending';
 
       -- Payloads apart from the rows whose status changes, so a status update rewrites a
-      -- few bytes, not the payload. 'deflate-raw' is zlib's raw deflate of the JSON text.
+      -- few bytes, not the payload. 'br' is Brotli of the JSON text.
       CREATE TABLE delivery_payloads (
         seq      INTEGER PRIMARY KEY REFERENCES deliveries (seq) ON DELETE CASCADE,
-        encoding TEXT    NOT NULL CHECK (encoding IN ('deflate-raw')),
+        encoding TEXT    NOT NULL CHECK (encoding IN ('br')),
         body     BLOB    NOT NULL
       );
 

