@@ -1,3 +1,13 @@
+import type {
+  BeginDeployment,
+  CompleteDeployment,
+  Deployment,
+  DeploymentDetail,
+  Environment,
+  EnvironmentChange,
+  Fence,
+} from './environments.js';
+
 /**
  * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
  * the implementations (sqlite/ now, postgres/ later). Every method is one atomic unit.
@@ -61,6 +71,8 @@ export interface DispatchResult {
   processedAt: number;
   /** A `ping` records the hook that sent it. */
   hook?: HookRecord;
+  /** Desired-state changes policy derived from the delivery. */
+  changes?: EnvironmentChange[];
 }
 
 export interface Backlog {
@@ -91,6 +103,25 @@ export interface Store {
    */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /** Desired-state changes from outside a delivery (CLI, API, TTL expiry). */
+  changeEnvironments(changes: EnvironmentChange[], source: string): Promise<void>;
+  getEnvironment(app: string, name: string): Promise<Environment | null>;
+  listEnvironments(options?: { includeDestroyed?: boolean }): Promise<Environment[]>;
+  /** Environments whose desired state is not reached yet, oldest first. */
+  unconvergedEnvironments(limit: number): Promise<Environment[]>;
+  /** Live environments whose TTL has run out. */
+  expiredEnvironments(): Promise<Environment[]>;
+  /** The writes below hold the environment's lease (`fence`), or fail with `lease_lost`. */
+  markConverged(environmentId: number, generation: number, fence: Fence): Promise<void>;
+  /** Starts a deployment; unfinished older ones of the environment end `inactive`. */
+  beginDeployment(begin: BeginDeployment): Promise<Deployment>;
+  completeDeployment(complete: CompleteDeployment): Promise<void>;
+  completeDestroy(environmentId: number, generation: number, fence: Fence): Promise<void>;
+  /** At start: deployments a crash interrupted end `error`; their environments go again. */
+  interruptDeployments(): Promise<number>;
+  getDeployment(id: number): Promise<DeploymentDetail | null>;
+  listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

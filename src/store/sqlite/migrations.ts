@@ -52,6 +52,65 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'environments',
+    sql: `
+      CREATE TABLE environments (
+        id                  INTEGER PRIMARY KEY,
+        app                 TEXT    NOT NULL,
+        name                TEXT    NOT NULL,
+        present             INTEGER NOT NULL DEFAULT 1,
+        desired_ref         TEXT,
+        pinned_sha          TEXT,
+        generation          INTEGER NOT NULL DEFAULT 1,
+        observed_generation INTEGER NOT NULL DEFAULT 0,
+        observed_sha        TEXT,
+        state               TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN
+                              ('pending', 'waiting', 'deploying', 'ready', 'failed', 'destroying', 'destroyed')),
+        url                 TEXT,
+        pr                  INTEGER,
+        branch              TEXT,
+        ttl_ms              INTEGER,
+        last_commit_at      INTEGER,
+        expires_at          INTEGER,
+        last_trigger        TEXT,
+        last_delivery       TEXT,
+        created_at          INTEGER NOT NULL,
+        updated_at          INTEGER NOT NULL,
+        UNIQUE (app, name)
+      );
+      -- The reconciler's queue: environments whose desired state it has not reached.
+      CREATE INDEX environments_unconverged ON environments (id) WHERE generation > observed_generation;
+
+      CREATE TABLE deployments (
+        id             INTEGER PRIMARY KEY,
+        environment_id INTEGER NOT NULL REFERENCES environments (id),
+        generation     INTEGER NOT NULL,
+        sha            TEXT,
+        ref            TEXT,
+        trigger        TEXT,
+        delivery_id    TEXT,
+        state          TEXT    NOT NULL CHECK (state IN
+                         ('queued', 'waiting', 'in_progress', 'success', 'failure', 'error', 'inactive')),
+        error          TEXT,
+        log            TEXT    NOT NULL DEFAULT '',
+        created_at     INTEGER NOT NULL,
+        started_at     INTEGER,
+        finished_at    INTEGER
+      );
+      CREATE INDEX deployments_by_environment ON deployments (environment_id, id);
+      CREATE INDEX deployments_unfinished ON deployments (id) WHERE finished_at IS NULL;
+
+      CREATE TABLE deployment_timeline (
+        deployment_id INTEGER NOT NULL REFERENCES deployments (id),
+        at            INTEGER NOT NULL,
+        state         TEXT    NOT NULL,
+        message       TEXT    NOT NULL
+      );
+      CREATE INDEX deployment_timeline_by_deployment ON deployment_timeline (deployment_id, at);
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

@@ -9,7 +9,7 @@ export interface Request {
 
 export type Reply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; message: string };
+  | { id: number; ok: false; message: string; code?: string };
 
 export type WorkerMessage =
   | { type: 'ready' }

@@ -1,5 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
+import type { EnvironmentChange } from '../environments.js';
+import { createEnvironmentQueries } from './environment-queries.js';
 import type {
   Backlog,
   Delivery,
@@ -43,6 +45,7 @@ interface HookRow {
  * on the store's worker thread, inside the transaction of the batch they arrive in.
  */
 export function createQueries(db: Database.Database) {
+  const environments = createEnvironmentQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -112,6 +115,7 @@ export function createQueries(db: Database.Database) {
       for (const result of results) {
         if (finish.run(result.status, result.error, result.processedAt, result.id).changes !== 1) continue;
         if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
+        for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
         applied.push(result.id);
       }
       return applied;
@@ -134,6 +138,20 @@ export function createQueries(db: Database.Database) {
     releaseLease(name: string, holder: string): void {
       dropLease.run(name, holder);
     },
+    changeEnvironments(changes: EnvironmentChange[], source: string, now: number): void {
+      for (const change of changes) environments.applyChange(change, source, now);
+    },
+    getEnvironment: environments.getEnvironment,
+    listEnvironments: environments.listEnvironments,
+    unconvergedEnvironments: environments.unconvergedEnvironments,
+    expiredEnvironments: environments.expiredEnvironments,
+    markConverged: environments.markConverged,
+    beginDeployment: environments.beginDeployment,
+    completeDeployment: environments.completeDeployment,
+    completeDestroy: environments.completeDestroy,
+    interruptDeployments: environments.interruptDeployments,
+    getDeployment: environments.getDeployment,
+    listDeployments: environments.listDeployments,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

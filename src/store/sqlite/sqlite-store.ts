@@ -32,7 +32,7 @@ export class SqliteStore implements Store {
         const waiter = this.pending.get(reply.id);
         this.pending.delete(reply.id);
         if (reply.ok) waiter?.resolve(reply.value);
-        else waiter?.reject(new StoreError('store_failed', reply.message));
+        else waiter?.reject(new StoreError(reply.code ?? 'store_failed', reply.message));
       }
     });
     const fail = (error: StoreError) => {
@@ -97,6 +97,19 @@ export class SqliteStore implements Store {
   listHooks: Store['listHooks'] = () => this.call('listHooks');
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
   releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
+  changeEnvironments: Store['changeEnvironments'] = (changes, source) =>
+    this.call('changeEnvironments', changes, source, Date.now());
+  getEnvironment: Store['getEnvironment'] = (app, name) => this.call('getEnvironment', app, name);
+  listEnvironments: Store['listEnvironments'] = (options) => this.call('listEnvironments', options?.includeDestroyed ?? false);
+  unconvergedEnvironments: Store['unconvergedEnvironments'] = (limit) => this.call('unconvergedEnvironments', limit);
+  expiredEnvironments: Store['expiredEnvironments'] = () => this.call('expiredEnvironments', Date.now());
+  markConverged: Store['markConverged'] = (id, generation, fence) => this.call('markConverged', id, generation, fence, Date.now());
+  beginDeployment: Store['beginDeployment'] = (begin) => this.call('beginDeployment', begin, Date.now());
+  completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
+  completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
+  interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
+  getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
+  listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };

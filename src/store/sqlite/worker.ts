@@ -44,7 +44,8 @@ function serve(db: Database.Database, port: MessagePort): void {
     } catch (error) {
       run('ROLLBACK TO op');
       run('RELEASE op');
-      return { id: request.id, ok: false, message: (error as Error).message };
+      const { message, code } = error as Error & { code?: unknown };
+      return { id: request.id, ok: false, message, ...(typeof code === 'string' ? { code } : {}) };
     }
   }
 

@@ -1,0 +1,108 @@
+/**
+ * Environments and deployments as the store keeps them. An environment holds a desired
+ * state (a ref to follow or a pinned sha, present or not) with a `generation` that grows on
+ * every change; the reconciler converges it and records `observedGeneration`.
+ */
+
+export const ENVIRONMENT_STATES = ['pending', 'waiting', 'deploying', 'ready', 'failed', 'destroying', 'destroyed'] as const;
+export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
+
+export const DEPLOYMENT_STATES = ['queued', 'waiting', 'in_progress', 'success', 'failure', 'error', 'inactive'] as const;
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
+export type FinalDeploymentState = Extract<DeploymentState, 'success' | 'failure' | 'error' | 'inactive'>;
+
+/** A desired-state change that a delivery causes, applied in the transaction that marks it done. */
+export type EnvironmentChange =
+  | {
+      kind: 'follow';
+      app: string;
+      env: string;
+      /** Full git ref: refs/heads/main, refs/tags/v1, refs/pull/7/head. */
+      ref: string;
+      /** The sha the event named; a hint, the reconciler resolves the ref itself. */
+      shaHint: string | null;
+      pr: number | null;
+      branch: string | null;
+      ttlMs: number | null;
+      trigger: string;
+    }
+  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string };
+
+export interface Environment {
+  id: number;
+  app: string;
+  name: string;
+  /** false once a destroy was asked for; the row stays as history. */
+  present: boolean;
+  desiredRef: string | null;
+  pinnedSha: string | null;
+  generation: number;
+  observedGeneration: number;
+  observedSha: string | null;
+  state: EnvironmentState;
+  url: string | null;
+  pr: number | null;
+  branch: string | null;
+  ttlMs: number | null;
+  /** When a new commit last arrived (TTL counts from here). */
+  lastCommitAt: number | null;
+  expiresAt: number | null;
+  lastTrigger: string | null;
+  lastDelivery: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Deployment {
+  id: number;
+  environmentId: number;
+  app: string;
+  env: string;
+  /** The environment generation this attempt converges to. */
+  generation: number;
+  sha: string | null;
+  ref: string | null;
+  trigger: string | null;
+  deliveryId: string | null;
+  state: DeploymentState;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface TimelineEntry {
+  at: number;
+  state: DeploymentState;
+  message: string;
+}
+
+export interface DeploymentDetail extends Deployment {
+  timeline: TimelineEntry[];
+  log: string;
+}
+
+/** Who may write to an environment's deployments: the holder of its lease, by fencing token. */
+export interface Fence {
+  lease: string;
+  token: number;
+}
+
+export interface BeginDeployment {
+  environmentId: number;
+  generation: number;
+  sha: string;
+  ref: string | null;
+  trigger: string | null;
+  deliveryId: string | null;
+  fence: Fence;
+}
+
+export interface CompleteDeployment {
+  id: number;
+  state: FinalDeploymentState;
+  error: string | null;
+  log: string;
+  url: string | null;
+  fence: Fence;
+}
