@@ -92,7 +92,13 @@ function toProblems(issue: z.core.$ZodIssue, doc: ConfigDocument, file: string):
   }
   // A failed ${VAR} was already reported; its placeholder value would only add noise.
   if (doc.failed.some((failed) => isPrefix(failed, path) || isPrefix(path, failed))) return [];
-  return [{ file, line: doc.lineOf(path), path: formatPath(path, doc), message: issue.message }];
+  return [{ file, line: doc.lineOf(path), path: formatPath(path, doc), message: messageFor(issue, path, doc) }];
+}
+
+/** A message that quotes the value (see `quotingIssue`) is swapped for its redacted form when the value came from the environment. */
+function messageFor(issue: z.core.$ZodIssue, path: KeyPath, doc: ConfigDocument): string {
+  const redacted: unknown = issue.code === 'custom' ? issue.params?.redacted : undefined;
+  return typeof redacted === 'string' && doc.expanded.has(pathKey(path)) ? redacted : issue.message;
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

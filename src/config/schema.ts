@@ -1,5 +1,13 @@
 import * as z from 'zod';
+import { duration, MAX_TIMER_MS } from './duration.js';
+import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
+import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { defaultRemote, remoteProblem } from './remote.js';
+import { TARGET_TYPES, targetSchema } from './targets.js';
+
+export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
+export type { CommandTargetConfig, TargetConfig, TargetType } from './targets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -10,44 +18,13 @@ export const SECRET_KEYS = ['apiToken', 'webhookSecret', 'token'] as const;
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const REPO = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * A mapping that refuses unknown keys (naming the keys allowed there). A known key left
- * empty in YAML (`port:` with nothing after it) counts as not set, so its default applies.
- */
-function strict<S extends z.ZodRawShape>(shape: S) {
-  const allowed = Object.keys(shape);
-  const dropEmpty = (value: unknown): unknown =>
-    isRecord(value)
-      ? Object.fromEntries(
-          Object.entries(value).filter(([key, v]) => !(v === null && allowed.includes(key))),
-        )
-      : value;
-  return z.preprocess(
-    dropEmpty,
-    z.strictObject(shape, {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys' ? `expected one of: ${allowed.join(', ')}` : undefined,
-    }),
-  );
-}
-
-/** An optional string where an empty value (for example from `${VAR:-}`) means "not set". */
-const optionalText = <T extends z.ZodType<string, string>>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-
 /** A secret that guards access: when given it must not be empty (fail closed). */
 const guardSecret = z
   .string()
   .min(1, 'must not be empty; remove the key to leave it unset');
 
 const PORT = 'expected a port number from 1 to 65535';
-const port = z.preprocess(
-  (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
-  z.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT),
-);
+const port = wholeNumber(1, 65535, PORT);
 
 const HTTP_URL = 'expected an absolute http(s) URL such as https://slipway.example.com';
 const publicUrl = z
@@ -86,12 +63,44 @@ const log = strict({
   level: z.enum(LOG_LEVELS).default('info'),
 });
 
+const engine = strict({
+  /** Deployments running at once, across all environments. */
+  concurrency: wholeNumber(1, 1000).default(4),
+  /** Time between re-reads of branch heads and open pull requests (kept as `resyncIntervalMs`). */
+  resyncInterval: duration({ max: MAX_TIMER_MS }).default(5 * 60_000),
+  /** Time between sweeps for what targets run that the store does not know (kept as `sweepIntervalMs`). */
+  sweepInterval: duration({ max: MAX_TIMER_MS }).default(10 * 60_000),
+}).transform(({ concurrency, resyncInterval, sweepInterval }) => ({
+  concurrency,
+  resyncIntervalMs: resyncInterval,
+  sweepIntervalMs: sweepInterval,
+}));
+
+const remote = z.string().superRefine((text, ctx) => {
+  const problem = remoteProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const TARGET_NEEDED =
+  `is required when the app has environments: say how to deploy it, e.g. { type: command, deploy: [./deploy.sh] } (target types: ${TARGET_TYPES.join(', ')})`;
+
 const app = strict({
   name: z
     .string()
     .regex(APP_NAME, 'expected 1 to 63 characters of a-z, 0-9 and "-", not starting or ending with "-"'),
   repo: z.string().regex(REPO, 'expected "owner/name"'),
-});
+  /** The git remote; defaults to the repository on github.com. */
+  url: optionalText(remote),
+  target: targetSchema.optional(),
+  environments: environmentsSchema.default([]),
+})
+  .superRefine((value, ctx) => {
+    if (!isRecord(value) || value.target !== undefined) return;
+    if (Array.isArray(value.environments) && value.environments.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: TARGET_NEEDED });
+    }
+  }, { when: always })
+  .transform(({ url, ...rest }) => ({ ...rest, url: url ?? defaultRemote(rest.repo) }));
 
 const apps = z.array(app).superRefine(
   (list: unknown[], ctx) => {
@@ -117,11 +126,13 @@ export const configSchema = strict({
   github: github.prefault({}),
   store: store.prefault({}),
   log: log.prefault({}),
+  engine: engine.prefault({}),
   apps: apps.default([]),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type AppConfig = Config['apps'][number];
+export type EngineConfig = Config['engine'];
 
 /**
  * The webhook secrets to accept, newest first as configured: `github.webhookSecret` (one or a

@@ -12,6 +12,7 @@ const DEFAULTS = {
   server: { host: '0.0.0.0', port: 8080 },
   github: {},
   log: { level: 'info' },
+  engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
   apps: [],
 };
 
@@ -53,9 +54,10 @@ apps:
     github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token' },
     store: { dataDir: '/var/lib/slipway' },
     log: { level: 'debug' },
+    engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
     apps: [
-      { name: 'web', repo: 'acme/web' },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2' },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', environments: [] },
     ],
   });
 });
@@ -139,7 +141,21 @@ test('problems name the file as the user gave it', async (t) => {
 
 test('the example slipway.yaml at the repo root validates with an empty env', async () => {
   const loaded = await loadConfig({ file: 'slipway.yaml', env: {}, cwd: repoRoot });
-  assert.deepEqual(loaded.config.apps, [{ name: 'web', repo: 'acme/web' }]);
+  const [app] = loaded.config.apps;
+  assert.equal(loaded.config.apps.length, 1);
+  assert.equal(app?.name, 'web');
+  assert.equal(app?.repo, 'acme/web');
+  assert.equal(app?.url, 'file:///srv/git/web.git');
+  assert.equal(app?.target?.type, 'command');
+  assert.deepEqual(
+    app?.environments.map((env) => [env.name, env.track.kind]),
+    [
+      ['staging', 'branch'],
+      ['production', 'release'],
+      ['pr-{number}', 'pullRequests'],
+      ['br-{branch}', 'branches'],
+    ],
+  );
   assert.equal(loaded.config.store.dataDir, join(repoRoot, '.slipway'));
   assert.deepEqual(webhookSecrets(loaded.config, {}), []);
 });

@@ -14,10 +14,10 @@ test('wrong type: file, line, path and what was expected', () => {
 test('unknown key names the key and the keys allowed there', () => {
   assert.deepEqual(problems('server:\n  prot: 80\nservers: {}\n'), [
     'slipway.yaml:2 server.prot: unknown key "prot"; expected one of: host, port, publicUrl, apiToken',
-    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, apps',
+    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, apps',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    branch: main\n'), [
-    'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo',
+    'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo, url, target, environments',
   ]);
 });
 
@@ -134,6 +134,11 @@ test('secret values never appear in any message', () => {
     `apps:\n  - name: ${secret}\n    repo: ${secret}\n  - name: ${secret}\n    repo: x\n`,
     'apps:\n  - name: ${SECRET}\n    repo: ${SECRET}\n  - name: ${SECRET}\n    repo: ${SECRET}\n',
     `apps: ${secret}\n`,
+    // apps: remotes, target types and environments
+    'apps:\n  - name: web\n    repo: a/b\n    url: ${SECRET}\n    target:\n      type: ${SECRET}\n      deploy: ${SECRET}\n      timeout: ${SECRET}\n',
+    `apps:\n  - name: web\n    repo: a/b\n    url: https://x:${secret}@github.com/a/b.git\n    target:\n      type: command\n      deploy: [x]\n      url: ${secret}\n`,
+    `apps:\n  - name: web\n    repo: a/b\n    target: { type: command, deploy: [x] }\n    environments:\n      - name: ${secret}\n        track: { branch: ${secret}, release: ${secret} }\n        ttl: ${secret}\n`,
+    'engine:\n  concurrency: ${SECRET}\n  resyncInterval: ${SECRET}\n',
     `${secret}\n`,
     // syntax errors on a line holding a secret
     `github:\n  token: "${secret}\n`,

@@ -1,0 +1,185 @@
+import * as z from 'zod';
+import { duration } from './duration.js';
+import { always, isRecord, strict } from './fields.js';
+
+/** What an environment follows: exactly one of these keys under `track`. */
+export const TRACK_KINDS = ['branch', 'branches', 'release', 'pullRequests'] as const;
+export type TrackKind = (typeof TRACK_KINDS)[number];
+
+/** Who may get a preview from a fork: nobody, anybody, or authors with write access. */
+export const FORK_POLICIES = ['deny', 'allow', 'trusted'] as const;
+export type ForkPolicy = (typeof FORK_POLICIES)[number];
+
+export type Track =
+  /** One branch, by exact name; the environment has a fixed name. */
+  | { kind: 'branch'; branch: string }
+  /** Every branch matching one of the globs gets its own environment (`{branch}` in its name). */
+  | { kind: 'branches'; patterns: string[] }
+  /** Published releases (and prereleases when `prerelease`); the environment has a fixed name. */
+  | { kind: 'release'; prerelease: boolean }
+  /** One environment per pull request (`{number}` in its name). `base` globs; `['**']` is any base. */
+  | { kind: 'pullRequests'; base: string[]; drafts: boolean; labels: string[]; forks: ForkPolicy };
+
+/** Placeholders an environment name may use, and the track each one needs. */
+export const NAME_PLACEHOLDERS = { number: 'pullRequests', branch: 'branches', app: null } as const;
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const BRANCH_HINT = 'expected a git branch name such as main or release/1.x';
+const PATTERN_HINT = 'expected a branch name or a glob such as feature/* ("*" matches within a "/" segment, "**" across)';
+
+/** Git's rules for ref names (`git check-ref-format --branch`), applied to a branch name. */
+export function isBranchName(name: string): boolean {
+  return (
+    name !== '' &&
+    name !== '@' &&
+    !name.startsWith('-') &&
+    !name.startsWith('/') &&
+    !name.endsWith('/') &&
+    !name.endsWith('.') &&
+    !name.includes('..') &&
+    !name.includes('//') &&
+    !name.includes('@{') &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u0020\u007f~^:?*[\\]/.test(name) &&
+    name.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'))
+  );
+}
+
+const branchName = z.string().superRefine((name, ctx) => {
+  if (name.startsWith('refs/')) {
+    ctx.addIssue({ code: 'custom', message: 'write the branch name without refs/heads/, e.g. main' });
+  } else if (name.includes('*')) {
+    ctx.addIssue({ code: 'custom', message: 'branch takes one exact name; use branches: [pattern] to follow every branch matching a glob' });
+  } else if (!isBranchName(name)) {
+    ctx.addIssue({ code: 'custom', message: BRANCH_HINT });
+  }
+});
+
+/** A branch glob: `*` and `**` are the only wildcards, the rest must be branch-name text. */
+const pattern = z.string().refine((text) => !text.startsWith('refs/') && isBranchName(text.replace(/\*/g, 'x')), PATTERN_HINT);
+const patterns = z.array(pattern).min(1);
+
+const release = strict({
+  prerelease: z.boolean().default(false),
+});
+
+const pullRequests = strict({
+  base: patterns.default(['**']),
+  drafts: z.boolean().default(false),
+  labels: z.array(z.string().min(1)).default([]),
+  forks: z.enum(FORK_POLICIES).default('deny'),
+});
+
+const ONE_OF = `give exactly one of: ${TRACK_KINDS.join(', ')}`;
+
+const track = z
+  .preprocess(
+    // `release:` or `pullRequests:` with nothing after them means "with the defaults".
+    (value) =>
+      isRecord(value)
+        ? { ...value, ...(value.release === null && { release: {} }), ...(value.pullRequests === null && { pullRequests: {} }) }
+        : value,
+    strict({
+      branch: branchName.optional(),
+      branches: patterns.optional(),
+      release: release.optional(),
+      pullRequests: pullRequests.optional(),
+    }),
+  )
+  .superRefine((value, ctx) => {
+    if (!isRecord(value)) return;
+    const given = TRACK_KINDS.filter((key) => value[key] !== undefined);
+    // With only unknown keys, the unknown-key problem already lists what is allowed.
+    const unknown = ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0);
+    if (given.length === 0 && !unknown) ctx.addIssue({ code: 'custom', message: ONE_OF });
+    if (given.length > 1) ctx.addIssue({ code: 'custom', message: `${ONE_OF} (found ${given.join(' and ')})` });
+  }, { when: always })
+  .transform((value): Track => {
+    // Reached with no track key only when an unknown key was given: that is already a problem.
+    if (value.branch !== undefined) return { kind: 'branch', branch: value.branch };
+    if (value.branches !== undefined) return { kind: 'branches', patterns: value.branches };
+    if (value.release !== undefined) return { kind: 'release', ...value.release };
+    if (value.pullRequests !== undefined) return { kind: 'pullRequests', ...value.pullRequests };
+    return z.NEVER;
+  });
+
+/** The kind of a track, from its parsed form or (when other keys failed) from its raw keys. */
+function kindOf(value: unknown): TrackKind | null {
+  if (!isRecord(value)) return null;
+  if (typeof value.kind === 'string') return (TRACK_KINDS as readonly string[]).includes(value.kind) ? (value.kind as TrackKind) : null;
+  const given = TRACK_KINDS.filter((key) => value[key] !== undefined && value[key] !== null);
+  return given.length === 1 ? (given[0] ?? null) : null;
+}
+
+/** The placeholders used in a name template, e.g. `['number']` for `pr-{number}`. */
+export function placeholdersOf(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
+}
+
+const isPlaceholder = (name: string): name is keyof typeof NAME_PLACEHOLDERS => Object.hasOwn(NAME_PLACEHOLDERS, name);
+
+/** An environment name: fixed (`staging`) or a template (`pr-{number}`, `br-{branch}`). */
+const name = z.string().min(1).superRefine((text, ctx) => {
+  if (placeholdersOf(text).some((p) => !isPlaceholder(p))) {
+    ctx.addIssue({ code: 'custom', message: 'unknown placeholder; a name may use {number} (pullRequests), {branch} (branches) and {app}' });
+  } else if (!/^[a-z0-9-]*$/.test(text.replace(PLACEHOLDER, ''))) {
+    ctx.addIssue({ code: 'custom', message: 'expected a-z, 0-9 and "-", with placeholders such as pr-{number} or br-{branch}' });
+  }
+});
+
+/** `{number}` only (and always) with pullRequests, `{branch}` with branches; fixed names otherwise. */
+function checkNameFitsTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
+  if (!isRecord(value) || typeof value.name !== 'string') return;
+  const kind = kindOf(value.track);
+  if (kind === null) return;
+  const used = placeholdersOf(value.name);
+  if (!used.every(isPlaceholder)) return; // already reported by `name`
+  const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['name'], message });
+  if (kind === 'branch' || kind === 'release') {
+    const what = kind === 'branch' ? 'follows one branch' : 'follows releases';
+    if (used.length > 0) problem(`an environment that ${what} has a fixed name such as staging, without placeholders`);
+    // Characters outside a-z, 0-9 and "-" were already reported by `name`.
+    else if (/^[a-z0-9-]+$/.test(value.name) && !LABEL.test(value.name)) problem('expected 1 to 63 characters of a-z, 0-9 and "-", not starting or ending with "-"');
+    return;
+  }
+  const needed = kind === 'pullRequests' ? 'number' : 'branch';
+  const other = kind === 'pullRequests' ? 'branch' : 'number';
+  if (used.includes(other)) {
+    problem(`{${other}} is only for ${NAME_PLACEHOLDERS[other]} environments; use {${needed}} here`);
+  } else if (!used.includes(needed)) {
+    const example = kind === 'pullRequests' ? 'pr-{number}' : 'br-{branch}';
+    problem(`a ${kind} environment needs {${needed}} in its name, e.g. ${example}, so each gets its own`);
+  }
+}
+
+const environment = strict({
+  name,
+  track,
+  /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
+  ttl: duration().optional(),
+})
+  .superRefine(checkNameFitsTrack, { when: always })
+  .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl ?? null }));
+
+export type EnvironmentConfig = z.output<typeof environment>;
+
+export const environmentsSchema = z.array(environment).superRefine((list: unknown[], ctx) => {
+  if (!Array.isArray(list)) return;
+  const seen = new Map<string, number>();
+  list.forEach((item, index) => {
+    const text = isRecord(item) ? item.name : undefined;
+    if (typeof text !== 'string') return;
+    const first = seen.get(text);
+    if (first === undefined) seen.set(text, index);
+    else {
+      const message = `another environment of this app (environments[${first}]) has the same name; names must be unique within an app`;
+      ctx.addIssue({ code: 'custom', path: [index, 'name'], message });
+    }
+  });
+}, { when: always });
+
+/** Environments with a fixed name (following a branch or releases), as opposed to templates. */
+export function isFixedEnvironment(env: EnvironmentConfig): boolean {
+  return env.track.kind === 'branch' || env.track.kind === 'release';
+}

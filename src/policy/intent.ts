@@ -1,0 +1,50 @@
+/** What policy asks of the environments: the engine applies intents, `explain` prints decisions. */
+
+export type Intent =
+  | {
+      kind: 'follow';
+      app: string;
+      /** The environment name, slugged (`pr-7`, `br-feature-login`, `staging`). */
+      env: string;
+      /** Full git ref to resolve when deploying: `refs/heads/x`, `refs/tags/v1`, `refs/pull/7/head`. */
+      ref: string;
+      /** The sha the event names: a hint only, the ref is resolved from git when deploying. */
+      sha: string | null;
+      pr: number | null;
+      /** The branch followed, or a pull request's head branch (which may live in a fork). */
+      branch: string | null;
+      /** What caused it: `push`, `create`, `pull_request.synchronize`, `release.published`. */
+      trigger: string;
+      /** The environment's configured `ttl`, in milliseconds; null when it has none. */
+      ttlMs: number | null;
+    }
+  | {
+      kind: 'destroy';
+      app: string;
+      env: string;
+      /** Why, for the timeline: `pull request #7 was closed`. An environment that does not exist is left alone. */
+      reason: string;
+      /** What caused it: `push`, `delete`, `pull_request.closed`. */
+      trigger: string;
+    };
+
+export interface Decision {
+  app: string;
+  /** The environment as configured: the template (`pr-{number}`) or the fixed name. */
+  environment: string;
+  /** True when this environment yields an intent for the event. */
+  matched: boolean;
+  /** Why it matched or not, for people. */
+  reason: string;
+}
+
+export interface PolicyResult {
+  intents: Intent[];
+  /** One per environment of every app whose repository the event is about. */
+  decisions: Decision[];
+}
+
+/** One environment's answer to one event. */
+export type Outcome = { intent: Intent; reason: string } | { intent: null; reason: string };
+
+export const skip = (reason: string): Outcome => ({ intent: null, reason });

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+
+/** The longest DNS label. */
+export const MAX_NAME_LENGTH = 63;
+const HASH_LENGTH = 8;
+
+/** What fills a name template's placeholders. */
+export interface NameValues {
+  number?: number | string;
+  branch?: string;
+  app?: string;
+}
+
+const PLACEHOLDER = /\{(number|branch|app)\}/g;
+
+/** Lowercase; anything outside `[a-z0-9-]` becomes `-`; runs of `-` collapse; no `-` at either end. */
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/**
+ * Fills `{number}`, `{branch}` and `{app}` in `template`, then slugs the result to a DNS label
+ * (at most 63 characters, never empty). When the name had to be shortened, or a value it was
+ * given slugged to nothing (`日本語`), a prefix is kept and `-` plus 8 hex of the sha256 of the
+ * filled, unslugged name is appended, so different inputs keep different names.
+ * Throws when the template uses a placeholder `values` lacks (a programming error).
+ */
+export function slugName(template: string, values: NameValues): string {
+  let lost = false;
+  const filled = template.replace(PLACEHOLDER, (_match, key: keyof NameValues) => {
+    const value = values[key];
+    if (value === undefined) throw new TypeError(`slugName: no value for {${key}} in "${template}"`);
+    const text = String(value);
+    if (text !== '' && slug(text) === '') lost = true;
+    return text;
+  });
+  const slugged = slug(filled);
+  if (!lost && slugged !== '' && slugged.length <= MAX_NAME_LENGTH) return slugged;
+  const hash = createHash('sha256').update(filled).digest('hex').slice(0, HASH_LENGTH);
+  const prefix = slugged.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
+  return prefix === '' ? hash : `${prefix}-${hash}`;
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { appsFor } from '../../src/policy/policy.js';
+import { environmentRules } from '../../src/policy/rules.js';
+import { config, EXAMPLE } from './helpers.js';
+
+test('environmentRules lists what each environment of an app follows, for explain', () => {
+  const [web] = EXAMPLE.apps;
+  assert.ok(web);
+  assert.deepEqual(environmentRules(web), [
+    { app: 'web', environment: 'staging', kind: 'branch', follows: 'branch main', ttl: null },
+    { app: 'web', environment: 'production', kind: 'release', follows: 'releases', ttl: null },
+    { app: 'web', environment: 'pr-{number}', kind: 'pullRequests', follows: 'pull requests into main (drafts: no, forks: deny)', ttl: '3d' },
+    { app: 'web', environment: 'br-{branch}', kind: 'branches', follows: 'branches matching feature/*', ttl: null },
+  ]);
+  const [other] = config(`      - name: pr-{number}
+        track: { pullRequests: { drafts: true, labels: [preview, qa], forks: trusted } }
+        ttl: 1h30m
+      - name: canary
+        track: { release: { prerelease: true } }
+`).apps;
+  assert.ok(other);
+  assert.deepEqual(
+    environmentRules(other).map((rule) => [rule.follows, rule.ttl]),
+    [
+      ['pull requests into any branch (drafts: yes, forks: trusted, labelled preview, qa)', '1h30m'],
+      ['releases and prereleases', null],
+    ],
+  );
+});
+
+test('appsFor finds the apps of a repository, ignoring case', () => {
+  assert.deepEqual(appsFor('acme/webapp', EXAMPLE).map((app) => app.name), ['web']);
+  assert.deepEqual(appsFor('ACME/Other', EXAMPLE).map((app) => app.name), ['other']);
+  assert.deepEqual(appsFor('acme/nothing', EXAMPLE), []);
+});
