@@ -1,0 +1,80 @@
+/**
+ * A target runs environments: it deploys a checked-out sha as one environment of one app,
+ * tears it down, and says what it runs. The engine sees only this interface; `command/`
+ * runs user commands, `process/` (local processes behind the router) and `kubernetes/`
+ * (a namespace per environment) implement it the same way.
+ *
+ * Every target:
+ * - is idempotent: `apply` twice with the same request is one deployment, and `destroy`
+ *   of an environment it does not run succeeds and changes nothing;
+ * - lists what it runs (`list`), so the orphan sweep can destroy what the store does not
+ *   know; a target serves one app (each app has its own, made from its config) and lists
+ *   that app's environments only;
+ * - stops promptly when the request's `signal` fires: it stops and cleans up what it
+ *   started, then rejects with a `SlipwayError` whose code is `TARGET_CANCELLED`;
+ * - rejects a failed deployment with a `SlipwayError` whose message reads well in the
+ *   deployment's record (`deploy command exited with code 3`).
+ *
+ * `app` and `env` are slugged DNS labels (`[a-z0-9-]`, at most 63 characters). Payload
+ * text (`ref`, `branch`, `event`) is data: a target may put it in environment variables
+ * or labels, never in shell text or a path.
+ */
+
+/** The `code` of the error a target rejects with when its request's signal fired. */
+export const TARGET_CANCELLED = 'target_cancelled';
+
+export interface DeployRequest {
+  app: string;
+  env: string;
+  /** The commit deployed, and the ref it was resolved from (`refs/heads/main`, `refs/pull/7/head`). */
+  sha: string;
+  ref: string;
+  pr: number | null;
+  branch: string | null;
+  /** What triggered it: `push`, `pull_request.synchronize`, `cli.deploy`… */
+  event: string;
+  deploymentId: number;
+  /** The worktree of `sha`, checked out by `source/`. */
+  workdir: string;
+  /** Extra environment variables from config. May hold secrets: never logged. */
+  vars: Record<string, string>;
+  /** The deployment's log; `text` is output as it comes (lines end with `\n`). */
+  log: (text: string) => void;
+  /** Fires when the deployment is cancelled (superseded, shutdown): stop and clean up. */
+  signal: AbortSignal;
+}
+
+export interface DeployResult {
+  /** Where the environment answers, when the target knows. */
+  url: string | null;
+}
+
+export interface DestroyRequest {
+  app: string;
+  env: string;
+  /**
+   * A worktree of the sha last deployed, when the engine has one (a target that needs its
+   * files, like a relative destroy command, fails clearly without it).
+   */
+  workdir: string | null;
+  vars: Record<string, string>;
+  log: (text: string) => void;
+  signal: AbortSignal;
+}
+
+/** An environment a target runs. */
+export interface RunningEnvironment {
+  app: string;
+  env: string;
+  /** The sha last deployed, when the target knows it (to check out a worktree for `destroy`). */
+  sha: string | null;
+}
+
+export interface Target {
+  /** The config `type` that made it: `command`, `process`, `kubernetes`. */
+  readonly type: string;
+  apply(request: DeployRequest): Promise<DeployResult>;
+  destroy(request: DestroyRequest): Promise<void>;
+  /** Every environment of its app this target runs (deployed, or being deployed, and not destroyed). */
+  list(): Promise<RunningEnvironment[]>;
+}
