@@ -1,0 +1,192 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { SourceError } from './errors.js';
+import { authConfig, gitEnv, scrub, secretsOf, type GitAuth } from './git-env.js';
+import { KeyedQueue, withFileLock } from './locks.js';
+import { clearStaleGitLocks, ensureMirror, gcAuto, hasCommit, mirrorFor, type Mirror } from './mirror.js';
+import { fetchInto, lsRemote, type Git } from './remote.js';
+import { isSha, redactUrl, validateRef, validateRemote, validateSha } from './refs.js';
+import { runGit } from './run-git.js';
+import { addWorktree, fillWorktree, headOf, inspectDir, isClean, pruneWorktrees, removeWorktree } from './worktree.js';
+
+export type { GitAuth };
+
+/** Structured log lines; fields never hold a token (remote URLs are redacted). */
+export type SourceLog = (msg: string, fields: Record<string, unknown>) => void;
+
+export interface GitSourceOptions {
+  /** Holds `mirrors/<hash>.git`, one bare mirror per remote URL. */
+  cacheDir: string;
+  auth?: GitAuth;
+  /** Per git command; a command that takes longer is killed. Default 5 minutes. */
+  timeoutMs?: number;
+  log?: SourceLog;
+}
+
+export interface SourceCallOptions {
+  /** Stops the running git command (SourceError `aborted`). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Git for the engine: resolves refs on the remote, keeps one bare mirror per remote (fetched
+ * on demand, one fetch at a time per mirror, across processes too) and checks commits out
+ * into detached worktrees. Worktree folders come from the caller and must be absolute paths
+ * built from slugged names (`<root>/<app>/<env>/<sha>`), never from payload text.
+ */
+export class GitSource {
+  private readonly cacheDir: string;
+  private readonly mirrorsRoot: string;
+  private readonly timeoutMs: number;
+  private readonly log: SourceLog;
+  private readonly queue = new KeyedQueue();
+  private readonly git: Git;
+
+  constructor(options: GitSourceOptions) {
+    this.cacheDir = resolve(options.cacheDir);
+    this.mirrorsRoot = join(this.cacheDir, 'mirrors');
+    this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
+    this.log = options.log ?? (() => {});
+    const secrets = secretsOf(options.auth);
+    this.git = async (args, call) => {
+      const env = gitEnv(process.env, call.remote === undefined ? [] : authConfig(call.remote, options.auth));
+      // Never look for a repository above the cache (a cache inside a project checkout).
+      env.GIT_CEILING_DIRECTORIES = this.cacheDir;
+      const result = await runGit({ args, cwd: this.mirrorsRoot, env, timeoutMs: this.timeoutMs, what: call.what, signal: call.signal });
+      return { ...result, stderr: scrub(result.stderr, secrets) };
+    };
+  }
+
+  /**
+   * The commit a full ref (`refs/heads/main`, `refs/tags/v1`, `refs/pull/7/head`) points to on
+   * the remote now. Throws `ref_invalid` before running git, `ref_not_found`, `remote_unreachable`.
+   */
+  async resolve(remoteUrl: string, ref: string, options: SourceCallOptions = {}): Promise<string> {
+    const remote = validateRemote(remoteUrl);
+    validateRef(ref);
+    await mkdir(this.mirrorsRoot, { recursive: true });
+    return lsRemote(this.git, remote, ref, options.signal);
+  }
+
+  /**
+   * Checks `sha` out into a detached worktree at `dir`, fetching `ref` (a full ref, or the sha
+   * itself for a pinned commit) into the mirror first when the mirror lacks `sha`. Idempotent:
+   * a worktree of that sha is reused; one of another sha, or damaged, is reset to it.
+   */
+  async checkout(remoteUrl: string, ref: string, sha: string, dir: string, options: SourceCallOptions = {}): Promise<void> {
+    const remote = validateRemote(remoteUrl);
+    const source = isSha(ref) ? validateSha(ref) : validateRef(ref);
+    const commit = validateSha(sha);
+    const folder = absolute(dir);
+    const mirror = mirrorFor(this.mirrorsRoot, remote);
+    await mkdir(this.mirrorsRoot, { recursive: true });
+    if (!(await hasCommit(this.git, mirror, commit, options.signal))) {
+      await this.queue.run(`fetch:${mirror.path}`, () => this.fetchLocked(mirror, source, commit, options.signal));
+    }
+    await this.queue.run(`dir:${folder}`, () => this.place(mirror, commit, folder, options.signal));
+  }
+
+  /** Removes the worktree at `dir` and prunes its mirror. Harmless when `dir` is gone. */
+  async remove(dir: string): Promise<void> {
+    const folder = absolute(dir);
+    await this.queue.run(`dir:${folder}`, async () => {
+      const found = await inspectDir(folder, this.mirrorsRoot);
+      if (found.state === 'foreign') throw notOurs(folder);
+      if (found.state === 'empty') await rm(folder, { recursive: true, force: true });
+      if (found.state === 'worktree') await this.unregister(found.mirror, folder);
+      if (found.state === 'missing') {
+        const names = await readdir(this.mirrorsRoot).catch(() => [] as string[]);
+        for (const name of names.filter((n) => n.endsWith('.git'))) {
+          const path = join(this.mirrorsRoot, name);
+          await this.queue.run(`meta:${path}`, () => pruneWorktrees(this.git, path)).catch((error: Error) => {
+            this.log('could not prune a mirror', { mirror: path, reason: error.message });
+          });
+        }
+      }
+    });
+  }
+
+  /** Holding the mirror's fetch lock: fetch unless a fetch queued before this one brought `sha`. */
+  private fetchLocked(mirror: Mirror, source: string, sha: string, signal?: AbortSignal): Promise<void> {
+    const lock = { waitMs: this.timeoutMs, staleMs: 3 * this.timeoutMs, signal, onStale: (holder: string) => this.log('took over a stale mirror lock', { mirror: mirror.path, holder }) };
+    return withFileLock(mirror.lockPath, lock, async () => {
+      if (await hasCommit(this.git, mirror, sha, signal)) return;
+      const cleared = await clearStaleGitLocks(mirror);
+      if (cleared.length > 0) this.log('removed lock files left by an interrupted git', { mirror: mirror.path, files: cleared });
+      if (await ensureMirror(this.git, mirror, sha.length === 64 ? 'sha256' : 'sha1')) {
+        this.log('mirror created', { remote: redactUrl(mirror.remote), mirror: mirror.path });
+      }
+      await this.fetch(mirror, source, sha, signal);
+      // The fetch succeeded; a failed housekeeping pass must not fail the checkout.
+      await this.queue.run(`meta:${mirror.path}`, () => gcAuto(this.git, mirror)).catch((error: Error) => {
+        this.log('mirror gc failed', { mirror: mirror.path, reason: error.message });
+      });
+    });
+  }
+
+  /** Fetches the ref; when the ref no longer leads to `sha` (force-push), asks for `sha` itself. */
+  private async fetch(mirror: Mirror, source: string, sha: string, signal?: AbortSignal): Promise<void> {
+    const fields = { remote: redactUrl(mirror.remote), mirror: mirror.path };
+    let refMissing: SourceError | null = null;
+    if (source !== sha) {
+      const started = Date.now();
+      try {
+        await fetchInto(this.git, mirror.path, mirror.remote, source, signal);
+      } catch (error) {
+        if (!(error instanceof SourceError && error.code === 'ref_not_found')) throw error;
+        refMissing = error;
+      }
+      this.log('fetch', { ...fields, ref: source, ms: Date.now() - started });
+      if (await hasCommit(this.git, mirror, sha, signal)) return;
+    }
+    const started = Date.now();
+    try {
+      await fetchInto(this.git, mirror.path, mirror.remote, sha, signal);
+    } catch (error) {
+      throw error instanceof SourceError && error.code === 'sha_not_found' && refMissing !== null ? refMissing : error;
+    }
+    this.log('fetch', { ...fields, ref: sha, ms: Date.now() - started });
+    if (!(await hasCommit(this.git, mirror, sha, signal))) {
+      throw new SourceError('sha_not_found', `${redactUrl(mirror.remote)} did not send commit ${sha}; resolve ${JSON.stringify(source)} again`);
+    }
+  }
+
+  /** Holding the folder: reuse, repair or create the worktree of `sha` at `dir`. */
+  private async place(mirror: Mirror, sha: string, dir: string, signal?: AbortSignal): Promise<void> {
+    const fields = { remote: redactUrl(mirror.remote), sha, dir };
+    const found = await inspectDir(dir, this.mirrorsRoot);
+    if (found.state === 'foreign') throw notOurs(dir);
+    if (found.state === 'worktree' && found.mirror === mirror.path) {
+      const head = await headOf(this.git, found.admin, dir);
+      if (head === sha && (await isClean(this.git, found.admin, dir))) return this.log('worktree reused', fields);
+      if (head !== null) {
+        await fillWorktree(this.git, found.admin, dir, sha, signal);
+        return this.log('worktree updated', { ...fields, from: head });
+      }
+    }
+    if (found.state === 'worktree') await this.unregister(found.mirror, dir);
+    await mkdir(dirname(dir), { recursive: true });
+    await this.queue.run(`meta:${mirror.path}`, () => addWorktree(this.git, mirror.path, dir, sha));
+    const added = await inspectDir(dir, this.mirrorsRoot);
+    if (added.state !== 'worktree') throw new SourceError('git_failed', `git worktree add left no worktree at ${dir}`);
+    await fillWorktree(this.git, added.admin, dir, sha, signal);
+    this.log('worktree created', fields);
+  }
+
+  private async unregister(mirrorPath: string, dir: string): Promise<void> {
+    await this.queue.run(`meta:${mirrorPath}`, async () => {
+      await removeWorktree(this.git, mirrorPath, dir);
+      await pruneWorktrees(this.git, mirrorPath).catch(() => {});
+    });
+    this.log('worktree removed', { dir });
+  }
+}
+
+function absolute(dir: string): string {
+  if (typeof dir === 'string' && isAbsolute(dir) && !dir.includes('\0')) return resolve(dir);
+  throw new SourceError('dir_conflict', `worktree folder ${JSON.stringify(String(dir))} must be an absolute path built from slugged names`);
+}
+
+function notOurs(dir: string): SourceError {
+  return new SourceError('dir_conflict', `${dir} exists and is not a slipway worktree; slipway does not delete folders it did not create: move it away or choose another folder`);
+}
