@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.js';
 import { Dispatcher } from './engine/dispatcher.js';
+import { startEngine } from './engine/engine.js';
+import { applyPolicy } from './policy/policy.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
 import { createMetrics } from './http/metrics.js';
 import { sendJson } from './http/respond.js';
@@ -31,7 +33,14 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, store, log, secrets } = options;
   const metrics = createMetrics(store);
-  const dispatcher = new Dispatcher({ store, log: log.child({ component: 'dispatcher' }), metrics });
+  const engine = await startEngine(config, store, log);
+  const dispatcher = new Dispatcher({
+    store,
+    log: log.child({ component: 'dispatcher' }),
+    metrics,
+    policy: (event) => applyPolicy(event, config).intents,
+    onChanged: () => engine.nudge(),
+  });
   const inbox = new Inbox(store, secrets);
   const routes: Route[] = [
     {
@@ -70,6 +79,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await dispatcher.stop();
+    await engine.stop();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
@@ -84,6 +97,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await inFlight;
     clearTimeout(deadline);
     await dispatcher.stop();
+    await engine.stop();
   };
   return {
     port,

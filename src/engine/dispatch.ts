@@ -1,13 +1,24 @@
 import type { Logger } from '../logger.js';
 import { ESSENTIAL_EVENTS, type Normalized } from '../events/normalize.js';
-import type { PingEvent } from '../events/domain.js';
+import type { DomainEvent, PingEvent } from '../events/domain.js';
+import type { Intent } from '../policy/policy.js';
+import type { EnvironmentChange } from '../store/environments.js';
 import type { DeliverySummary, DispatchResult } from '../store/store.js';
+
+/** Policy as the dispatcher sees it: what an event asks of the environments. */
+export type Policy = (event: DomainEvent) => Intent[];
 
 /**
  * Turns one inbox row, its payload normalized, into its outcome: the status and the effects
  * the store applies together with it. A payload that cannot be used marks it `failed`.
  */
-export function dispatchDelivery(delivery: DeliverySummary, normalized: Normalized, log: Logger, now: number): DispatchResult {
+export function dispatchDelivery(
+  delivery: DeliverySummary,
+  normalized: Normalized,
+  policy: Policy,
+  log: Logger,
+  now: number,
+): DispatchResult {
   if (!normalized.ok) {
     log.warn({ reason: normalized.reason }, 'delivery failed: its payload cannot be used');
     return { id: delivery.id, status: 'failed', error: normalized.reason, processedAt: now };
@@ -19,7 +30,18 @@ export function dispatchDelivery(delivery: DeliverySummary, normalized: Normaliz
   }
   const result: DispatchResult = { id: delivery.id, status: 'processed', error: null, processedAt: now };
   if (event.kind === 'ping') result.hook = hookOf(event, delivery, log, now);
+  const changes = policy(event).map(toChange);
+  if (changes.length > 0) {
+    result.changes = changes;
+    log.info({ changes: changes.map((change) => `${change.kind} ${change.app}/${change.env}`) }, 'environments change');
+  }
   return result;
+}
+
+function toChange(intent: Intent): EnvironmentChange {
+  if (intent.kind === 'destroy') return intent;
+  const { sha, ...rest } = intent;
+  return { ...rest, shaHint: sha };
 }
 
 function hookOf(event: PingEvent, delivery: DeliverySummary, log: Logger, now: number): DispatchResult['hook'] {

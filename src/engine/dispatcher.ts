@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/store.js';
-import { dispatchDelivery } from './dispatch.js';
+import { dispatchDelivery, type Policy } from './dispatch.js';
+import { Wakeup } from './wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
 
 export const DISPATCHER_LEASE = 'dispatcher';
@@ -19,6 +19,9 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** How many parsed payloads ingest may hand over in memory before they are read back instead. */
   handoffLimit?: number;
+  policy: Policy;
+  /** Called after a batch changed desired state (the reconciler has work). */
+  onChanged?: () => void;
 }
 
 /**
@@ -31,8 +34,7 @@ export class Dispatcher {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;
-  private wake: (() => void) | null = null;
-  private nudged = false;
+  private readonly wakeup = new Wakeup();
   private stopping = false;
   private loop: Promise<void> | null = null;
   private healthy = false;
@@ -59,14 +61,13 @@ export class Dispatcher {
   /** A delivery was committed: look now instead of at the next poll. */
   accepted(id: string, normalized: Normalized): void {
     if (this.handoff.size < this.handoffLimit) this.handoff.set(id, normalized);
-    this.nudged = true;
-    this.wake?.();
+    this.wakeup.nudge();
   }
 
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.wakeup.nudge();
     await this.loop;
     await this.options.store.releaseLease(DISPATCHER_LEASE, this.holder).catch(() => undefined);
   }
@@ -84,18 +85,18 @@ export class Dispatcher {
         this.healthy = true;
         failures = 0;
         if (leaseUntil === 0) {
-          await this.idle(this.pollMs);
+          await this.wakeup.sleep(this.pollMs);
           continue;
         }
-        this.nudged = false;
+        this.wakeup.take();
         const count = await this.pass();
-        if (count < this.batchSize && !this.nudged) await this.idle(this.pollMs);
+        if (count < this.batchSize) await this.wakeup.sleep(this.pollMs);
       } catch (error) {
         this.healthy = false;
         failures += 1;
         const delay = Math.min(30_000, 100 * 2 ** failures);
         log.error({ err: error, retryInMs: delay }, 'dispatcher could not reach the store; deliveries stay pending');
-        await this.idle(delay);
+        await this.wakeup.sleep(delay);
       }
     }
   }
@@ -114,9 +115,11 @@ export class Dispatcher {
     const results = batch.map((delivery) => {
       const normalized = this.handoff.get(delivery.id) ?? tryNormalizeText(delivery.event, stored.get(delivery.id) ?? 'null');
       this.handoff.delete(delivery.id);
-      return dispatchDelivery(delivery, normalized, log.child({ delivery: delivery.id, event: delivery.event }), now);
+      const scoped = log.child({ delivery: delivery.id, event: delivery.event });
+      return dispatchDelivery(delivery, normalized, this.options.policy, scoped, now);
     });
     const applied = new Set(await store.finishDeliveries(results));
+    if (results.some((result) => applied.has(result.id) && result.changes !== undefined)) this.options.onChanged?.();
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];
       if (result === undefined || !applied.has(delivery.id)) continue;
@@ -124,13 +127,5 @@ export class Dispatcher {
       metrics.dispatchLagSeconds.observe((now - delivery.receivedAt) / 1000);
     }
     return batch.length;
-  }
-
-  private async idle(ms: number): Promise<void> {
-    if (this.stopping || this.nudged) return;
-    const controller = new AbortController();
-    this.wake = () => controller.abort();
-    await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
-    this.wake = null;
   }
 }

@@ -26,7 +26,9 @@ export type EnvironmentChange =
       ttlMs: number | null;
       trigger: string;
     }
-  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string };
+  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string }
+  /** Converge again without changing what is desired (resync): drift and missed pushes heal. */
+  | { kind: 'nudge'; app: string; env: string; trigger: string };
 
 export interface Environment {
   id: number;
@@ -91,7 +93,8 @@ export interface Fence {
 export interface BeginDeployment {
   environmentId: number;
   generation: number;
-  sha: string;
+  /** null when the ref could not be resolved (the attempt is recorded, then fails). */
+  sha: string | null;
   ref: string | null;
   trigger: string | null;
   deliveryId: string | null;

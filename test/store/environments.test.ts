@@ -139,6 +139,19 @@ test('a crash leaves no deployment running: interrupted ones end error and the e
   assert.deepEqual((await store.unconvergedEnvironments(10)).map((e) => e.id), [env.id]);
 });
 
+test('a nudge converges again without touching what is desired or the TTL clock', async (t) => {
+  const store = await open(t);
+  await store.changeEnvironments([follow()], 'test');
+  const before = await store.getEnvironment('web', 'pr-7');
+  await store.changeEnvironments([{ kind: 'nudge', app: 'web', env: 'pr-7', trigger: 'resync' }, { kind: 'nudge', app: 'web', env: 'nope', trigger: 'resync' }], 'resync');
+  const after = await store.getEnvironment('web', 'pr-7');
+  assert.equal(after?.generation, (before?.generation ?? 0) + 1);
+  assert.equal(after?.expiresAt, before?.expiresAt);
+  assert.equal(after?.lastCommitAt, before?.lastCommitAt);
+  assert.equal(after?.desiredRef, before?.desiredRef);
+  assert.equal(await store.getEnvironment('web', 'nope'), null, 'a nudge creates nothing');
+});
+
 test('expired environments are listed for the TTL sweep', async (t) => {
   const store = await open(t);
   await store.changeEnvironments([follow({ ttlMs: 1 }), follow({ env: 'staging', ttlMs: null })], 'test');

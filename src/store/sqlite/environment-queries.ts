@@ -47,6 +47,12 @@ export function createEnvironmentQueries(db: Database.Database) {
     /** Applies one delivery's desired-state changes; called inside finishDeliveries. */
     applyChange(change: EnvironmentChange, deliveryId: string, now: number): void {
       const current = byName.get(change.app, change.env) as EnvironmentRow | undefined;
+      if (change.kind === 'nudge') {
+        if (current === undefined || current.present === 0) return;
+        db.prepare('UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ? WHERE id = ?')
+          .run(change.trigger, now, current.id);
+        return;
+      }
       if (change.kind === 'destroy') {
         if (current === undefined || current.present === 0) return;
         db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying',
@@ -102,7 +108,8 @@ export function createEnvironmentQueries(db: Database.Database) {
         state, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, 'in_progress', ?, ?)`)
         .run(begin.environmentId, begin.generation, begin.sha, begin.ref, begin.trigger, begin.deliveryId, now, now);
       const id = Number(lastInsertRowid);
-      timeline.run(id, now, 'in_progress', `deploying ${begin.sha.slice(0, 12)}${begin.ref ? ` (${begin.ref})` : ''}`);
+      const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
+      timeline.run(id, now, 'in_progress', `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
       db.prepare(`UPDATE environments SET state = 'deploying', updated_at = ? WHERE id = ?`).run(now, begin.environmentId);
       return deployment.get(id) as Deployment;
     },

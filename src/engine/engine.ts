@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { GitSource } from '../source/git-source.js';
+import type { Store } from '../store/store.js';
+import { createTarget } from '../targets/registry.js';
+import type { AppRuntime } from './ports.js';
+import { Reconciler } from './reconciler.js';
+import { Sweeps } from './sweeps.js';
+
+/** How often TTLs are checked. */
+const EXPIRY_CHECK_MS = 30_000;
+
+export interface Engine {
+  /** Desired state changed: converge now. */
+  nudge(): void;
+  /** Stops timers and cancels running deployments (they run again at the next start). */
+  stop(): Promise<void>;
+}
+
+/** The apps that can deploy (those with a target), by name. */
+export function appRuntimes(config: Config): Map<string, AppRuntime> {
+  const apps = new Map<string, AppRuntime>();
+  for (const app of config.apps) {
+    if (app.target === undefined) continue;
+    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir });
+    apps.set(app.name, { name: app.name, remoteUrl: app.url, target, vars: {} });
+  }
+  return apps;
+}
+
+/** The reconciler with its git source, and the TTL, resync and orphan sweeps on their schedules. */
+export async function startEngine(config: Config, store: Store, log: Logger): Promise<Engine> {
+  const apps = appRuntimes(config);
+  const source = new GitSource({
+    cacheDir: join(config.store.dataDir, 'git'),
+    auth: config.github.token === undefined ? {} : { token: config.github.token },
+    log: (msg, fields) => log.debug(fields, msg),
+  });
+  const reconciler = new Reconciler({
+    store,
+    source,
+    apps,
+    log: log.child({ component: 'reconciler' }),
+    worktreeRoot: join(config.store.dataDir, 'worktrees'),
+    concurrency: config.engine.concurrency,
+  });
+  const sweeps = new Sweeps(store, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
+  await reconciler.start();
+  const every = (ms: number, name: string, task: () => Promise<unknown>) => {
+    const run = () => void task().catch((error: unknown) => log.error({ err: error, sweep: name }, 'sweep failed'));
+    const timer = setInterval(run, ms);
+    timer.unref();
+    return { run, timer };
+  };
+  const timers = [
+    every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire()),
+    every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
+    every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans()),
+  ];
+  // At start: orphans first (what the store does not know), then expired environments.
+  for (const index of [2, 0]) timers[index]?.run();
+  return {
+    nudge: () => reconciler.nudge(),
+    stop: async () => {
+      for (const { timer } of timers) clearInterval(timer);
+      await reconciler.stop();
+    },
+  };
+}

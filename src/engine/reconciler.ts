@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Environment } from '../store/environments.js';
+import type { Store } from '../store/store.js';
+import { converge } from './converge.js';
+import type { AppRuntime, SourcePort } from './ports.js';
+import { Wakeup } from './wakeup.js';
+
+export interface ReconcilerOptions {
+  store: Store;
+  source: SourcePort;
+  apps: ReadonlyMap<string, AppRuntime>;
+  log: Logger;
+  worktreeRoot: string;
+  /** Environments deployed at the same time, at most. */
+  concurrency: number;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+interface Running {
+  generation: number;
+  /** The newest generation already checked for being outdated. */
+  checked: number;
+  sha: string | null;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Converges environments to their desired state: one deployment at a time per environment
+ * (under its lease, with a fencing token), different environments in parallel up to
+ * `concurrency`. A newer desired state cancels a running deployment that is already outdated.
+ */
+export class Reconciler {
+  private readonly holder = `reconciler-${randomUUID()}`;
+  private readonly running = new Map<number, Running>();
+  /** Environments whose last pass failed: not before this time. */
+  private readonly backoff = new Map<number, { until: number; failures: number }>();
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly wakeup = new Wakeup();
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  /** Marks what a crash interrupted, then starts converging. */
+  async start(): Promise<void> {
+    const interrupted = await this.options.store.interruptDeployments();
+    if (interrupted > 0) this.options.log.warn({ interrupted }, 'deployments interrupted by the last stop will run again');
+    this.loop ??= this.run();
+  }
+
+  /** Desired state changed: look now. */
+  nudge(): void {
+    this.wakeup.nudge();
+  }
+
+  /** Cancels running deployments (they end inactive and run again at the next start) and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeup.nudge();
+    for (const run of this.running.values()) run.controller.abort();
+    await this.loop;
+    await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.wakeup.take();
+      try {
+        const pending = await this.options.store.unconvergedEnvironments(this.options.concurrency * 4 + this.running.size);
+        for (const env of pending) this.consider(env);
+      } catch (error) {
+        this.options.log.error({ err: error }, 'reconciler cannot read the store');
+      }
+      await this.wakeup.sleep(this.pollMs);
+    }
+  }
+
+  private consider(env: Environment): void {
+    const current = this.running.get(env.id);
+    if (current !== undefined) {
+      if (env.generation > current.generation && !env.present) current.controller.abort();
+      else if (env.generation > current.checked) {
+        current.checked = env.generation;
+        void this.cancelIfOutdated(env, current);
+      }
+      return;
+    }
+    const wait = this.backoff.get(env.id);
+    if (wait !== undefined && wait.until > Date.now()) return;
+    if (this.running.size >= this.options.concurrency) return;
+    const app = this.options.apps.get(env.app);
+    if (app === undefined) return;
+    const controller = new AbortController();
+    const entry: Running = { generation: env.generation, checked: env.generation, sha: null, controller, done: Promise.resolve() };
+    entry.done = this.pass(env, app, entry).finally(() => {
+      this.running.delete(env.id);
+      this.nudge();
+    });
+    this.running.set(env.id, entry);
+  }
+
+  /** A newer generation arrived while deploying: cancel only if it resolves to another sha. */
+  private async cancelIfOutdated(env: Environment, current: Running): Promise<void> {
+    const app = this.options.apps.get(env.app);
+    if (app === undefined || env.desiredRef === null || current.sha === null) return;
+    const newest = await this.options.source.resolve(app.remoteUrl, env.desiredRef).catch(() => null);
+    if (newest !== null && newest !== current.sha) current.controller.abort();
+  }
+
+  private async pass(env: Environment, app: AppRuntime, entry: Running): Promise<void> {
+    const { store, log } = this.options;
+    const lease = `env:${env.id}`;
+    const token = await store.acquireLease(lease, this.holder, this.leaseMs).catch(() => null);
+    if (token === null) return; // another replica converges it
+    const renew = setInterval(() => void store.acquireLease(lease, this.holder, this.leaseMs).catch(() => undefined), this.leaseMs / 3);
+    try {
+      await converge(env, {
+        store,
+        source: this.options.source,
+        app,
+        fence: { lease, token },
+        worktreeRoot: this.options.worktreeRoot,
+        log: log.child({ app: env.app }),
+        signal: entry.controller.signal,
+        resolved: (sha) => {
+          entry.sha = sha;
+        },
+      });
+      this.backoff.delete(env.id);
+    } catch (error) {
+      const failures = (this.backoff.get(env.id)?.failures ?? 0) + 1;
+      const delay = Math.min(300_000, 1000 * 2 ** failures);
+      this.backoff.set(env.id, { until: Date.now() + delay, failures });
+      log.error({ err: error, app: env.app, env: env.name, retryInMs: delay }, 'environment could not be converged');
+    } finally {
+      clearInterval(renew);
+      await store.releaseLease(lease, this.holder).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { AppRuntime } from './ports.js';
+
+/**
+ * The periodic work beside the reconciler: TTL expiry, resync (every live environment
+ * converges again, so drift and missed pushes heal) and the orphan sweep (what a target
+ * runs that the store does not know is destroyed).
+ */
+export class Sweeps {
+  constructor(
+    private readonly store: Store,
+    private readonly apps: ReadonlyMap<string, AppRuntime>,
+    private readonly log: Logger,
+    /** Called after desired state changed. */
+    private readonly changed: () => void,
+  ) {}
+
+  async expire(): Promise<number> {
+    const expired = await this.store.expiredEnvironments();
+    if (expired.length === 0) return 0;
+    await this.store.changeEnvironments(
+      expired.map((env) => ({ kind: 'destroy', app: env.app, env: env.name, reason: 'ttl expired', trigger: 'ttl' })),
+      'ttl',
+    );
+    this.log.info({ environments: expired.map((env) => `${env.app}/${env.name}`) }, 'destroying environments whose TTL ran out');
+    this.changed();
+    return expired.length;
+  }
+
+  async resync(): Promise<number> {
+    const live = (await this.store.listEnvironments()).filter((env) => env.present);
+    await this.store.changeEnvironments(
+      live.map((env) => ({ kind: 'nudge', app: env.app, env: env.name, trigger: 'resync' })),
+      'resync',
+    );
+    if (live.length > 0) this.changed();
+    return live.length;
+  }
+
+  /** Destroys what targets run for no live environment in the store. */
+  async orphans(): Promise<string[]> {
+    const known = new Set(
+      (await this.store.listEnvironments()).filter((env) => env.present).map((env) => `${env.app}/${env.name}`),
+    );
+    const destroyed: string[] = [];
+    const targets = new Set([...this.apps.values()].map((app) => app.target));
+    for (const target of targets) {
+      for (const running of await target.list()) {
+        const key = `${running.app}/${running.env}`;
+        if (known.has(key)) continue;
+        const app = this.apps.get(running.app);
+        this.log.warn({ app: running.app, env: running.env }, 'destroying an environment the store does not know (orphan)');
+        await target.destroy({
+          app: running.app,
+          env: running.env,
+          workdir: null,
+          vars: app?.vars ?? {},
+          log: () => undefined,
+          signal: AbortSignal.timeout(10 * 60_000),
+        });
+        destroyed.push(key);
+      }
+    }
+    return destroyed;
+  }
+}

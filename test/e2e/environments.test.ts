@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { Origin } from '../helpers/git.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+import { tempDir } from '../helpers/temp.js';
+import { deliver, eventually } from '../helpers/webhook.js';
+
+// GitHub is the mailbox (signed webhooks through the real endpoint); git is a real repository
+// in a temp folder reached through a file:// remote, as slipway would reach github.com.
+
+type Payload = Record<string, unknown> & { pull_request: Record<string, unknown> & { head: Record<string, unknown> } };
+const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/payloads/${name}.json`, 'utf8')) as Payload;
+
+async function setup(t: TestContext) {
+  const root = tempDir(t);
+  const origin = new Origin(join(root, 'origin'));
+  const journal = join(root, 'deploys.log');
+  const record = (verb: string) => JSON.stringify(['sh', '-c', `echo "${verb} $SLIPWAY_ENV $SLIPWAY_SHA $SLIPWAY_REF $(cat version.txt 2>/dev/null)" >> ${journal}`]);
+  const yaml = `
+apps:
+  - name: webapp
+    repo: acme/webapp
+    url: ${origin.url}
+    target: { type: command, deploy: ${record('deploy')}, destroy: ${record('destroy')}, timeout: 30s }
+    environments:
+      - name: staging
+        track: { branch: main }
+      - name: pr-{number}
+        track: { pullRequests: { base: [main] } }
+      - name: br-{branch}
+        track: { branches: ["feature/*"] }
+`;
+  const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
+  const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n') : []);
+  return { origin, service, lines, root };
+}
+
+async function envState(service: TestService, name: string, state: string) {
+  return eventually(async () => {
+    const env = await service.store.getEnvironment('webapp', name);
+    return env !== null && env.state === state && env.generation === env.observedGeneration ? env : undefined;
+  }, 20_000);
+}
+
+test('push to main deploys its tip to staging; a later push deploys the new tip', async (t) => {
+  const { origin, service, lines } = await setup(t);
+  const first = origin.commit('main', 'v1');
+  assert.equal((await deliver(service.url, { event: 'push', payload: fixture('push-main') })).status, 202);
+  const staging = await envState(service, 'staging', 'ready');
+  assert.equal(staging.observedSha, first);
+  assert.deepEqual(lines(), [`deploy staging ${first} refs/heads/main v1`]);
+
+  const second = origin.commit('main', 'v2');
+  await deliver(service.url, { event: 'push', payload: fixture('push-main') });
+  await eventually(async () => ((await service.store.getEnvironment('webapp', 'staging'))?.observedSha === second ? true : undefined));
+  assert.equal(lines().at(-1), `deploy staging ${second} refs/heads/main v2`);
+});
+
+test('a pull request gets a preview at its head, follows new commits, and is destroyed when closed', async (t) => {
+  const { origin, service, lines } = await setup(t);
+  origin.commit('main', 'base');
+  const head1 = origin.commit('feature/login', 'pr v1');
+  origin.pullHead(42, head1);
+  const opened = fixture('pull-request-closed-merged');
+  Object.assign(opened, { action: 'opened' });
+  Object.assign(opened.pull_request, { state: 'open', merged: false, merged_at: null, closed_at: null });
+  await deliver(service.url, { event: 'pull_request', payload: opened });
+  const preview = await envState(service, 'pr-42', 'ready');
+  assert.equal(preview.observedSha, head1);
+  assert.equal(preview.pr, 42);
+
+  const head2 = origin.commit('feature/login', 'pr v2');
+  origin.pullHead(42, head2);
+  await deliver(service.url, { event: 'pull_request', payload: { ...opened, action: 'synchronize' } });
+  await eventually(async () => ((await service.store.getEnvironment('webapp', 'pr-42'))?.observedSha === head2 ? true : undefined));
+
+  await deliver(service.url, { event: 'pull_request', payload: fixture('pull-request-closed-merged') });
+  await envState(service, 'pr-42', 'destroyed');
+  assert.equal(lines().at(-1), `destroy pr-42 ${head2} refs/pull/42/head pr v2`);
+  const worktrees = join(service.dataDir, 'worktrees', 'webapp', 'pr-42');
+  assert.deepEqual(existsSync(worktrees) ? readdirSync(worktrees) : [], [], 'no worktree is left behind');
+});
+
+test('50 synchronize deliveries in shuffled order end at the newest head, one deployment at a time', async (t) => {
+  const { origin, service, lines } = await setup(t);
+  origin.commit('main', 'base');
+  let head = origin.commit('feature/login', 'pr v0');
+  origin.pullHead(42, head);
+  const opened = fixture('pull-request-closed-merged');
+  Object.assign(opened, { action: 'synchronize' });
+  Object.assign(opened.pull_request, { state: 'open', merged: false, merged_at: null, closed_at: null });
+  const sends: Promise<unknown>[] = [];
+  for (let i = 1; i <= 50; i += 1) {
+    head = origin.commit('feature/login', `pr v${i}`);
+    origin.pullHead(42, head);
+    sends.push(deliver(service.url, { event: 'pull_request', payload: { ...opened, pull_request: { ...opened.pull_request, head: { ...opened.pull_request.head, sha: head } } } }));
+  }
+  await Promise.all(sends.sort(() => Math.random() - 0.5));
+  const env = await envState(service, 'pr-42', 'ready');
+  assert.equal(env.observedSha, head);
+  assert.equal(lines().at(-1), `deploy pr-42 ${head} refs/pull/42/head pr v50`);
+  const deployments = await service.store.listDeployments(env.id, 100);
+  const overlaps = deployments.filter((a) =>
+    deployments.some((b) => a.id !== b.id && a.startedAt !== null && b.startedAt !== null && a.startedAt < b.startedAt && (a.finishedAt ?? Infinity) > b.startedAt),
+  );
+  assert.deepEqual(overlaps, [], 'never two deployments running at once in one environment');
+});
