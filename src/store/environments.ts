@@ -27,6 +27,8 @@ export type EnvironmentChange =
       trigger: string;
     }
   | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string }
+  /** Deploy exactly this sha (CLI, API, GitHub deployments) until the next follow. */
+  | { kind: 'pin'; app: string; env: string; sha: string; trigger: string }
   /** Converge again without changing what is desired (resync): drift and missed pushes heal. */
   | { kind: 'nudge'; app: string; env: string; trigger: string };
 

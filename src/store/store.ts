@@ -95,6 +95,8 @@ export interface Store {
    * Resolves to the ids that were applied.
    */
   finishDeliveries(results: DispatchResult[]): Promise<string[]>;
+  /** Marks a finished delivery pending again so it is dispatched anew; false when unknown or pending. */
+  requeueDelivery(id: string): Promise<boolean>;
   backlog(): Promise<Backlog>;
   listHooks(): Promise<HookRecord[]>;
   /**

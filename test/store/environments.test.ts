@@ -152,6 +152,29 @@ test('a nudge converges again without touching what is desired or the TTL clock'
   assert.equal(await store.getEnvironment('web', 'nope'), null, 'a nudge creates nothing');
 });
 
+test('a pin deploys an exact sha, creating the environment when needed; a follow unpins', async (t) => {
+  const store = await open(t);
+  await store.changeEnvironments([{ kind: 'pin', app: 'web', env: 'qa', sha: 'f'.repeat(40), trigger: 'cli.deploy' }], 'cli');
+  const pinned = await store.getEnvironment('web', 'qa');
+  assert.equal(pinned?.pinnedSha, 'f'.repeat(40));
+  assert.equal(pinned?.present, true);
+  await store.changeEnvironments([follow({ env: 'qa', ref: 'refs/heads/main' })], 'test');
+  const followed = await store.getEnvironment('web', 'qa');
+  assert.equal(followed?.pinnedSha, null);
+  assert.equal(followed?.generation, 2);
+});
+
+test('a finished delivery can be requeued for replay; a pending or unknown one cannot', async (t) => {
+  const store = await open(t);
+  await store.insertDelivery({ id: 'd1', event: 'push', action: null, hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 1, payload: Buffer.from('{}') });
+  assert.equal(await store.requeueDelivery('d1'), false, 'still pending');
+  await store.finishDeliveries([{ id: 'd1', status: 'failed', error: 'x', processedAt: 2 }]);
+  assert.equal(await store.requeueDelivery('d1'), true);
+  const again = await store.getDelivery('d1');
+  assert.deepEqual([again?.status, again?.error, again?.processedAt], ['pending', null, null]);
+  assert.equal(await store.requeueDelivery('nope'), false);
+});
+
 test('expired environments are listed for the TTL sweep', async (t) => {
   const store = await open(t);
   await store.changeEnvironments([follow({ ttlMs: 1 }), follow({ env: 'staging', ttlMs: null })], 'test');

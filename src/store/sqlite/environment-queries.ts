@@ -53,6 +53,19 @@ export function createEnvironmentQueries(db: Database.Database) {
           .run(change.trigger, now, current.id);
         return;
       }
+      if (change.kind === 'pin') {
+        if (current === undefined) {
+          db.prepare(`INSERT INTO environments (app, name, pinned_sha, last_commit_at, last_trigger, last_delivery,
+            updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(change.app, change.env, change.sha, now, change.trigger, deliveryId, now, now);
+          return;
+        }
+        db.prepare(`UPDATE environments SET pinned_sha = ?, present = 1, generation = generation + 1,
+            state = CASE WHEN present = 1 THEN state ELSE 'pending' END,
+            last_commit_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?
+          WHERE id = ?`).run(change.sha, now, change.trigger, deliveryId, now, current.id);
+        return;
+      }
       if (change.kind === 'destroy') {
         if (current === undefined || current.present === 0) return;
         db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying',

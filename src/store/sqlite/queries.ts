@@ -120,6 +120,11 @@ export function createQueries(db: Database.Database) {
       }
       return applied;
     },
+    /** Marks a delivery pending again, so the dispatcher applies it anew (replay). */
+    requeueDelivery(id: string): boolean {
+      return db.prepare(`UPDATE deliveries SET status = 'pending', error = NULL, processed_at = NULL
+        WHERE id = ? AND status != 'pending'`).run(id).changes === 1;
+    },
     backlog(): Backlog {
       return backlog.get() as Backlog;
     },

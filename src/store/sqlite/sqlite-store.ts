@@ -93,6 +93,7 @@ export class SqliteStore implements Store {
   listDeliveries: Store['listDeliveries'] = (query) => this.call('listDeliveries', query);
   pendingDeliveries: Store['pendingDeliveries'] = (limit, afterSeq) => this.call('pendingDeliveries', limit, afterSeq);
   finishDeliveries: Store['finishDeliveries'] = (results) => this.call('finishDeliveries', results);
+  requeueDelivery: Store['requeueDelivery'] = (id) => this.call('requeueDelivery', id);
   backlog: Store['backlog'] = () => this.call('backlog');
   listHooks: Store['listHooks'] = () => this.call('listHooks');
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
