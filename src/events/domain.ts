@@ -88,6 +88,8 @@ export interface PullRequestEvent extends EventEnvelope {
   /** `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `FIRST_TIME_CONTRIBUTOR`, `NONE`, … */
   authorAssociation: string;
   htmlUrl: string;
+  /** When the pull request last changed (GitHub's `updated_at`, ms): orders one PR's deliveries. */
+  updatedAt: number | null;
 }
 
 export interface CreateEvent extends EventEnvelope, GitRef {

@@ -21,6 +21,7 @@ const pullRequestSchema = z.object({
     merged: z.boolean().nullish(),
     merged_at: z.string().nullable(),
     html_url: z.string(),
+    updated_at: z.string(),
     user: z.object({ login: z.string() }).nullable(),
     author_association: z.string(),
     labels: z.array(z.object({ name: z.string() })),
@@ -51,5 +52,6 @@ export function normalizePullRequest(payload: unknown): PullRequestEvent {
     author: pr.user?.login ?? null,
     authorAssociation: pr.author_association,
     htmlUrl: pr.html_url,
+    updatedAt: Number.isNaN(Date.parse(pr.updated_at)) ? null : Date.parse(pr.updated_at),
   };
 }

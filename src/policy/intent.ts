@@ -17,6 +17,8 @@ export type Intent =
       trigger: string;
       /** The environment's configured `ttl`, in milliseconds; null when it has none. */
       ttlMs: number | null;
+      /** When the event happened at its source (a pull request's updated_at), to drop stale ones. */
+      eventAt?: number | null;
     }
   | {
       kind: 'destroy';
@@ -26,6 +28,7 @@ export type Intent =
       reason: string;
       /** What caused it: `push`, `delete`, `pull_request.closed`. */
       trigger: string;
+      eventAt?: number | null;
     };
 
 export interface Decision {

@@ -49,13 +49,15 @@ export function applyPolicy(event: DomainEvent, config: Config): PolicyResult {
   if (evaluator === null) return { intents: [], decisions: [] };
   const intents: Intent[] = [];
   const decisions: Decision[] = [];
+  // A pull request's deliveries carry its updated_at, so a stale one (late, or replayed) is known.
+  const eventAt = event.kind === 'pull_request' ? event.updatedAt : null;
   for (const app of appsFor(evaluator.repository, config)) {
     const fixed = new Set(app.environments.filter(isFixedEnvironment).map((env) => env.name));
     const claimed = new Map<string, string>();
     for (const env of app.environments) {
       const outcome = guardName(evaluator.evaluate(app, env), env, fixed, claimed);
       decisions.push({ app: app.name, environment: env.name, matched: outcome.intent !== null, reason: outcome.reason });
-      if (outcome.intent !== null) intents.push(outcome.intent);
+      if (outcome.intent !== null) intents.push(eventAt === null ? outcome.intent : { ...outcome.intent, eventAt });
     }
   }
   return { intents, decisions };

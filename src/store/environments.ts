@@ -25,8 +25,10 @@ export type EnvironmentChange =
       branch: string | null;
       ttlMs: number | null;
       trigger: string;
+      /** When the event happened at its source; an older one than the last applied is stale. */
+      eventAt?: number | null;
     }
-  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string }
+  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string; eventAt?: number | null }
   /** Deploy exactly this sha (CLI, API, GitHub deployments) until the next follow. */
   | { kind: 'pin'; app: string; env: string; sha: string; trigger: string }
   /** Converge again without changing what is desired (resync): drift and missed pushes heal. */

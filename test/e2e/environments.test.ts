@@ -107,3 +107,39 @@ test('50 synchronize deliveries in shuffled order end at the newest head, one de
   );
   assert.deepEqual(overlaps, [], 'never two deployments running at once in one environment');
 });
+
+test('replaying every delivery a second time changes nothing', async (t) => {
+  const { origin, service, lines } = await setup(t);
+  const main = origin.commit('main', 'v1');
+  const head = origin.commit('feature/login', 'pr v1');
+  origin.pullHead(42, head);
+  const pr = (action: string, updatedAt: string, state = 'open') => {
+    const payload = fixture('pull-request-closed-merged');
+    Object.assign(payload, { action });
+    Object.assign(payload.pull_request, { state, updated_at: updatedAt, ...(state === 'open' ? { merged: false, merged_at: null, closed_at: null } : {}) });
+    return payload;
+  };
+  const ids: string[] = [];
+  const send = async (event: string, payload: unknown) => {
+    ids.push((await deliver(service.url, { event, payload })).id);
+  };
+  await send('push', fixture('push-main'));
+  await send('pull_request', pr('opened', '2025-06-01T10:00:00Z'));
+  await envState(service, 'pr-42', 'ready');
+  await send('pull_request', pr('synchronize', '2025-06-01T11:00:00Z'));
+  await send('pull_request', pr('closed', '2025-06-02T15:30:00Z', 'closed'));
+  await envState(service, 'pr-42', 'destroyed');
+  const staging = await envState(service, 'staging', 'ready');
+  assert.equal(staging.observedSha, main);
+  const before = { lines: lines(), pr: await service.store.getEnvironment('webapp', 'pr-42') };
+
+  for (const id of ids) assert.equal(await service.store.requeueDelivery(id), true);
+  await eventually(async () => ((await service.store.backlog()).pending === 0 ? true : undefined));
+  await envState(service, 'staging', 'ready');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(lines(), before.lines, 'no deploy or destroy command ran again');
+  const after = await service.store.getEnvironment('webapp', 'pr-42');
+  assert.equal(after?.state, 'destroyed');
+  assert.equal(after?.generation, before.pr?.generation, 'the stale pull request events were not applied');
+  for (const id of ids) assert.equal((await service.store.getDelivery(id))?.status, 'processed');
+});

@@ -175,6 +175,21 @@ test('a finished delivery can be requeued for replay; a pending or unknown one c
   assert.equal(await store.requeueDelivery('nope'), false);
 });
 
+test('a change from an event older than the last one applied is stale and ignored', async (t) => {
+  const store = await open(t);
+  await store.changeEnvironments([follow({ eventAt: 1000 })], 'opened');
+  await store.changeEnvironments([{ ...destroy, eventAt: 3000 }], 'closed');
+  await store.changeEnvironments([follow({ eventAt: 2000, trigger: 'pull_request.synchronize' })], 'late synchronize');
+  await store.changeEnvironments([follow({ eventAt: 3000, trigger: 'pull_request.synchronize' })], 'same second');
+  const env = await store.getEnvironment('web', 'pr-7');
+  assert.equal(env?.present, false, 'a late or same-second follow does not undo the close');
+  assert.equal(env?.lastTrigger, 'pull_request.closed');
+  await store.changeEnvironments([follow({ eventAt: 4000, trigger: 'pull_request.reopened' })], 'reopened');
+  assert.equal((await store.getEnvironment('web', 'pr-7'))?.present, true, 'a newer event applies');
+  await store.changeEnvironments([{ ...destroy, eventAt: 3500 }], 'replayed close');
+  assert.equal((await store.getEnvironment('web', 'pr-7'))?.present, true, 'a replayed older close is stale too');
+});
+
 test('expired environments are listed for the TTL sweep', async (t) => {
   const store = await open(t);
   await store.changeEnvironments([follow({ ttlMs: 1 }), follow({ env: 'staging', ttlMs: null })], 'test');

@@ -15,14 +15,28 @@ import type {
 const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_sha AS pinnedSha, generation,
   observed_generation AS observedGeneration, observed_sha AS observedSha, state, url, pr, branch,
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
-  last_trigger AS lastTrigger, last_delivery AS lastDelivery, created_at AS createdAt, updated_at AS updatedAt`;
+  last_trigger AS lastTrigger, last_delivery AS lastDelivery, event_at AS eventAt,
+  created_at AS createdAt, updated_at AS updatedAt`;
 
 const DEPLOYMENT_COLUMNS = `d.id, d.environment_id AS environmentId, e.app, e.name AS env, d.generation, d.sha, d.ref,
   d.trigger, d.delivery_id AS deliveryId, d.state, d.error, d.created_at AS createdAt,
   d.started_at AS startedAt, d.finished_at AS finishedAt`;
 
-type EnvironmentRow = Omit<Environment, 'present'> & { present: number };
-const toEnvironment = (row: EnvironmentRow): Environment => ({ ...row, present: row.present === 1 });
+type EnvironmentRow = Omit<Environment, 'present'> & { present: number; eventAt: number | null };
+const toEnvironment = ({ eventAt: _eventAt, ...row }: EnvironmentRow): Environment => ({ ...row, present: row.present === 1 });
+
+/**
+ * A change from an event older than the newest one applied is stale (a late or replayed
+ * delivery). GitHub's times have one-second steps, so on a tie a follow does not undo a
+ * destroy: a pull request closed and synchronized within one second stays closed.
+ */
+function stale(change: EnvironmentChange, current: EnvironmentRow | undefined): boolean {
+  if (change.kind !== 'follow' && change.kind !== 'destroy') return false;
+  const at = change.eventAt;
+  if (at === undefined || at === null || current?.eventAt === undefined || current.eventAt === null) return false;
+  if (at < current.eventAt) return true;
+  return at === current.eventAt && change.kind === 'follow' && current.present === 0;
+}
 
 /** SQL for environments and deployments; runs on the store's worker thread. */
 export function createEnvironmentQueries(db: Database.Database) {
@@ -47,6 +61,12 @@ export function createEnvironmentQueries(db: Database.Database) {
     /** Applies one delivery's desired-state changes; called inside finishDeliveries. */
     applyChange(change: EnvironmentChange, deliveryId: string, now: number): void {
       const current = byName.get(change.app, change.env) as EnvironmentRow | undefined;
+      if (stale(change, current)) return;
+      const eventAt = 'eventAt' in change ? (change.eventAt ?? null) : null;
+      if (eventAt !== null) {
+        db.prepare('UPDATE environments SET event_at = max(coalesce(event_at, 0), ?) WHERE app = ? AND name = ?')
+          .run(eventAt, change.app, change.env);
+      }
       if (change.kind === 'nudge') {
         if (current === undefined || current.present === 0) return;
         db.prepare('UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ? WHERE id = ?')
@@ -76,8 +96,8 @@ export function createEnvironmentQueries(db: Database.Database) {
       const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now];
       if (current === undefined) {
         db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at,
-          last_trigger, last_delivery, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(change.app, change.env, ...fields, now);
+          last_trigger, last_delivery, updated_at, created_at, event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(change.app, change.env, ...fields, now, eventAt);
         return;
       }
       // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds.

@@ -76,6 +76,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         expires_at          INTEGER,
         last_trigger        TEXT,
         last_delivery       TEXT,
+        -- The source time of the newest event applied (a pull request's updated_at).
+        event_at            INTEGER,
         created_at          INTEGER NOT NULL,
         updated_at          INTEGER NOT NULL,
         UNIQUE (app, name)
