@@ -1,48 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { Origin } from '../helpers/git.js';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { tempDir } from '../helpers/temp.js';
+import { test } from 'node:test';
+import { envState, fixture, setup } from '../helpers/webapp.js';
 import { deliver, eventually } from '../helpers/webhook.js';
 
 // GitHub is the mailbox (signed webhooks through the real endpoint); git is a real repository
 // in a temp folder reached through a file:// remote, as slipway would reach github.com.
-
-type Payload = Record<string, unknown> & { pull_request: Record<string, unknown> & { head: Record<string, unknown> } };
-const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/payloads/${name}.json`, 'utf8')) as Payload;
-
-async function setup(t: TestContext) {
-  const root = tempDir(t);
-  const origin = new Origin(join(root, 'origin'));
-  const journal = join(root, 'deploys.log');
-  const record = (verb: string) => JSON.stringify(['sh', '-c', `echo "${verb} $SLIPWAY_ENV $SLIPWAY_SHA $SLIPWAY_REF $(cat version.txt 2>/dev/null)" >> ${journal}`]);
-  const yaml = `
-apps:
-  - name: webapp
-    repo: acme/webapp
-    url: ${origin.url}
-    target: { type: command, deploy: ${record('deploy')}, destroy: ${record('destroy')}, timeout: 30s }
-    environments:
-      - name: staging
-        track: { branch: main }
-      - name: pr-{number}
-        track: { pullRequests: { base: [main] } }
-      - name: br-{branch}
-        track: { branches: ["feature/*"] }
-`;
-  const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
-  const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n') : []);
-  return { origin, service, lines, root };
-}
-
-async function envState(service: TestService, name: string, state: string) {
-  return eventually(async () => {
-    const env = await service.store.getEnvironment('webapp', name);
-    return env !== null && env.state === state && env.generation === env.observedGeneration ? env : undefined;
-  }, 20_000);
-}
 
 test('push to main deploys its tip to staging; a later push deploys the new tip', async (t) => {
   const { origin, service, lines } = await setup(t);
