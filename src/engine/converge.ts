@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import type { Environment, Fence } from '../store/environments.js';
 import type { Store } from '../store/store.js';
@@ -18,6 +19,7 @@ export interface ConvergeContext {
   signal: AbortSignal;
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
   resolved?: (sha: string) => void;
+  metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     const message = (error as Error).message;
     context.log.warn({ env: env.name, reason: message }, 'cannot resolve what to deploy');
     await store.completeDeployment({ id: attempt.id, state: 'error', error: message, log: '', url: null, fence });
+    context.metrics?.deployments.inc({ outcome: 'error' });
     return;
   }
   context.resolved?.(sha);
@@ -45,6 +48,7 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     return;
   }
   const deployment = await store.beginDeployment(begin(env, sha, fence));
+  if (env.requestedAt !== null) context.metrics?.deployStartSeconds.observe((Date.now() - env.requestedAt) / 1000);
   const output = new DeploymentLog();
   const workdir = join(context.worktreeRoot, env.app, env.name, sha);
   try {
@@ -64,12 +68,14 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
       signal: context.signal,
     });
     await store.completeDeployment({ id: deployment.id, state: 'success', error: null, log: output.toString(), url: result.url, fence });
+    context.metrics?.deployments.inc({ outcome: 'success' });
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
     await pruneWorktrees(context, env, [sha, env.observedSha]);
   } catch (error) {
     const cancelled = context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED;
     const message = cancelled ? 'cancelled: a newer commit or a destroy superseded it' : (error as Error).message;
     context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
+    context.metrics?.deployments.inc({ outcome: cancelled ? 'inactive' : 'failure' });
     await store.completeDeployment({
       id: deployment.id,
       state: cancelled ? 'inactive' : 'failure',

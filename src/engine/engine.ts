@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -30,7 +31,7 @@ export function appRuntimes(config: Config): Map<string, AppRuntime> {
 }
 
 /** The reconciler with its git source, and the TTL, resync and orphan sweeps on their schedules. */
-export async function startEngine(config: Config, store: Store, log: Logger): Promise<Engine> {
+export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics): Promise<Engine> {
   const apps = appRuntimes(config);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
@@ -44,6 +45,7 @@ export async function startEngine(config: Config, store: Store, log: Logger): Pr
     log: log.child({ component: 'reconciler' }),
     worktreeRoot: join(config.store.dataDir, 'worktrees'),
     concurrency: config.engine.concurrency,
+    metrics,
   });
   const sweeps = new Sweeps(store, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
   await reconciler.start();

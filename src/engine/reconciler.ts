@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import type { Environment } from '../store/environments.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +17,7 @@ export interface ReconcilerOptions {
   concurrency: number;
   leaseMs?: number;
   pollMs?: number;
+  metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
 }
 
 interface Running {
@@ -129,6 +131,7 @@ export class Reconciler {
         worktreeRoot: this.options.worktreeRoot,
         log: log.child({ app: env.app }),
         signal: entry.controller.signal,
+        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
         resolved: (sha) => {
           entry.sha = sha;
         },

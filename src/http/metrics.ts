@@ -20,6 +20,10 @@ export interface Metrics {
   ackSeconds: Histogram;
   dispatched: Counter<'event' | 'status'>;
   dispatchLagSeconds: Histogram;
+  /** Deployments finished, by outcome (success, failure, error, inactive). */
+  deployments: Counter<'outcome'>;
+  /** From the webhook that asked for a change to its deployment starting. */
+  deployStartSeconds: Histogram;
 }
 
 /** One registry per service instance (no global state), read by GET /metrics. */
@@ -67,5 +71,27 @@ export function createMetrics(store: Store): Metrics {
       this.set(oldestReceivedAt === null ? 0 : (Date.now() - oldestReceivedAt) / 1000);
     },
   });
-  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds };
+  const deployments = new Counter({
+    name: 'slipway_deployments_total',
+    help: 'Deployments finished, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const deployStartSeconds = new Histogram({
+    name: 'slipway_webhook_to_deploy_start_seconds',
+    help: 'Time from the webhook that changed an environment to its deployment starting',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'slipway_environments',
+    help: 'Environments by state (destroyed ones included)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const env of await store.listEnvironments({ includeDestroyed: true })) this.inc({ state: env.state });
+    },
+  });
+  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds };
 }

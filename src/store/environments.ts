@@ -55,6 +55,8 @@ export interface Environment {
   expiresAt: number | null;
   lastTrigger: string | null;
   lastDelivery: string | null;
+  /** When the webhook (or request) that last changed the desired state arrived. */
+  requestedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

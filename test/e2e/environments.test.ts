@@ -20,6 +20,11 @@ test('push to main deploys its tip to staging; a later push deploys the new tip'
   await deliver(service.url, { event: 'push', payload: fixture('push-main') });
   await eventually(async () => ((await service.store.getEnvironment('webapp', 'staging'))?.observedSha === second ? true : undefined));
   assert.equal(lines().at(-1), `deploy staging ${second} refs/heads/main v2`);
+
+  const metrics = await (await fetch(`${service.url}/metrics`)).text();
+  assert.match(metrics, /slipway_deployments_total\{outcome="success"\} 2/);
+  assert.match(metrics, /slipway_environments\{state="ready"\} 1/);
+  assert.match(metrics, /slipway_webhook_to_deploy_start_seconds_count 2/);
 });
 
 test('a pull request gets a preview at its head, follows new commits, and is destroyed when closed', async (t) => {

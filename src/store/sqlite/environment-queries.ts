@@ -15,7 +15,7 @@ import type {
 const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_sha AS pinnedSha, generation,
   observed_generation AS observedGeneration, observed_sha AS observedSha, state, url, pr, branch,
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
-  last_trigger AS lastTrigger, last_delivery AS lastDelivery, event_at AS eventAt,
+  last_trigger AS lastTrigger, last_delivery AS lastDelivery, requested_at AS requestedAt, event_at AS eventAt,
   created_at AS createdAt, updated_at AS updatedAt`;
 
 const DEPLOYMENT_COLUMNS = `d.id, d.environment_id AS environmentId, e.app, e.name AS env, d.generation, d.sha, d.ref,
@@ -57,55 +57,62 @@ export function createEnvironmentQueries(db: Database.Database) {
     timeline.run(id, now, state, message);
   };
 
+
+  /** The change itself; applyChange checks staleness and records when it was asked. */
+  function apply(change: EnvironmentChange, current: EnvironmentRow | undefined, deliveryId: string, now: number): void {
+    if (change.kind === 'nudge') {
+      if (current === undefined || current.present === 0) return;
+      db.prepare('UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ? WHERE id = ?')
+        .run(change.trigger, now, current.id);
+      return;
+    }
+    if (change.kind === 'pin') {
+      if (current === undefined) {
+        db.prepare(`INSERT INTO environments (app, name, pinned_sha, last_commit_at, last_trigger, last_delivery,
+          updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(change.app, change.env, change.sha, now, change.trigger, deliveryId, now, now);
+        return;
+      }
+      db.prepare(`UPDATE environments SET pinned_sha = ?, present = 1, generation = generation + 1,
+          state = CASE WHEN present = 1 THEN state ELSE 'pending' END,
+          last_commit_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?
+        WHERE id = ?`).run(change.sha, now, change.trigger, deliveryId, now, current.id);
+      return;
+    }
+    if (change.kind === 'destroy') {
+      if (current === undefined || current.present === 0) return;
+      db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying',
+        last_trigger = ?, last_delivery = ?, updated_at = ? WHERE id = ?`).run(change.trigger, deliveryId, now, current.id);
+      return;
+    }
+    const expiresAt = change.ttlMs === null ? null : now + change.ttlMs;
+    const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now];
+    if (current === undefined) {
+      db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at,
+        last_trigger, last_delivery, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(change.app, change.env, ...fields, now);
+      return;
+    }
+    // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds.
+    db.prepare(`UPDATE environments SET desired_ref = ?, pinned_sha = NULL, pr = ?, branch = ?, ttl_ms = ?,
+        last_commit_at = ?, expires_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?,
+        generation = generation + 1, present = 1,
+        state = CASE WHEN present = 1 THEN state ELSE 'pending' END
+      WHERE id = ?`).run(...fields, current.id);
+  }
+
   return {
     /** Applies one delivery's desired-state changes; called inside finishDeliveries. */
     applyChange(change: EnvironmentChange, deliveryId: string, now: number): void {
       const current = byName.get(change.app, change.env) as EnvironmentRow | undefined;
       if (stale(change, current)) return;
+      apply(change, current, deliveryId, now);
+      if (change.kind === 'nudge') return;
       const eventAt = 'eventAt' in change ? (change.eventAt ?? null) : null;
-      if (eventAt !== null) {
-        db.prepare('UPDATE environments SET event_at = max(coalesce(event_at, 0), ?) WHERE app = ? AND name = ?')
-          .run(eventAt, change.app, change.env);
-      }
-      if (change.kind === 'nudge') {
-        if (current === undefined || current.present === 0) return;
-        db.prepare('UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ? WHERE id = ?')
-          .run(change.trigger, now, current.id);
-        return;
-      }
-      if (change.kind === 'pin') {
-        if (current === undefined) {
-          db.prepare(`INSERT INTO environments (app, name, pinned_sha, last_commit_at, last_trigger, last_delivery,
-            updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-            .run(change.app, change.env, change.sha, now, change.trigger, deliveryId, now, now);
-          return;
-        }
-        db.prepare(`UPDATE environments SET pinned_sha = ?, present = 1, generation = generation + 1,
-            state = CASE WHEN present = 1 THEN state ELSE 'pending' END,
-            last_commit_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?
-          WHERE id = ?`).run(change.sha, now, change.trigger, deliveryId, now, current.id);
-        return;
-      }
-      if (change.kind === 'destroy') {
-        if (current === undefined || current.present === 0) return;
-        db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying',
-          last_trigger = ?, last_delivery = ?, updated_at = ? WHERE id = ?`).run(change.trigger, deliveryId, now, current.id);
-        return;
-      }
-      const expiresAt = change.ttlMs === null ? null : now + change.ttlMs;
-      const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now];
-      if (current === undefined) {
-        db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at,
-          last_trigger, last_delivery, updated_at, created_at, event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(change.app, change.env, ...fields, now, eventAt);
-        return;
-      }
-      // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds.
-      db.prepare(`UPDATE environments SET desired_ref = ?, pinned_sha = NULL, pr = ?, branch = ?, ttl_ms = ?,
-          last_commit_at = ?, expires_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?,
-          generation = generation + 1, present = 1,
-          state = CASE WHEN present = 1 THEN state ELSE 'pending' END
-        WHERE id = ?`).run(...fields, current.id);
+      // What the change asked is recorded with when its webhook arrived (deploy latency).
+      db.prepare(`UPDATE environments SET event_at = coalesce(max(event_at, ?), event_at, ?),
+          requested_at = coalesce((SELECT received_at FROM deliveries WHERE id = ?), ?)
+        WHERE app = ? AND name = ? AND last_delivery IS ?`).run(eventAt, eventAt, deliveryId, now, change.app, change.env, deliveryId);
     },
     getEnvironment(app: string, name: string): Environment | null {
       const row = byName.get(app, name) as EnvironmentRow | undefined;

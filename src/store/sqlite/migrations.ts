@@ -78,6 +78,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         last_delivery       TEXT,
         -- The source time of the newest event applied (a pull request's updated_at).
         event_at            INTEGER,
+        -- When the webhook that last changed the desired state arrived (for the deploy latency).
+        requested_at        INTEGER,
         created_at          INTEGER NOT NULL,
         updated_at          INTEGER NOT NULL,
         UNIQUE (app, name)
