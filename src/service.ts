@@ -33,7 +33,7 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, store, log, secrets } = options;
   const metrics = createMetrics(store);
-  const engine = await startEngine(config, store, log);
+  const engine = await startEngine(config, store, log, metrics);
   const dispatcher = new Dispatcher({
     store,
     log: log.child({ component: 'dispatcher' }),
