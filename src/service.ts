@@ -4,6 +4,7 @@ import { Dispatcher } from './engine/dispatcher.js';
 import { startEngine } from './engine/engine.js';
 import { applyPolicy } from './policy/policy.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
+import { environmentApiRoutes } from './http/environment-api.js';
 import { createMetrics } from './http/metrics.js';
 import { sendJson } from './http/respond.js';
 import { createHttpServer, type Route } from './http/server.js';
@@ -70,6 +71,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     },
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
+    ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, (id, normalized) => dispatcher.accepted(id, normalized)),
   ];
   const server = createHttpServer({ routes, log, apiToken: config.server.apiToken });
   dispatcher.start();

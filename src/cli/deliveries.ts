@@ -1,8 +1,7 @@
-import { SlipwayError } from '../errors.js';
 import type { DeliverySummary } from '../store/store.js';
 import type { Command } from './main.js';
 import { parse } from './args.js';
-import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
+import { CLIENT_OPTIONS, connect, segment } from './client.js';
 import { formatTable } from './table.js';
 
 const HELP = `usage: slipway deliveries [ID] [--event E] [--status S] [--limit N] [--before SEQ]
@@ -26,27 +25,22 @@ export const deliveries: Command = {
       'deliveries',
       argv,
       {
-        ...CONFIG_OPTION,
+        ...CLIENT_OPTIONS,
         event: { type: 'string' },
         status: { type: 'string' },
         limit: { type: 'string' },
         before: { type: 'string' },
-        url: { type: 'string' },
         json: { type: 'boolean' },
       },
       true,
     );
     if (values.help) return console.log(HELP), 0;
-    const loaded = await loadCliConfig(values.config);
-    const base = values.url ?? localUrl(loaded);
-    const token = process.env.SLIPWAY_API_TOKEN || loaded.config.server.apiToken;
+    const client = await connect(values);
     const id = positionals[0];
-    const url = new URL(id === undefined ? '/api/deliveries' : `/api/deliveries/${encodeURIComponent(id)}`, base);
-    for (const key of ['event', 'status', 'limit', 'before'] as const) {
-      const value = values[key];
-      if (value !== undefined) url.searchParams.set(key, value);
-    }
-    const body = await getJson(url, token);
+    const { event, status, limit, before } = values;
+    const body = id === undefined
+      ? await client.get('/api/deliveries', { event, status, limit, before })
+      : await client.get(`/api/deliveries/${segment(id)}`);
     if (values.json || id !== undefined) {
       console.log(JSON.stringify(body, null, 2));
       return 0;
@@ -70,17 +64,3 @@ export const deliveries: Command = {
     return 0;
   },
 };
-
-async function getJson(url: URL, token: string | undefined): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-  } catch (error) {
-    throw new SlipwayError('unreachable', `cannot reach slipway at ${url.origin} (${(error as Error).cause ?? (error as Error).message}); is "slipway serve" running?`);
-  }
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  if (!response.ok) {
-    throw new SlipwayError('api_error', `${url.pathname}: ${response.status} ${body?.error?.message ?? response.statusText}`);
-  }
-  return body;
-}

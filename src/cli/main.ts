@@ -16,6 +16,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validate,
   deliveries: async () => (await import('./deliveries.js')).deliveries,
   send: async () => (await import('./send.js')).send,
+  envs: async () => (await import('./envs.js')).envs,
+  env: async () => (await import('./env.js')).env,
+  deploy: async () => (await import('./deploy.js')).deploy,
+  destroy: async () => (await import('./destroy.js')).destroy,
+  replay: async () => (await import('./replay.js')).replay,
+  explain: async () => (await import('./explain.js')).explain,
 };
 
 const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
@@ -27,6 +33,12 @@ commands:
   validate     check a config file without starting
   deliveries   list the webhook deliveries slipway received, or show one
   send         sign and send a webhook payload the way GitHub does
+  envs         list environments
+  env          show one environment and its recent deployments
+  deploy       deploy an environment to a ref or a sha, or converge it again
+  destroy      destroy an environment
+  replay       dispatch a webhook delivery again
+  explain      show what slipway would do with a webhook payload (dry run, no server)
 
 run "slipway <command> --help" for a command's options.`;
 

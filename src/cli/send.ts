@@ -7,6 +7,7 @@ import { SECRET_FILE } from '../ingest/secret.js';
 import type { Command } from './main.js';
 import { parse, UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
+import { readPayloadFile } from './payload-file.js';
 
 const HELP = `usage: slipway send --event E --payload FILE [--url URL] [--secret S] [--delivery ID]
                     [--form] [--config FILE]
@@ -37,7 +38,7 @@ export const send: Command = {
     if (values.help) return console.log(HELP), 0;
     if (values.event === undefined) throw new UsageError('--event is required (for example --event push)');
     if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
-    const json = await readPayload(values.payload);
+    const { text: json } = await readPayloadFile(values.payload);
     const loaded = await loadCliConfig(values.config);
     const secret = values.secret ?? (await defaultSecret(loaded));
     const url = values.url ?? `${localUrl(loaded)}/webhooks/github`;
@@ -64,27 +65,6 @@ export const send: Command = {
     return response.ok ? 0 : 1;
   },
 };
-
-async function readPayload(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --payload ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    JSON.parse(text);
-  } catch {
-    throw new UsageError(`--payload ${file} is not valid JSON`);
-  }
-  return text;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function defaultSecret(loaded: Awaited<ReturnType<typeof loadCliConfig>>): Promise<string> {
   const [configured] = webhookSecrets(loaded.config, process.env);

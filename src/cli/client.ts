@@ -1,0 +1,62 @@
+import { SlipwayError } from '../errors.js';
+import { UsageError } from './args.js';
+import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
+
+/** What the commands that talk to a running server share: where it is and how to call it. */
+export interface ApiClient {
+  get(path: string, query?: Record<string, string | undefined>): Promise<unknown>;
+  post(path: string, body?: unknown): Promise<unknown>;
+}
+
+/** Options every API command takes. */
+export const CLIENT_OPTIONS = { ...CONFIG_OPTION, url: { type: 'string' } } as const;
+
+export const CLIENT_HELP = `  --url URL      the server (default http://127.0.0.1:<server.port>)
+  --config FILE  config file, for the port and server.apiToken (default: $SLIPWAY_CONFIG,
+                 else ./slipway.yaml)
+
+The API token, when the server has one, is read from $SLIPWAY_API_TOKEN or server.apiToken.`;
+
+/** A client for the server named by --url, else the local one of the config. */
+export async function connect(values: { url?: string | undefined; config?: string | undefined }): Promise<ApiClient> {
+  const loaded = await loadCliConfig(values.config);
+  const base = values.url ?? localUrl(loaded);
+  if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+    throw new UsageError(`--url must be an http(s) URL such as http://127.0.0.1:8080, not ${JSON.stringify(base)}`);
+  }
+  const token = process.env.SLIPWAY_API_TOKEN || loaded.config.server.apiToken;
+  const call = async (method: string, path: string, body: unknown): Promise<unknown> => {
+    const url = new URL(path, base);
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      const reason = String((error as Error).cause ?? (error as Error).message);
+      throw new SlipwayError('unreachable', `cannot reach slipway at ${url.origin} (${reason}); is "slipway serve" running?`);
+    }
+    const answer = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (!response.ok) {
+      const message = answer?.error?.message ?? response.statusText;
+      throw new SlipwayError('api_error', `${message} (${response.status} from ${method} ${url.pathname})`);
+    }
+    return answer;
+  };
+  return {
+    get: (path, query = {}) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+      const search = params.size > 0 ? `?${params}` : '';
+      return call('GET', `${path}${search}`, undefined);
+    },
+    post: (path, body) => call('POST', path, body),
+  };
+}
+
+/** A path segment from user input: `/api/environments/${segment(app)}`. */
+export function segment(text: string): string {
+  // URLs resolve "." and ".." away, so they could name another route.
+  if (text === '' || text === '.' || text === '..') throw new UsageError(`${JSON.stringify(text)} is not a name slipway uses`);
+  return encodeURIComponent(text);
+}

@@ -1,0 +1,72 @@
+import type { EnvironmentDetail } from '../http/environment-view.js';
+import type { Command } from './main.js';
+import { parse, UsageError } from './args.js';
+import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
+import { duration, shortSha, text, time } from './format.js';
+import { formatTable } from './table.js';
+
+const HELP = `usage: slipway env APP ENV [--url URL] [--json] [--config FILE]
+
+Shows one environment of the running server (GET /api/environments/APP/ENV): what it
+follows, what runs, whether it converged, and its recent deployments, newest first.
+
+  --json         print the API's JSON
+${CLIENT_HELP}`;
+
+export const env: Command = {
+  summary: 'show one environment and its recent deployments',
+  async run(argv) {
+    const { values, positionals } = parse('env', argv, { ...CLIENT_OPTIONS, json: { type: 'boolean' } }, true);
+    if (values.help) return console.log(HELP), 0;
+    const [app, name] = appAndEnv('env', positionals);
+    const client = await connect(values);
+    const body = await client.get(`/api/environments/${segment(app)}/${segment(name)}`);
+    if (values.json) return console.log(JSON.stringify(body, null, 2)), 0;
+    const detail = body as EnvironmentDetail;
+    const fields: [string, string][] = [
+      ['state', detail.state],
+      ['follows', detail.pinnedSha !== null ? `${detail.pinnedSha} (pinned)` : text(detail.desiredRef)],
+      ['sha', text(detail.sha)],
+      ['url', text(detail.url)],
+      ['pr', detail.pr === null ? '-' : `#${detail.pr}`],
+      ['branch', text(detail.branch)],
+      ['generation', `${detail.generation} (observed ${detail.observedGeneration}${detail.converged ? ', converged' : ', converging'})`],
+      ['trigger', text(detail.lastTrigger)],
+      ['created', time(detail.createdAt)],
+      ['updated', time(detail.updatedAt)],
+      ['expires', time(detail.expiresAt)],
+    ];
+    console.log(`${detail.app}/${detail.name}`);
+    for (const [key, value] of fields) console.log(`  ${key.padEnd(11)}${value}`);
+    console.log('');
+    if (detail.deployments.length === 0) {
+      console.log('no deployments yet');
+      return 0;
+    }
+    console.log(
+      formatTable(
+        ['ID', 'STATE', 'SHA', 'REF', 'TRIGGER', 'STARTED', 'TOOK', 'ERROR'],
+        detail.deployments.map((d) => [
+          String(d.id),
+          d.state,
+          shortSha(d.sha),
+          text(d.ref),
+          text(d.trigger),
+          time(d.startedAt ?? d.createdAt),
+          duration(d.startedAt, d.finishedAt),
+          text(d.error),
+        ]),
+      ),
+    );
+    return 0;
+  },
+};
+
+/** The APP and ENV positionals of `env`, `deploy` and `destroy`. */
+export function appAndEnv(command: string, positionals: string[]): [string, string] {
+  const [app, name, ...rest] = positionals;
+  if (app === undefined || name === undefined || rest.length > 0) {
+    throw new UsageError(`expected APP and ENV, e.g. slipway ${command} webapp staging\nrun "slipway ${command} --help" for usage`);
+  }
+  return [app, name];
+}

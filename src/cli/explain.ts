@@ -1,0 +1,110 @@
+import type { Config } from '../config/schema.js';
+import { SlipwayError } from '../errors.js';
+import type { DomainEvent } from '../events/domain.js';
+import { normalize } from '../events/normalize.js';
+import { appsFor, applyPolicy, type Intent, type PolicyResult } from '../policy/policy.js';
+import type { Command } from './main.js';
+import { parse, UsageError } from './args.js';
+import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+import { readPayloadFile } from './payload-file.js';
+import { formatTable } from './table.js';
+
+const HELP = `usage: slipway explain --event E --payload FILE [--config FILE] [--json]
+
+A dry run, with no server: reads the config, turns the payload into the event slipway would
+see, and prints which apps and environments it matches, why each rule did or did not match,
+and what slipway would do. Nothing is changed.
+
+  --event E        the X-GitHub-Event (push, pull_request, release, …)
+  --payload FILE   the JSON payload ("-" reads standard input), e.g. from "slipway deliveries ID"
+  --config FILE    config file (default: $SLIPWAY_CONFIG, else ./slipway.yaml)
+  --json           print the result as JSON`;
+
+/** What `explain` found, as `--json` prints it. */
+export interface Explanation {
+  event: string;
+  /** `opened`, `published`, …; null for events without an action. */
+  action: string | null;
+  repository: string | null;
+  /** The configured apps of the event's repository. */
+  apps: string[];
+  decisions: PolicyResult['decisions'];
+  intents: Intent[];
+  /** Why nothing could match at all (an event slipway does not use, no app for the repository…); else null. */
+  note: string | null;
+}
+
+export const explain: Command = {
+  summary: 'show what slipway would do with a webhook payload (dry run)',
+  async run(argv) {
+    const { values } = parse('explain', argv, {
+      ...CONFIG_OPTION,
+      event: { type: 'string' },
+      payload: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) return console.log(HELP), 0;
+    if (values.event === undefined) throw new UsageError('--event is required (for example --event push)');
+    if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
+    const { value: payload } = await readPayloadFile(values.payload);
+    const loaded = await loadCliConfig(values.config);
+    const explanation = explainEvent(values.event, payload, loaded.config, loaded.file);
+    console.log(values.json ? JSON.stringify(explanation, null, 2) : render(explanation));
+    return 0;
+  },
+};
+
+/** Pure: the event, the config, and what policy makes of them. */
+export function explainEvent(name: string, payload: unknown, config: Config, file: string | null): Explanation {
+  let event: DomainEvent | null;
+  try {
+    event = normalize(name, payload);
+  } catch (error) {
+    throw new SlipwayError('payload_invalid', `the payload cannot be used: ${(error as Error).message}`);
+  }
+  const base = { event: name, action: null, repository: null, apps: [], decisions: [], intents: [] };
+  if (event === null) {
+    return { ...base, note: `slipway does not act on "${name}" events: it would record the delivery and mark it ignored` };
+  }
+  const action = 'action' in event ? event.action : null;
+  const repository = event.repository?.fullName ?? null;
+  if (repository === null) return { ...base, action, note: `this ${name} event is about no repository` };
+  const apps = appsFor(repository, config).map((app) => app.name);
+  if (apps.length === 0) {
+    const configured = config.apps.map((app) => `${app.name} (${app.repo})`).join(', ');
+    const where = file === null ? 'no config file was found (pass --config)' : configured === '' ? `${file} has no apps` : `configured: ${configured}`;
+    return { ...base, action, repository, note: `no app is configured for ${repository}; ${where}` };
+  }
+  const { decisions, intents } = applyPolicy(event, config);
+  const note = decisions.length === 0 ? `${name} events move no environment by themselves` : null;
+  return { event: name, action, repository, apps, decisions, intents, note };
+}
+
+function render(explanation: Explanation): string {
+  const { event, action, repository, decisions, intents, note } = explanation;
+  const lines = [`${event}${action === null ? '' : `.${action}`}${repository === null ? '' : ` for ${repository}`}`, ''];
+  if (decisions.length > 0) {
+    const rows = decisions.map((d) => [d.app, d.environment, d.matched ? 'yes' : 'no', d.reason]);
+    lines.push(formatTable(['APP', 'ENVIRONMENT', 'MATCH', 'WHY'], rows, 400), '');
+  }
+  if (note !== null) lines.push(`${note}.`);
+  if (intents.length === 0) {
+    lines.push('Nothing matches: slipway would change no environment.');
+    return lines.join('\n');
+  }
+  const matched = [...new Set(intents.map((intent) => `${intent.app}/${intent.env}`))];
+  lines.push(`Matches: ${matched.join(', ')}`, '', 'slipway would:');
+  for (const intent of intents) lines.push(`  ${describeIntent(intent)}`);
+  return lines.join('\n');
+}
+
+/** `follow webapp/pr-42 refs/pull/42/head`, `destroy webapp/pr-42 (pull request #42 was merged)`. */
+export function describeIntent(intent: Intent): string {
+  const where = `${intent.app}/${intent.env}`;
+  switch (intent.kind) {
+    case 'follow':
+      return `follow ${where} ${intent.ref}`;
+    case 'destroy':
+      return `destroy ${where} (${intent.reason})`;
+  }
+}

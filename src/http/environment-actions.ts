@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isFixedEnvironment } from '../config/environments.js';
+import type { AppConfig, Config } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import type { EnvironmentChange } from '../store/environments.js';
+import type { Store } from '../store/store.js';
+import { branchOf, isEnvironmentName, parseDeployRequest, pullRequestOf } from './deploy-request.js';
+import { findEnvironment } from './environment-routes.js';
+import { onlyFields, readJsonObject } from './json-body.js';
+import { sendJson } from './respond.js';
+
+/** Recorded as the source of API changes (where a delivery id goes for webhook changes). */
+const API_SOURCE = 'api';
+
+export interface EnvironmentActions {
+  config: Config;
+  store: Store;
+  /** Desired state changed: the engine should converge now. */
+  changed: () => void;
+}
+
+/**
+ * POST /api/environments/:app/:env/deploy with `{ref}` (follow it), `{sha}` (pin it) or no body
+ * (converge again to what is desired). A ref or sha creates the environment when it is new.
+ */
+export function deployRoute({ config, store, changed }: EnvironmentActions) {
+  return async (request: IncomingMessage, response: ServerResponse, _url: URL, app: string, name: string): Promise<void> => {
+    const appConfig = deployableApp(config, app);
+    const wanted = parseDeployRequest(await readJsonObject(request));
+    const current = await store.getEnvironment(app, name);
+    const live = current !== null && current.present;
+    const trigger = 'api.deploy';
+    let change: EnvironmentChange;
+    if (wanted.kind === 'redeploy') {
+      if (!live) {
+        const what = current === null ? `no environment ${app}/${name}` : `${app}/${name} was destroyed`;
+        throw new InputError('not_found', `${what}; give a ref or a sha to deploy it`, 404);
+      }
+      change = { kind: 'nudge', app, env: name, trigger };
+    } else {
+      if (!live && !isEnvironmentName(name)) {
+        throw new InputError('invalid_name', 'an environment name is 1 to 63 characters of a-z, 0-9 and "-", not starting or ending with "-"');
+      }
+      if (wanted.kind === 'pin') {
+        change = { kind: 'pin', app, env: name, sha: wanted.sha, trigger };
+      } else {
+        // A fixed environment keeps its configured TTL; another keeps the one it had.
+        const fixed = appConfig.environments.find((env) => isFixedEnvironment(env) && env.name === name);
+        const ttlMs = fixed !== undefined ? fixed.ttlMs : (current?.ttlMs ?? null);
+        const { ref } = wanted;
+        change = { kind: 'follow', app, env: name, ref, shaHint: null, pr: pullRequestOf(ref), branch: branchOf(ref), ttlMs, trigger };
+      }
+    }
+    await store.changeEnvironments([change], API_SOURCE);
+    changed();
+    sendJson(response, 202, { accepted: true });
+  };
+}
+
+/** POST /api/environments/:app/:env/destroy — tear a live environment down. */
+export function destroyRoute({ config, store, changed }: EnvironmentActions) {
+  return async (request: IncomingMessage, response: ServerResponse, _url: URL, app: string, name: string): Promise<void> => {
+    configuredApp(config, app);
+    const body = await readJsonObject(request);
+    if (body !== undefined) onlyFields(body, []);
+    const env = await findEnvironment(store, app, name);
+    if (!env.present) {
+      throw new InputError('not_found', `${app}/${name} is already ${env.state === 'destroyed' ? 'destroyed' : 'being destroyed'}`, 404);
+    }
+    const reason = 'destroyed through the API';
+    await store.changeEnvironments([{ kind: 'destroy', app, env: name, reason, trigger: 'api.destroy' }], API_SOURCE);
+    changed();
+    sendJson(response, 202, { accepted: true });
+  };
+}
+
+/** The app as configured, or a 404 that lists the apps there are. */
+function configuredApp(config: Config, name: string): AppConfig {
+  const app = config.apps.find((candidate) => candidate.name === name);
+  if (app !== undefined) return app;
+  const known = config.apps.map((candidate) => candidate.name);
+  const expected = known.length === 0 ? 'no apps are configured' : `expected one of: ${known.join(', ')}`;
+  throw new InputError('not_found', `unknown app "${name}"; ${expected}`, 404);
+}
+
+function deployableApp(config: Config, name: string): AppConfig {
+  const app = configuredApp(config, name);
+  if (app.target === undefined) {
+    throw new InputError('no_target', `app ${name} has no target, so slipway cannot deploy it; add target: to its config`, 409);
+  }
+  return app;
+}

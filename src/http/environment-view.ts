@@ -1,0 +1,62 @@
+import type { Deployment, Environment, EnvironmentState } from '../store/environments.js';
+
+/** An environment as the API lists it (and the CLI reads it). Times are epoch milliseconds. */
+export interface EnvironmentSummary {
+  app: string;
+  name: string;
+  state: EnvironmentState;
+  /** What is desired: the pinned sha when one is pinned, else the ref followed. */
+  ref: string | null;
+  /** The sha that runs now. */
+  sha: string | null;
+  url: string | null;
+  pr: number | null;
+  branch: string | null;
+  updatedAt: number;
+  expiresAt: number | null;
+}
+
+/** One environment with what converging it looks like, and its recent deployments. */
+export interface EnvironmentDetail extends EnvironmentSummary {
+  desiredRef: string | null;
+  pinnedSha: string | null;
+  generation: number;
+  observedGeneration: number;
+  /** The observed generation reached the desired one: nothing is left to do. */
+  converged: boolean;
+  ttlMs: number | null;
+  lastTrigger: string | null;
+  createdAt: number;
+  deployments: Deployment[];
+}
+
+export function environmentSummary(env: Environment): EnvironmentSummary {
+  return {
+    app: env.app,
+    name: env.name,
+    state: env.state,
+    // A pin wins over the ref until the next follow (see the reconciler).
+    ref: env.pinnedSha ?? env.desiredRef,
+    sha: env.observedSha,
+    url: env.url,
+    pr: env.pr,
+    branch: env.branch,
+    updatedAt: env.updatedAt,
+    expiresAt: env.expiresAt,
+  };
+}
+
+export function environmentDetail(env: Environment, deployments: Deployment[]): EnvironmentDetail {
+  return {
+    ...environmentSummary(env),
+    desiredRef: env.desiredRef,
+    pinnedSha: env.pinnedSha,
+    generation: env.generation,
+    observedGeneration: env.observedGeneration,
+    converged: env.observedGeneration >= env.generation,
+    ttlMs: env.ttlMs,
+    lastTrigger: env.lastTrigger,
+    createdAt: env.createdAt,
+    deployments,
+  };
+}
