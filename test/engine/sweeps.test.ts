@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { AppRuntime } from '../../src/engine/ports.js';
+import { Sweeps } from '../../src/engine/sweeps.js';
+import { createLogger } from '../../src/logger.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { CommandTarget } from '../../src/targets/command/command-target.js';
+import { tempDir } from '../helpers/temp.js';
+
+const follow = (env: string, ttlMs: number | null) => ({
+  kind: 'follow' as const,
+  app: 'webapp',
+  env,
+  ref: 'refs/heads/main',
+  shaHint: null,
+  pr: null,
+  branch: 'main',
+  ttlMs,
+  trigger: 'push',
+});
+
+async function setup(t: TestContext) {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(join(dir, 'data'));
+  t.after(() => store.close());
+  const journal = join(dir, 'destroyed.log');
+  const target = new CommandTarget(
+    { type: 'command', deploy: ['true'], destroy: ['sh', '-c', `echo "$SLIPWAY_ENV" >> ${journal}`], timeoutMs: 10_000 },
+    { app: 'webapp', stateDir: join(dir, 'data', 'targets', 'command') },
+  );
+  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', remoteUrl: 'file:///x', target, vars: {} }]]);
+  let changed = 0;
+  const sweeps = new Sweeps(store, apps, createLogger({ level: 'silent', pretty: false }), () => (changed += 1));
+  const deploy = (env: string) =>
+    target.apply({ app: 'webapp', env, sha: 'a'.repeat(40), ref: 'refs/heads/main', pr: null, branch: 'main', event: 'push', deploymentId: 1, workdir: dir, vars: {}, log: () => undefined, signal: new AbortController().signal });
+  return { store, sweeps, deploy, journal, changed: () => changed };
+}
+
+test('expire destroys environments whose TTL ran out, and only those', async (t) => {
+  const { store, sweeps, changed } = await setup(t);
+  await store.changeEnvironments([follow('pr-1', 1), follow('staging', null)], 'test');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(await sweeps.expire(), 1);
+  assert.equal((await store.getEnvironment('webapp', 'pr-1'))?.state, 'destroying');
+  assert.equal((await store.getEnvironment('webapp', 'pr-1'))?.lastTrigger, 'ttl');
+  assert.equal((await store.getEnvironment('webapp', 'staging'))?.present, true);
+  assert.equal(changed(), 1);
+  assert.equal(await sweeps.expire(), 0, 'nothing twice');
+});
+
+test('resync converges every live environment again without touching its TTL', async (t) => {
+  const { store, sweeps } = await setup(t);
+  await store.changeEnvironments([follow('staging', 60_000), follow('gone', null)], 'test');
+  await store.changeEnvironments([{ kind: 'destroy', app: 'webapp', env: 'gone', reason: 'test', trigger: 'test' }], 'test');
+  const before = await store.getEnvironment('webapp', 'staging');
+  assert.equal(await sweeps.resync(), 1);
+  const after = await store.getEnvironment('webapp', 'staging');
+  assert.equal(after?.generation, (before?.generation ?? 0) + 1);
+  assert.equal(after?.expiresAt, before?.expiresAt);
+});
+
+test('the orphan sweep destroys what the target runs and the store does not know, nothing else', async (t) => {
+  const { store, sweeps, deploy, journal } = await setup(t);
+  await store.changeEnvironments([follow('staging', null)], 'test');
+  await deploy('staging');
+  await deploy('orphan');
+  assert.deepEqual(await sweeps.orphans(), ['webapp/orphan']);
+  assert.equal(readFileSync(journal, 'utf8'), 'orphan\n');
+  assert.deepEqual(await sweeps.orphans(), [], 'gone after one sweep');
+  assert.ok(existsSync(journal));
+});
