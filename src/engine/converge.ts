@@ -36,11 +36,7 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
   } catch (error) {
     // An unreachable remote or a vanished ref fails this attempt; it never destroys anything.
     const attempt = await store.beginDeployment(begin(env, null, fence));
-    const message = (error as Error).message;
-    context.log.warn({ env: env.name, reason: message }, 'cannot resolve what to deploy');
-    await store.completeDeployment({ id: attempt.id, state: 'error', error: message, log: '', url: null, fence });
-    context.metrics?.deployments.inc({ outcome: 'error' });
-    return;
+    return sourceFailed(context, env, attempt.id, error, '');
   }
   context.resolved?.(sha);
   if (sha === env.observedSha && env.state === 'ready') {
@@ -48,11 +44,15 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     return;
   }
   const deployment = await store.beginDeployment(begin(env, sha, fence));
-  if (env.requestedAt !== null) context.metrics?.deployStartSeconds.observe((Date.now() - env.requestedAt) / 1000);
   const output = new DeploymentLog();
   const workdir = join(context.worktreeRoot, env.app, env.name, sha);
   try {
     await source.checkout(app.remoteUrl, env.desiredRef ?? sha, sha, workdir);
+  } catch (error) {
+    return sourceFailed(context, env, deployment.id, error, output.toString());
+  }
+  if (env.requestedAt !== null) context.metrics?.deployStartSeconds.observe((Date.now() - env.requestedAt) / 1000);
+  try {
     const result = await app.target.apply({
       app: env.app,
       env: env.name,
@@ -85,6 +85,21 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
       fence,
     });
   }
+}
+
+/** Source problems that pass (a remote down, a timeout) are tried again; the others are final. */
+const FINAL_SOURCE_ERRORS = new Set(['ref_invalid', 'ref_not_found', 'sha_not_found', 'remote_invalid', 'dir_conflict']);
+
+/** Thrown after a passing failure is recorded, so the reconciler tries again after a backoff. */
+export class RetryLater extends Error {}
+
+async function sourceFailed(context: ConvergeContext, env: Environment, id: number, error: unknown, log: string): Promise<void> {
+  const message = (error as Error).message;
+  const retry = !FINAL_SOURCE_ERRORS.has((error as { code?: string }).code ?? '');
+  context.log.warn({ env: env.name, reason: message, retry }, 'cannot get the code to deploy');
+  await context.store.completeDeployment({ id, state: 'error', error: message, log, url: null, fence: context.fence, retry });
+  context.metrics?.deployments.inc({ outcome: 'error' });
+  if (retry) throw new RetryLater(message);
 }
 
 async function destroy(env: Environment, context: ConvergeContext): Promise<void> {

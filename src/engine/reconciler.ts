@@ -3,7 +3,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import type { Environment } from '../store/environments.js';
 import type { Store } from '../store/store.js';
-import { converge } from './converge.js';
+import { converge, RetryLater } from './converge.js';
 import type { AppRuntime, SourcePort } from './ports.js';
 import { Wakeup } from './wakeup.js';
 
@@ -141,7 +141,8 @@ export class Reconciler {
       const failures = (this.backoff.get(env.id)?.failures ?? 0) + 1;
       const delay = Math.min(300_000, 1000 * 2 ** failures);
       this.backoff.set(env.id, { until: Date.now() + delay, failures });
-      log.error({ err: error, app: env.app, env: env.name, retryInMs: delay }, 'environment could not be converged');
+      if (error instanceof RetryLater) log.warn({ app: env.app, env: env.name, retryInMs: delay }, 'will try the environment again');
+      else log.error({ err: error, app: env.app, env: env.name, retryInMs: delay }, 'environment could not be converged');
     } finally {
       clearInterval(renew);
       await store.releaseLease(lease, this.holder).catch(() => undefined);

@@ -116,7 +116,9 @@ export class GitSource {
       if (await ensureMirror(this.git, mirror, sha.length === 64 ? 'sha256' : 'sha1')) {
         this.log('mirror created', { remote: redactUrl(mirror.remote), mirror: mirror.path });
       }
-      await this.fetch(mirror, source, sha, signal);
+      // A fetch's connectivity check reads every worktree's HEAD, and `worktree add` writes a
+      // placeholder HEAD first: the two must not overlap on one mirror (git says "bad object").
+      await this.queue.run(`meta:${mirror.path}`, () => this.fetch(mirror, source, sha, signal));
       // The fetch succeeded; a failed housekeeping pass must not fail the checkout.
       await this.queue.run(`meta:${mirror.path}`, () => gcAuto(this.git, mirror)).catch((error: Error) => {
         this.log('mirror gc failed', { mirror: mirror.path, reason: error.message });

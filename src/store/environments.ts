@@ -114,4 +114,6 @@ export interface CompleteDeployment {
   log: string;
   url: string | null;
   fence: Fence;
+  /** A passing failure (git unreachable): the environment's generation stays to be tried again. */
+  retry?: boolean;
 }

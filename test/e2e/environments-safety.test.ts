@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { envState, fixture, setup } from '../helpers/webapp.js';
@@ -57,8 +57,12 @@ test('an unreachable remote or a vanished ref fails the deployment readably and 
   const { origin, service, lines, root } = await setup(t, { url: 'file:///nonexistent/slipway-remote.git' });
   origin.commit('main', 'v1');
   await deliver(service.url, { event: 'push', payload: fixture('push-main') });
-  const staging = await envState(service, 'staging', 'failed');
+  const staging = await eventually(async () => {
+    const env = await service.store.getEnvironment('webapp', 'staging');
+    return env?.state === 'failed' ? env : undefined;
+  });
   assert.equal(staging.present, true, 'still there');
+  assert.ok(staging.generation > staging.observedGeneration, 'an unreachable remote passes: it is tried again');
   const [attempt] = await service.store.listDeployments(staging.id, 1);
   assert.equal(attempt?.state, 'error');
   assert.match(attempt?.error ?? '', /nonexistent\/slipway-remote\.git/);
@@ -73,4 +77,18 @@ test('an unreachable remote or a vanished ref fails the deployment readably and 
   assert.match(missing?.error ?? '', /refs\/heads\/feature\/gone/);
   assert.ok(existsSync(root));
   assert.deepEqual(readdirSync(join(reachable.root)).includes('deploys.log'), false);
+});
+
+test('a remote that comes back is tried again after a backoff, and the environment converges', async (t) => {
+  const { origin, service } = await setup(t);
+  const sha = origin.commit('main', 'v1');
+  renameSync(origin.dir, `${origin.dir}.away`);
+  await deliver(service.url, { event: 'push', payload: fixture('push-main') });
+  await eventually(async () => ((await service.store.getEnvironment('webapp', 'staging'))?.state === 'failed' ? true : undefined));
+  renameSync(`${origin.dir}.away`, origin.dir);
+  const staging = await envState(service, 'staging', 'ready');
+  assert.equal(staging.observedSha, sha);
+  const states = (await service.store.listDeployments(staging.id, 10)).map((d) => d.state);
+  assert.equal(states[0], 'success');
+  assert.ok(states.slice(1).every((state) => state === 'error') && states.length >= 2, states.join(','));
 });

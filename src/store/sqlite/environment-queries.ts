@@ -161,6 +161,11 @@ export function createEnvironmentQueries(db: Database.Database) {
       db.prepare('UPDATE deployments SET error = ?, log = ? WHERE id = ?').run(complete.error, complete.log, complete.id);
       finish(complete.id, complete.state, complete.error ?? complete.state, now);
       if (complete.state === 'inactive') return;
+      if (complete.retry === true) {
+        db.prepare(`UPDATE environments SET state = CASE WHEN present = 1 THEN 'failed' ELSE state END, updated_at = ?
+          WHERE id = ?`).run(now, current.environmentId);
+        return;
+      }
       const ok = complete.state === 'success';
       db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
           observed_sha = CASE WHEN ? THEN ? ELSE observed_sha END,
