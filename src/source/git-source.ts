@@ -3,13 +3,16 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SourceError } from './errors.js';
 import { authConfig, gitEnv, scrub, secretsOf, type GitAuth } from './git-env.js';
 import { KeyedQueue, withFileLock } from './locks.js';
-import { clearStaleGitLocks, ensureMirror, gcAuto, hasCommit, mirrorFor, type Mirror } from './mirror.js';
+import { clearStaleGitLocks, lastFetch, markFetch, ensureMirror, gcAuto, hasCommit, mirrorFor, type Mirror } from './mirror.js';
 import { fetchInto, lsRemote, type Git } from './remote.js';
 import { isSha, redactUrl, validateRef, validateRemote, validateSha } from './refs.js';
 import { runGit } from './run-git.js';
 import { addWorktree, fillWorktree, headOf, inspectDir, isClean, pruneWorktrees, removeWorktree } from './worktree.js';
 
 export type { GitAuth };
+
+/** `git gc --auto` runs after every this many fetches into a mirror. */
+const GC_EVERY_FETCHES = 20;
 
 /** Structured log lines; fields never hold a token (remote URLs are redacted). */
 export type SourceLog = (msg: string, fields: Record<string, unknown>) => void;
@@ -40,6 +43,8 @@ export class GitSource {
   private readonly timeoutMs: number;
   private readonly log: SourceLog;
   private readonly queue = new KeyedQueue();
+  /** Fetches this instance finished, per mirror path. */
+  private readonly fetches = new Map<string, number>();
   private readonly git: Git;
 
   constructor(options: GitSourceOptions) {
@@ -80,8 +85,9 @@ export class GitSource {
     const folder = absolute(dir);
     const mirror = mirrorFor(this.mirrorsRoot, remote);
     await mkdir(this.mirrorsRoot, { recursive: true });
+    const fetchesBefore = await lastFetch(mirror);
     if (!(await hasCommit(this.git, mirror, commit, options.signal))) {
-      await this.queue.run(`fetch:${mirror.path}`, () => this.fetchLocked(mirror, source, commit, options.signal));
+      await this.queue.run(`fetch:${mirror.path}`, () => this.fetchLocked(mirror, source, commit, fetchesBefore, options.signal));
     }
     await this.queue.run(`dir:${folder}`, () => this.place(mirror, commit, folder, options.signal));
   }
@@ -107,10 +113,12 @@ export class GitSource {
   }
 
   /** Holding the mirror's fetch lock: fetch unless a fetch queued before this one brought `sha`. */
-  private fetchLocked(mirror: Mirror, source: string, sha: string, signal?: AbortSignal): Promise<void> {
+  private fetchLocked(mirror: Mirror, source: string, sha: string, fetchesBefore: string, signal?: AbortSignal): Promise<void> {
     const lock = { waitMs: this.timeoutMs, staleMs: 3 * this.timeoutMs, signal, onStale: (holder: string) => this.log('took over a stale mirror lock', { mirror: mirror.path, holder }) };
     return withFileLock(mirror.lockPath, lock, async () => {
-      if (await hasCommit(this.git, mirror, sha, signal)) return;
+      // Look again only when a fetch (of any process) finished while this one waited.
+      const fetchedMeanwhile = (await lastFetch(mirror)) !== fetchesBefore;
+      if (fetchedMeanwhile && (await hasCommit(this.git, mirror, sha, signal))) return;
       const cleared = await clearStaleGitLocks(mirror);
       if (cleared.length > 0) this.log('removed lock files left by an interrupted git', { mirror: mirror.path, files: cleared });
       if (await ensureMirror(this.git, mirror, sha.length === 64 ? 'sha256' : 'sha1')) {
@@ -119,10 +127,16 @@ export class GitSource {
       // A fetch's connectivity check reads every worktree's HEAD, and `worktree add` writes a
       // placeholder HEAD first: the two must not overlap on one mirror (git says "bad object").
       await this.queue.run(`meta:${mirror.path}`, () => this.fetch(mirror, source, sha, signal));
-      // The fetch succeeded; a failed housekeeping pass must not fail the checkout.
-      await this.queue.run(`meta:${mirror.path}`, () => gcAuto(this.git, mirror)).catch((error: Error) => {
-        this.log('mirror gc failed', { mirror: mirror.path, reason: error.message });
-      });
+      await markFetch(mirror);
+      const count = (this.fetches.get(mirror.path) ?? 0) + 1;
+      this.fetches.set(mirror.path, count);
+      // Housekeeping every few fetches, off most deployments' path; a failed pass must not
+      // fail the checkout.
+      if (count % GC_EVERY_FETCHES === 0) {
+        await this.queue.run(`meta:${mirror.path}`, () => gcAuto(this.git, mirror)).catch((error: Error) => {
+          this.log('mirror gc failed', { mirror: mirror.path, reason: error.message });
+        });
+      }
     });
   }
 
@@ -168,10 +182,9 @@ export class GitSource {
     }
     if (found.state === 'worktree') await this.unregister(found.mirror, dir);
     await mkdir(dirname(dir), { recursive: true });
-    await this.queue.run(`meta:${mirror.path}`, () => addWorktree(this.git, mirror.path, dir, sha));
+    await this.queue.run(`meta:${mirror.path}`, () => addWorktree(this.git, mirror.path, dir, sha, signal));
     const added = await inspectDir(dir, this.mirrorsRoot);
     if (added.state !== 'worktree') throw new SourceError('git_failed', `git worktree add left no worktree at ${dir}`);
-    await fillWorktree(this.git, added.admin, dir, sha, signal);
     this.log('worktree created', fields);
   }
 

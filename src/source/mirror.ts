@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError, gitMessage } from './errors.js';
 import { redactUrl } from './refs.js';
@@ -24,6 +24,15 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A token that changes with every fetch into the mirror, by any process ('' before the first). */
+export async function lastFetch(mirror: Mirror): Promise<string> {
+  return readFile(join(mirror.path, 'slipway-fetched'), 'utf8').catch(() => '');
+}
+
+export async function markFetch(mirror: Mirror): Promise<void> {
+  await writeFile(join(mirror.path, 'slipway-fetched'), `${process.pid}-${Date.now()}-${randomUUID()}`);
 }
 
 /** Whether the mirror has the commit `sha` (false when the mirror does not exist yet). */

@@ -48,12 +48,12 @@ export async function isClean(git: Git, admin: string, dir: string): Promise<boo
 }
 
 /**
- * Registers a detached worktree of `sha` at `dir` without checking files out: the quick part
- * that touches the mirror's shared metadata. `fillWorktree` then writes the files.
+ * Adds a detached worktree of `sha` at `dir` with its files, in one git process (one process
+ * fewer on every deployment's path than registering first and checking out after).
  */
-export async function addWorktree(git: Git, mirrorPath: string, dir: string, sha: string): Promise<void> {
+export async function addWorktree(git: Git, mirrorPath: string, dir: string, sha: string, signal?: AbortSignal): Promise<void> {
   const what = `git worktree add of ${sha} at ${dir}`;
-  const result = await git([`--git-dir=${mirrorPath}`, 'worktree', 'add', '--detach', '--no-checkout', '--quiet', '--', dir, sha], { what });
+  const result = await git([`--git-dir=${mirrorPath}`, 'worktree', 'add', '--detach', '--quiet', '--', dir, sha], { what, signal });
   if (result.code !== 0) throw new SourceError('git_failed', gitMessage(what, result.stderr, 'Check free disk space and that the folder is writable'));
 }
 
