@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli, startServer } from '../helpers/cli.js';
+import { CLI, runCli, startServer } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+
+test('the built CLI runs by itself, as npx and the bin link run it', () => {
+  // Executed directly (its shebang), not through `node`: a build that drops the exec bit fails here.
+  const output = execFileSync(CLI, ['--version'], { encoding: 'utf8' });
+  assert.match(output, /^\d+\.\d+\.\d+\n$/);
+});
 
 test('help, unknown commands and unknown options', async () => {
   const help = await runCli(['--help']);
