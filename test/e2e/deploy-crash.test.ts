@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { groupAlive } from '../../src/targets/command/process-group.js';
 import { startServer } from '../helpers/cli.js';
 import { Origin } from '../helpers/git.js';
 import { SECRET } from '../helpers/service.js';
@@ -24,7 +25,7 @@ test('SIGKILL during a deployment, then restart: the interrupted one ends error 
   const origin = new Origin(join(root, 'origin'));
   const sha = origin.commit('main', 'v1');
   // The first deploy hangs (until slipway is killed); the next one completes.
-  const script = `if [ ! -e ${root}/first ]; then touch ${root}/first; sleep 15; fi; echo "deploy $SLIPWAY_SHA" >> ${root}/journal`;
+  const script = `if [ ! -e ${root}/first ]; then echo $$ > ${root}/first; sleep 15; fi; echo "deploy $SLIPWAY_SHA" >> ${root}/journal`;
   writeFileSync(
     join(root, 'slipway.yaml'),
     `store: { dataDir: data }
@@ -41,7 +42,9 @@ apps:
   const env = { SLIPWAY_WEBHOOK_SECRET: SECRET };
   const first = await startServer(t, [], { cwd: root, env });
   assert.equal((await deliver(first.url, { event: 'push', payload: fixture('push-main') })).status, 202);
-  await eventually(async () => (existsSync(join(root, 'first')) ? true : undefined), 20_000);
+  await eventually(async () => (existsSync(join(root, 'first')) && readFileSync(join(root, 'first'), 'utf8').length > 0 ? true : undefined), 20_000);
+  const leftover = Number(readFileSync(join(root, 'first'), 'utf8'));
+  assert.equal(groupAlive(leftover), true, 'the first deploy command runs in its own process group');
   first.child.kill('SIGKILL');
   await first.exited;
   assert.deepEqual(deployments(join(root, 'data')).map((d) => d.state), ['in_progress']);
@@ -54,6 +57,7 @@ apps:
   assert.match(interrupted?.error ?? '', /interrupted/);
   assert.equal(completed?.sha, sha);
   assert.equal(readFileSync(join(root, 'journal'), 'utf8'), `deploy ${sha}\n`);
+  assert.equal(groupAlive(leftover), false, 'the command the killed slipway left running was stopped first');
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
 });

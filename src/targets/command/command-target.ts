@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
 import type { CommandTargetConfig } from './config.js';
+import { Leftovers } from './leftovers.js';
 import { CommandRecords } from './records.js';
 import { cancelled, runCommand } from './run.js';
 import { renderUrl } from './url.js';
@@ -36,6 +37,7 @@ export class CommandTarget implements Target {
   readonly type = 'command';
   private readonly app: string;
   private readonly records: CommandRecords;
+  private readonly leftovers: Leftovers;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
 
@@ -48,6 +50,7 @@ export class CommandTarget implements Target {
     }
     this.app = options.app;
     this.records = new CommandRecords(options.stateDir);
+    this.leftovers = new Leftovers(options.stateDir);
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
     this.graceMs = options.graceMs ?? 5000;
   }
@@ -127,13 +130,15 @@ export class CommandTarget implements Target {
     }
   }
 
-  private run(
+  private async run(
     label: string,
     argv: readonly string[],
     cwd: string,
-    request: Pick<DeployRequest, 'vars' | 'log' | 'signal'>,
+    request: Pick<DeployRequest, 'app' | 'env' | 'vars' | 'log' | 'signal'>,
     slipway: Record<string, string | undefined>,
   ): Promise<void> {
+    const leftover = await this.leftovers.stop(request.app, request.env, this.graceMs);
+    if (leftover !== null) request.log(`slipway: stopped a command an earlier slipway left running (process group ${leftover})\n`);
     const env: Record<string, string> = {};
     for (const name of INHERITED_VARIABLES) {
       const value = process.env[name];
@@ -144,16 +149,21 @@ export class CommandTarget implements Target {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
-    return runCommand({
-      label,
-      argv,
-      cwd,
-      env,
-      timeoutMs: this.config.timeoutMs,
-      signal: request.signal,
-      log: request.log,
-      maxOutputBytes: this.maxOutputBytes,
-      graceMs: this.graceMs,
-    });
+    try {
+      await runCommand({
+        label,
+        argv,
+        cwd,
+        env,
+        timeoutMs: this.config.timeoutMs,
+        signal: request.signal,
+        log: request.log,
+        maxOutputBytes: this.maxOutputBytes,
+        graceMs: this.graceMs,
+        onSpawn: (pgid) => this.leftovers.started(request.app, request.env, pgid),
+      });
+    } finally {
+      await this.leftovers.finished(request.app, request.env);
+    }
   }
 }

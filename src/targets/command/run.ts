@@ -24,6 +24,8 @@ export interface RunOptions {
   maxOutputBytes: number;
   /** Between SIGTERM and SIGKILL when stopping, and the wait for output after exit. */
   graceMs: number;
+  /** Told the process group as soon as the command started. */
+  onSpawn?: (pgid: number) => Promise<void>;
 }
 
 /** Durations as configured: `10m`, `90s`, `1h`, `250ms`. */
@@ -135,6 +137,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const timer =
     options.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(options.timeoutMs, MAX_TIMER)) : undefined;
 
+  // Listeners are in place: waiting here cannot miss the exit or any output.
+  if (child.pid !== undefined && options.onSpawn !== undefined) {
+    await options.onSpawn(child.pid).catch((error: Error) => options.log(note(`could not record the running command: ${error.message}`)));
+  }
   const result = await exited;
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { groupAlive, stopGroup } from './process-group.js';
+
+/** A command running for an environment, as written to `<app>.<env>.run` while it runs. */
+interface RunMarker {
+  pgid: number;
+  /** The leader's start time (/proc stat field 22), to tell our group from a reused pid. */
+  started: string | null;
+}
+
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Commands a killed slipway left running. While a deploy or destroy command runs, its
+ * process group is written down; the next run for that environment first stops what is
+ * still running there, so two commands never act on one environment at once.
+ */
+export class Leftovers {
+  constructor(private readonly dir: string) {}
+
+  private file(app: string, env: string): string {
+    return join(this.dir, `${app}.${env}.run`);
+  }
+
+  async started(app: string, env: string, pgid: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const marker: RunMarker = { pgid, started: startTime(pgid) };
+    await writeFile(this.file(app, env), JSON.stringify(marker));
+  }
+
+  async finished(app: string, env: string): Promise<void> {
+    await rm(this.file(app, env), { force: true });
+  }
+
+  /** Stops the group a previous slipway left running for this environment; returns its pgid. */
+  async stop(app: string, env: string, graceMs: number): Promise<number | null> {
+    let marker: RunMarker;
+    try {
+      marker = JSON.parse(await readFile(this.file(app, env), 'utf8')) as RunMarker;
+    } catch {
+      return null;
+    }
+    await this.finished(app, env);
+    if (!Number.isInteger(marker.pgid) || marker.pgid <= 1 || !groupAlive(marker.pgid)) return null;
+    // A live leader must be the one we started; with the leader gone, the group id cannot
+    // have been reused while members of our group remain.
+    const leader = startTime(marker.pgid);
+    if (leader !== null && marker.started !== null && leader !== marker.started) return null;
+    await stopGroup(marker.pgid, graceMs);
+    return marker.pgid;
+  }
+}
