@@ -10,10 +10,7 @@ import { dropEmpty, isRecord, optionalText, quotable, quotingIssue, strictShape 
 const NUL = 'must not contain a NUL character';
 const argument = z.string().min(1).refine((text) => !text.includes('\0'), NUL);
 
-/**
- * Placeholders a target `url` may use, filled by the target with DNS labels (the same list as
- * `URL_PLACEHOLDERS` in targets/command/url.ts, which renders them).
- */
+/** Placeholders a target `url` may use; targets fill them with DNS labels (targets/command/url.ts). */
 export const URL_PLACEHOLDERS = ['app', 'env', 'pr', 'branch', 'sha'] as const;
 
 const URL_TEMPLATE = `expected an http(s) URL such as https://{env}.example.com; placeholders: ${URL_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;

@@ -2,7 +2,7 @@ import type { AppConfig, EnvironmentConfig, Track } from '../config/schema.js';
 import type { PullRequestEvent } from '../events/domain.js';
 import { firstMatch } from './glob.js';
 import { skip, type Outcome } from './intent.js';
-import { slugName } from './names.js';
+import { slugName } from '../names.js';
 import { describeTrack, TRUSTED_ASSOCIATIONS } from './rules.js';
 
 /** Actions after which a pull request is checked against the rule: followed when it qualifies, destroyed when not. */

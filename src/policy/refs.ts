@@ -2,7 +2,7 @@ import type { AppConfig, EnvironmentConfig } from '../config/schema.js';
 import type { CreateEvent, DeleteEvent, PushEvent, RefType } from '../events/domain.js';
 import { firstMatch } from './glob.js';
 import { skip, type Outcome } from './intent.js';
-import { slugName } from './names.js';
+import { slugName } from '../names.js';
 import { describeTrack } from './rules.js';
 
 /** A ref that moved, appeared or went away: what `push`, `create` and `delete` have in common. */

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderUrl, toLabel, unknownPlaceholders } from '../../src/targets/command/url.js';
+import { slugName } from '../../src/names.js';
+import { renderUrl, unknownPlaceholders } from '../../src/targets/command/url.js';
+
+const toLabel = (branch: string) => slugName('{branch}', { branch });
 
 const values = { app: 'web', env: 'pr-7', pr: 7, branch: 'Feature/Login_Page', sha: 'ABCDEF0123' };
 
@@ -14,7 +17,10 @@ test('url templates fill app, env, pr, branch (slugged) and sha', () => {
 test('a template that needs a PR or branch the environment lacks gives no URL', () => {
   assert.equal(renderUrl('https://pr-{pr}.web.dev', { ...values, pr: null }), null);
   assert.equal(renderUrl('https://{branch}.web.dev', { ...values, branch: null }), null);
-  assert.equal(renderUrl('https://{branch}.web.dev', { ...values, branch: '///' }), null);
+});
+
+test('a branch that slugs to nothing gets the same hashed label its environment name would', () => {
+  assert.match(renderUrl('https://{branch}.web.dev', { ...values, branch: '///' }) ?? '', /^https:\/\/[0-9a-f]{8}\.web\.dev$/);
 });
 
 test('unknown placeholders are named for config validation', () => {

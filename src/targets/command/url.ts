@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
+import { URL_PLACEHOLDERS } from '../../config/targets.js';
+import { slugName } from '../../names.js';
 
-/** Placeholders a `url` template may use. */
-export const URL_PLACEHOLDERS = ['app', 'env', 'pr', 'branch', 'sha'] as const;
 export type UrlPlaceholder = (typeof URL_PLACEHOLDERS)[number];
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -30,7 +29,7 @@ export function renderUrl(template: string, values: UrlValues): string | null {
     app: values.app,
     env: values.env,
     pr: values.pr === null ? null : String(values.pr),
-    branch: values.branch === null ? null : toLabel(values.branch),
+    branch: values.branch === null ? null : slugName('{branch}', { branch: values.branch }),
     sha: values.sha.toLowerCase(),
   };
   let missing = false;
@@ -41,18 +40,4 @@ export function renderUrl(template: string, values: UrlValues): string | null {
     return value ?? '';
   });
   return missing ? null : url;
-}
-
-/**
- * Text as a DNS label: lowercase `[a-z0-9-]`, no leading or trailing `-`, at most 63
- * characters, with a short hash of the original when shortened.
- */
-export function toLabel(text: string): string {
-  const label = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  if (label.length <= 63) return label;
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
-  return `${label.slice(0, 54).replace(/-+$/, '')}-${hash}`;
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { slug, slugName } from '../../src/policy/names.js';
-import { DNS_LABEL } from './helpers.js';
+import { slug, slugName } from '../src/names.js';
+import { DNS_LABEL } from './policy/helpers.js';
 
 const hash8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
 
