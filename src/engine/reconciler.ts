@@ -20,6 +20,9 @@ export interface ReconcilerOptions {
   metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
 }
 
+/** More than any installation runs at once; the query is one indexed scan. */
+const UNCONVERGED_PAGE = 100_000;
+
 interface Running {
   generation: number;
   /** The newest generation already checked for being outdated. */
@@ -75,7 +78,9 @@ export class Reconciler {
     while (!this.stopping) {
       this.wakeup.take();
       try {
-        const pending = await this.options.store.unconvergedEnvironments(this.options.concurrency * 4 + this.running.size);
+        // All of them: a bounded page could be filled by environments in backoff or of an app
+        // no longer configured, and starve the rest.
+        const pending = await this.options.store.unconvergedEnvironments(UNCONVERGED_PAGE);
         for (const env of pending) this.consider(env);
       } catch (error) {
         this.options.log.error({ err: error }, 'reconciler cannot read the store');

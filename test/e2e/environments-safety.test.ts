@@ -92,3 +92,15 @@ test('a remote that comes back is tried again after a backoff, and the environme
   assert.equal(states[0], 'success');
   assert.ok(states.slice(1).every((state) => state === 'error') && states.length >= 2, states.join(','));
 });
+
+test('environments that cannot be converged (their app left the config) do not starve the others', async (t) => {
+  const { origin, service } = await setup(t);
+  const sha = origin.commit('main', 'v1');
+  const orphans = Array.from({ length: 40 }, (_, i) => ({
+    kind: 'follow' as const, app: 'removed-app', env: `env-${i}`, ref: 'refs/heads/main', shaHint: null, pr: null, branch: 'main', ttlMs: null, trigger: 'push',
+  }));
+  await service.store.changeEnvironments(orphans, 'test');
+  await deliver(service.url, { event: 'push', payload: fixture('push-main') });
+  const staging = await envState(service, 'staging', 'ready');
+  assert.equal(staging.observedSha, sha);
+});
