@@ -1,7 +1,7 @@
 // One wrk run (-t1 -cN -dD --latency, deliveries.lua) plus CPU use of the server,
 // of wrk and of the whole host while it runs, read from /proc.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { hostTicks, procTicks } from '../cpu.mjs';
 import { randomUUID } from 'node:crypto';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -54,22 +54,3 @@ export async function runWrk({ url, connections, duration, bodyFile, headers, se
   return { ...result, reqPerSec: result.ok / (result.durationUs / 1e6), cpu };
 }
 
-/** utime+stime (+ reaped children) of one process, in ticks; null when it is gone. */
-function procTicks(pid) {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  } catch {
-    return null;
-  }
-}
-
-function hostTicks() {
-  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
-  const v = lines[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  const cores = lines.filter((l) => /^cpu\d/.test(l)).length;
-  return { total, busy: total - v[3] - v[4], cores };
-}

@@ -4,11 +4,12 @@
 //
 //   node bench/latency/run.mjs [--pushes 200] [--environments 500] [--warmup 3]
 //                              [--senders 4] [--concurrency 16] [--limit 300] [--gap 100] [--distinct]
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { hostTicks, procTicks } from '../cpu.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killAll, stopServer } from '../ingest/procs.mjs';
 import { commitToMain, createBranches, createDistinctBranches, createOrigin, git } from './origin.mjs';
@@ -333,22 +334,6 @@ async function waitUntil(check, timeoutMs, everyMs, what) {
   }
 }
 
-/** utime+stime of a process and of its reaped children (git, sh), in ticks; null when gone. */
-function procTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  } catch {
-    return null;
-  }
-}
-
-function hostTicks() {
-  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  return { total, busy: total - v[3] - v[4] - v[7], steal: v[7] };
-}
 
 function cpuMark(pid) {
   return { slipway: procTicks(pid), host: hostTicks(), self: process.cpuUsage(), at: Date.now() };

@@ -220,4 +220,3 @@ export type DomainEvent =
   | WorkflowRunEvent
   | StatusEvent;
 
-export type DomainEventKind = DomainEvent['kind'];
