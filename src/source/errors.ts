@@ -20,6 +20,12 @@ export const SOURCE_ERROR_CODES = [
   'timeout',
   /** The caller's signal fired; the git command was stopped. */
   'aborted',
+  /** An artifact zip holds an entry that would land outside its folder, or is not a plain file or folder. */
+  'artifact_unsafe',
+  /** An artifact zip unpacks to more bytes or files than the limits allow. */
+  'artifact_too_large',
+  /** An artifact is not a zip, or is corrupt, encrypted or has entries that clash. */
+  'artifact_invalid',
 ] as const;
 
 export type SourceErrorCode = (typeof SOURCE_ERROR_CODES)[number];
@@ -34,6 +40,9 @@ const STATUS: Record<SourceErrorCode, number> = {
   git_failed: 500,
   timeout: 504,
   aborted: 503,
+  artifact_unsafe: 422,
+  artifact_too_large: 413,
+  artifact_invalid: 422,
 };
 
 /**
