@@ -4,6 +4,7 @@ import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
 import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
 import { defaultRemote, remoteProblem } from './remote.js';
+import { size } from './size.js';
 import { TARGET_TYPES, targetSchema } from './targets.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
@@ -76,6 +77,14 @@ const engine = strict({
   sweepIntervalMs: sweepInterval,
 }));
 
+/** Limits on a workflow artifact slipway unpacks to deploy. */
+const artifacts = strict({
+  /** Total unpacked size of one artifact (kept as `maxBytes`). */
+  maxSize: size().default(1024 ** 3),
+  /** Files in one artifact. */
+  maxFiles: wholeNumber(1, 1_000_000).default(10_000),
+}).transform(({ maxSize, maxFiles }) => ({ maxBytes: maxSize, maxFiles }));
+
 const remote = z.string().superRefine((text, ctx) => {
   const problem = remoteProblem(text);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
@@ -127,6 +136,7 @@ export const configSchema = strict({
   store: store.prefault({}),
   log: log.prefault({}),
   engine: engine.prefault({}),
+  artifacts: artifacts.prefault({}),
   apps: apps.default([]),
 });
 

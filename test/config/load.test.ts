@@ -13,6 +13,7 @@ const DEFAULTS = {
   github: {},
   log: { level: 'info' },
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
+  artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
   apps: [],
 };
 
@@ -55,6 +56,7 @@ apps:
     store: { dataDir: '/var/lib/slipway' },
     log: { level: 'debug' },
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
+    artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     apps: [
       { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', environments: [] },
       { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', environments: [] },
