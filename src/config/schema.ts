@@ -27,18 +27,34 @@ const guardSecret = z
 const PORT = 'expected a port number from 1 to 65535';
 const port = wholeNumber(1, 65535, PORT);
 
+/** `value` as a URL when it is an absolute http(s) URL; else null. */
+function httpUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+const dropTrailingSlash = (value: string) => value.replace(/\/+$/, '');
+
 const HTTP_URL = 'expected an absolute http(s) URL such as https://slipway.example.com';
-const publicUrl = z
+const publicUrl = z.string().refine((value) => httpUrl(value) !== null, HTTP_URL).transform(dropTrailingSlash);
+
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+const API_URL = 'expected an absolute http(s) URL such as https://api.github.com, or https://github.example.com/api/v3 for GitHub Enterprise Server';
+const apiUrl = z
   .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
+  .superRefine((value, ctx) => {
+    const url = httpUrl(value);
+    if (url === null) ctx.addIssue({ code: 'custom', message: API_URL });
+    else if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials; remove them from the URL and set github.token' });
     }
-  }, HTTP_URL)
-  .transform((value) => value.replace(/\/+$/, ''));
+  })
+  .transform(dropTrailingSlash);
 
 const server = strict({
   host: z.string().min(1).default('0.0.0.0'),
@@ -54,7 +70,9 @@ const github = strict({
     })
     .optional(),
   token: optionalText(z.string()),
-});
+  /** The REST API's base URL; GitHub Enterprise Server's is `https://<host>/api/v3`. */
+  apiUrl: optionalText(apiUrl),
+}).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
 const store = strict({
   dataDir: z.string().min(1).default('.slipway'),

@@ -69,6 +69,17 @@ test('publicUrl must be an absolute http(s) URL', () => {
   }
 });
 
+test('github.apiUrl must be an absolute http(s) URL without credentials', () => {
+  const hint = 'expected an absolute http(s) URL such as https://api.github.com, or https://github.example.com/api/v3 for GitHub Enterprise Server';
+  for (const url of ['github.example.com/api/v3', 'ftp://github.example.com', '/api/v3']) {
+    assert.deepEqual(problems(`github:\n  apiUrl: ${url}\n`), [`slipway.yaml:2 github.apiUrl: ${hint}`], url);
+  }
+  assert.deepEqual(problems('github:\n  apiUrl: https://x:ghp_abc@github.example.com/api/v3\n'), [
+    'slipway.yaml:2 github.apiUrl: must not carry credentials; remove them from the URL and set github.token',
+  ]);
+  assert.deepEqual(problems('github:\n  apiUrl: [https://api.github.com]\n'), ['slipway.yaml:2 github.apiUrl: expected a string, got a list']);
+});
+
 test('YAML syntax errors are reported with their line', () => {
   assert.deepEqual(problems('server:\n  host: "unclosed\n'), ['slipway.yaml:3 YAML syntax error: missing closing quote or bracket']);
   assert.deepEqual(problems('log:\n  level: info\nlog:\n  level: debug\n'), [
