@@ -1,11 +1,12 @@
 import { formatDuration } from '../config/duration.js';
-import type { AppConfig, Track, TrackKind } from '../config/schema.js';
+import type { AppConfig, EnvironmentConfig, TrackKind } from '../config/schema.js';
 
 /** Author associations that `forks: trusted` lets through: people with write access. */
 export const TRUSTED_ASSOCIATIONS = ['OWNER', 'MEMBER', 'COLLABORATOR'] as const;
 
-/** What an environment follows, for people: `branch main`, `pull requests into main`. */
-export function describeTrack(track: Track): string {
+/** What an environment follows, for people: `branch main`, `pull requests into main`, `GitHub deployments to qa`. */
+export function describeTrack(env: EnvironmentConfig): string {
+  const track = env.track;
   switch (track.kind) {
     case 'branch':
       return `branch ${track.branch}`;
@@ -18,6 +19,10 @@ export function describeTrack(track: Track): string {
       const labels = track.labels.length > 0 ? `, labelled ${track.labels.join(', ')}` : '';
       return `pull requests into ${base} (drafts: ${track.drafts ? 'yes' : 'no'}, forks: ${track.forks}${labels})`;
     }
+    case 'workflowRun':
+      return `workflow run "${track.workflow}" on ${track.branch ?? 'any branch'}`;
+    case 'deployments':
+      return `GitHub deployments to ${env.name}`;
   }
 }
 
@@ -38,7 +43,7 @@ export function environmentRules(app: AppConfig): EnvironmentRule[] {
     app: app.name,
     environment: env.name,
     kind: env.track.kind,
-    follows: describeTrack(env.track),
+    follows: describeTrack(env),
     ttl: env.ttlMs === null ? null : formatDuration(env.ttlMs),
   }));
 }

@@ -153,9 +153,9 @@ test('track: exactly one of branch, branches, release, pullRequests', () => {
     ].join('\n'),
   );
   assert.deepEqual(problems(text), [
-    'slipway.yaml:7 apps.web.environments.a.track: give exactly one of: branch, branches, release, pullRequests',
-    'slipway.yaml:9 apps.web.environments.b.track: give exactly one of: branch, branches, release, pullRequests (found branch and release)',
-    'slipway.yaml:11 apps.web.environments.c.track.tag: unknown key "tag"; expected one of: branch, branches, release, pullRequests',
+    'slipway.yaml:7 apps.web.environments.a.track: give exactly one of: branch, branches, release, pullRequests, workflowRun, deployments',
+    'slipway.yaml:9 apps.web.environments.b.track: give exactly one of: branch, branches, release, pullRequests, workflowRun, deployments (found branch and release)',
+    'slipway.yaml:11 apps.web.environments.c.track.tag: unknown key "tag"; expected one of: branch, branches, release, pullRequests, workflowRun, deployments',
     'slipway.yaml:12 apps.web.environments.d.track: is required',
     'slipway.yaml:14 apps.web.environments.e.track: expected a mapping, got a string',
   ]);

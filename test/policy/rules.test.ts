@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { appsFor } from '../../src/policy/policy.js';
+import { applyPolicy, appsFor } from '../../src/policy/policy.js';
 import { environmentRules } from '../../src/policy/rules.js';
-import { config, EXAMPLE } from './helpers.js';
+import { config, EXAMPLE, push } from './helpers.js';
 
 test('environmentRules lists what each environment of an app follows, for explain', () => {
   const [web] = EXAMPLE.apps;
@@ -27,6 +27,34 @@ test('environmentRules lists what each environment of an app follows, for explai
       ['releases and prereleases', null],
     ],
   );
+});
+
+test('workflowRun and deployments environments: described for explain, skipped by events about branches', () => {
+  const withCi = config(`      - name: nightly
+        track: { workflowRun: { workflow: build, branch: main } }
+      - name: any
+        track: { workflowRun: { workflow: CI } }
+      - name: qa
+        track: { deployments: true }
+`);
+  const [web] = withCi.apps;
+  assert.ok(web);
+  assert.deepEqual(
+    environmentRules(web).map((rule) => [rule.kind, rule.follows]),
+    [
+      ['workflowRun', 'workflow run "build" on main'],
+      ['workflowRun', 'workflow run "CI" on any branch'],
+      ['deployments', 'GitHub deployments to qa'],
+    ],
+  );
+  assert.deepEqual(applyPolicy(push('main'), withCi), {
+    intents: [],
+    decisions: [
+      { app: 'web', environment: 'nightly', matched: false, reason: 'follows workflow run "build" on main, not branches' },
+      { app: 'web', environment: 'any', matched: false, reason: 'follows workflow run "CI" on any branch, not branches' },
+      { app: 'web', environment: 'qa', matched: false, reason: 'follows GitHub deployments to qa, not branches' },
+    ],
+  });
 });
 
 test('appsFor finds the apps of a repository, ignoring case', () => {
