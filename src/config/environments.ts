@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { duration } from './duration.js';
-import { always, isRecord, strict } from './fields.js';
+import { always, isRecord, strict, unknownKeyReported } from './fields.js';
+import { gateSchema } from './gates.js';
+import { rollbackSchema } from './rollback.js';
 
 /** What an environment follows: exactly one of these keys under `track`. */
 export const TRACK_KINDS = ['branch', 'branches', 'release', 'pullRequests', 'workflowRun', 'deployments'] as const;
@@ -119,8 +121,7 @@ const track = z
     if (!isRecord(value)) return;
     const given = TRACK_KINDS.filter((key) => value[key] !== undefined);
     // With only unknown keys, the unknown-key problem already lists what is allowed.
-    const unknown = ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0);
-    if (given.length === 0 && !unknown) ctx.addIssue({ code: 'custom', message: ONE_OF });
+    if (given.length === 0 && !unknownKeyReported(ctx)) ctx.addIssue({ code: 'custom', message: ONE_OF });
     if (given.length > 1) ctx.addIssue({ code: 'custom', message: `${ONE_OF} (found ${given.join(' and ')})` });
   }, { when: always })
   .transform((value): Track => {
@@ -191,14 +192,49 @@ function checkNameFitsTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
   }
 }
 
-const environment = strict({
-  name,
-  track,
-  /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
-  ttl: duration().optional(),
-})
+/** Tracks that name what to deploy themselves, so a gate has nothing to wait for, and why. */
+const NO_GATE: Partial<Record<TrackKind, string>> = {
+  workflowRun: 'the workflow run is already the gate; remove gate or track a branch',
+  deployments: 'a GitHub deployment names its sha; slipway deploys it without a gate',
+};
+
+/** `gate` only where slipway picks the commit itself; `artifact` only from a workflow run. */
+function checkOptionsFitTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
+  if (!isRecord(value)) return;
+  const kind = kindOf(value.track);
+  if (kind === null) return;
+  const noGate = NO_GATE[kind];
+  if (value.gate !== undefined && noGate !== undefined) ctx.addIssue({ code: 'custom', path: ['gate'], message: noGate });
+  if (value.artifact !== undefined && kind !== 'workflowRun') {
+    ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'artifact needs track.workflowRun: artifacts come from a workflow run' });
+  }
+}
+
+const environment = z
+  .preprocess(
+    // `rollback:` with nothing after it means "with the defaults", not "no rollback".
+    (value) => (isRecord(value) && value.rollback === null ? { ...value, rollback: {} } : value),
+    strict({
+      name,
+      track,
+      /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
+      ttl: duration().optional(),
+      /** What must pass on a commit before it is deployed. */
+      gate: gateSchema.optional(),
+      /** The name of the workflow run's artifact to deploy instead of the source tree. */
+      artifact: z.string().min(1).optional(),
+      rollback: rollbackSchema.optional(),
+    }),
+  )
   .superRefine(checkNameFitsTrack, { when: always })
-  .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl ?? null }));
+  .superRefine(checkOptionsFitTrack, { when: always })
+  .transform(({ ttl, gate, artifact, rollback, ...rest }) => ({
+    ...rest,
+    ttlMs: ttl ?? null,
+    gate: gate ?? null,
+    artifact: artifact ?? null,
+    rollback: rollback ?? null,
+  }));
 
 export type EnvironmentConfig = z.output<typeof environment>;
 

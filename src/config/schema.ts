@@ -8,6 +8,8 @@ import { size } from './size.js';
 import { TARGET_TYPES, targetSchema } from './targets.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
+export type { GateConfig } from './gates.js';
+export type { RollbackConfig, RollbackState } from './rollback.js';
 export type { CommandTargetConfig, TargetConfig, TargetType } from './targets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -150,6 +150,10 @@ test('secret values never appear in any message', () => {
     `apps:\n  - name: web\n    repo: a/b\n    url: https://x:${secret}@github.com/a/b.git\n    target:\n      type: command\n      deploy: [x]\n      url: ${secret}\n`,
     `apps:\n  - name: web\n    repo: a/b\n    target: { type: command, deploy: [x] }\n    environments:\n      - name: ${secret}\n        track: { branch: ${secret}, release: ${secret} }\n        ttl: ${secret}\n`,
     'engine:\n  concurrency: ${SECRET}\n  resyncInterval: ${SECRET}\n',
+    // the GitHub API URL, artifact limits, gates, artifacts and rollbacks
+    `github:\n  apiUrl: https://x:${secret}@github.example.com\nartifacts:\n  maxSize: ${secret}\n  maxFiles: ${secret}\n`,
+    'github:\n  apiUrl: ${SECRET}\nartifacts:\n  maxSize: ${SECRET}\n',
+    `apps:\n  - name: web\n    repo: a/b\n    target: { type: command, deploy: [x] }\n    environments:\n      - name: qa\n        track: { deployments: ${secret}, workflowRun: { workflow: ${secret}, branch: "${secret}*" } }\n        gate: { checks: [${secret}, ${secret}], checkSuites: ${secret}, timeout: ${secret} }\n        artifact: ${secret}\n        rollback: { on: [${secret}] }\n`,
     `${secret}\n`,
     // syntax errors on a line holding a secret
     `github:\n  token: "${secret}\n`,

@@ -8,10 +8,18 @@ test('environmentRules lists what each environment of an app follows, for explai
   const [web] = EXAMPLE.apps;
   assert.ok(web);
   assert.deepEqual(environmentRules(web), [
-    { app: 'web', environment: 'staging', kind: 'branch', follows: 'branch main', ttl: null },
-    { app: 'web', environment: 'production', kind: 'release', follows: 'releases', ttl: null },
-    { app: 'web', environment: 'pr-{number}', kind: 'pullRequests', follows: 'pull requests into main (drafts: no, forks: deny)', ttl: '3d' },
-    { app: 'web', environment: 'br-{branch}', kind: 'branches', follows: 'branches matching feature/*', ttl: null },
+    { app: 'web', environment: 'staging', kind: 'branch', follows: 'branch main', ttl: null, gate: null, rollback: null },
+    { app: 'web', environment: 'production', kind: 'release', follows: 'releases', ttl: null, gate: null, rollback: null },
+    {
+      app: 'web',
+      environment: 'pr-{number}',
+      kind: 'pullRequests',
+      follows: 'pull requests into main (drafts: no, forks: deny)',
+      ttl: '3d',
+      gate: null,
+      rollback: null,
+    },
+    { app: 'web', environment: 'br-{branch}', kind: 'branches', follows: 'branches matching feature/*', ttl: null, gate: null, rollback: null },
   ]);
   const [other] = config(`      - name: pr-{number}
         track: { pullRequests: { drafts: true, labels: [preview, qa], forks: trusted } }
@@ -25,6 +33,30 @@ test('environmentRules lists what each environment of an app follows, for explai
     [
       ['pull requests into any branch (drafts: yes, forks: trusted, labelled preview, qa)', '1h30m'],
       ['releases and prereleases', null],
+    ],
+  );
+});
+
+test('environmentRules describes gates and rollbacks', () => {
+  const [web] = config(`      - name: dev
+        track: { branch: develop }
+        gate: { checks: [build, test], statuses: [ci/jenkins], workflows: [CI] }
+      - name: staging
+        track: { branch: main }
+        gate: { checkSuites: all, timeout: 30m }
+        rollback:
+      - name: pr-{number}
+        track: { pullRequests: {} }
+        gate: { checkSuites: [github-actions, codecov], workflows: [CI], timeout: 1h30m }
+        rollback: { on: [error] }
+`).apps;
+  assert.ok(web);
+  assert.deepEqual(
+    environmentRules(web).map((rule) => [rule.environment, rule.gate, rule.rollback]),
+    [
+      ['dev', 'checks build, test; statuses ci/jenkins; workflows CI (timeout 1h)', null],
+      ['staging', 'all check suites (timeout 30m)', 'on failure, error'],
+      ['pr-{number}', 'workflows CI; check suites of github-actions, codecov (timeout 1h30m)', 'on error'],
     ],
   );
 });
