@@ -157,10 +157,14 @@ test('the example slipway.yaml at the repo root validates with an empty env', as
     [
       ['staging', 'branch'],
       ['production', 'release'],
+      ['nightly', 'workflowRun'],
+      ['qa', 'deployments'],
       ['pr-{number}', 'pullRequests'],
       ['br-{branch}', 'branches'],
     ],
   );
+  assert.deepEqual(loaded.config.github.apiUrl, 'https://api.github.com');
+  assert.deepEqual(loaded.config.artifacts, { maxBytes: 1_073_741_824, maxFiles: 10_000 });
   assert.equal(loaded.config.store.dataDir, join(repoRoot, '.slipway'));
   assert.deepEqual(webhookSecrets(loaded.config, {}), []);
 });
