@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { duration } from './duration.js';
-import { always, isRecord, strict } from './fields.js';
+import { always, isRecord, strict, unknownKeyReported } from './fields.js';
+import { gateSchema } from './gates.js';
+import { rollbackSchema } from './rollback.js';
 
 /** What an environment follows: exactly one of these keys under `track`. */
-export const TRACK_KINDS = ['branch', 'branches', 'release', 'pullRequests'] as const;
+export const TRACK_KINDS = ['branch', 'branches', 'release', 'pullRequests', 'workflowRun', 'deployments'] as const;
 export type TrackKind = (typeof TRACK_KINDS)[number];
 
 /** Who may get a preview from a fork: nobody, anybody, or authors with write access. */
@@ -18,7 +20,11 @@ export type Track =
   /** Published releases (and prereleases when `prerelease`); the environment has a fixed name. */
   | { kind: 'release'; prerelease: boolean }
   /** One environment per pull request (`{number}` in its name). `base` globs; `['**']` is any base. */
-  | { kind: 'pullRequests'; base: string[]; drafts: boolean; labels: string[]; forks: ForkPolicy };
+  | { kind: 'pullRequests'; base: string[]; drafts: boolean; labels: string[]; forks: ForkPolicy }
+  /** Successful runs of one workflow (by name), on `branch` or on any branch when null; the environment has a fixed name. */
+  | { kind: 'workflowRun'; workflow: string; branch: string | null }
+  /** GitHub deployments whose environment is this environment's (fixed) name. */
+  | { kind: 'deployments' };
 
 /** Placeholders an environment name may use, and the track each one needs. */
 export const NAME_PLACEHOLDERS = { number: 'pullRequests', branch: 'branches', app: null } as const;
@@ -71,28 +77,51 @@ const pullRequests = strict({
   forks: z.enum(FORK_POLICIES).default('deny'),
 });
 
+const WORKFLOW_NAME = "the workflow's name as GitHub shows it (its name: key), e.g. CI";
+
+const workflowRun = strict({
+  workflow: z
+    .string({ error: (issue) => (issue.input === undefined ? `is required: give ${WORKFLOW_NAME}` : undefined) })
+    .min(1, `must not be empty; give ${WORKFLOW_NAME}`),
+  /** Runs on this branch only; runs on any branch when absent. */
+  branch: branchName.optional(),
+});
+
+const deployments = z.literal(true, {
+  error: (issue) =>
+    issue.input === false ? 'remove deployments, or set it to true' : "expected true; the GitHub environment deployed to is this environment's name",
+});
+
 const ONE_OF = `give exactly one of: ${TRACK_KINDS.join(', ')}`;
 
 const track = z
   .preprocess(
-    // `release:` or `pullRequests:` with nothing after them means "with the defaults".
+    // `release:` or `pullRequests:` with nothing after them means "with the defaults"; `workflowRun:`
+    // then says its workflow is missing, `deployments:` that it takes true.
     (value) =>
       isRecord(value)
-        ? { ...value, ...(value.release === null && { release: {} }), ...(value.pullRequests === null && { pullRequests: {} }) }
+        ? {
+            ...value,
+            ...(value.release === null && { release: {} }),
+            ...(value.pullRequests === null && { pullRequests: {} }),
+            ...(value.workflowRun === null && { workflowRun: {} }),
+            ...(value.deployments === null && { deployments: false }),
+          }
         : value,
     strict({
       branch: branchName.optional(),
       branches: patterns.optional(),
       release: release.optional(),
       pullRequests: pullRequests.optional(),
+      workflowRun: workflowRun.optional(),
+      deployments: deployments.optional(),
     }),
   )
   .superRefine((value, ctx) => {
     if (!isRecord(value)) return;
     const given = TRACK_KINDS.filter((key) => value[key] !== undefined);
     // With only unknown keys, the unknown-key problem already lists what is allowed.
-    const unknown = ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0);
-    if (given.length === 0 && !unknown) ctx.addIssue({ code: 'custom', message: ONE_OF });
+    if (given.length === 0 && !unknownKeyReported(ctx)) ctx.addIssue({ code: 'custom', message: ONE_OF });
     if (given.length > 1) ctx.addIssue({ code: 'custom', message: `${ONE_OF} (found ${given.join(' and ')})` });
   }, { when: always })
   .transform((value): Track => {
@@ -101,6 +130,8 @@ const track = z
     if (value.branches !== undefined) return { kind: 'branches', patterns: value.branches };
     if (value.release !== undefined) return { kind: 'release', ...value.release };
     if (value.pullRequests !== undefined) return { kind: 'pullRequests', ...value.pullRequests };
+    if (value.workflowRun !== undefined) return { kind: 'workflowRun', workflow: value.workflowRun.workflow, branch: value.workflowRun.branch ?? null };
+    if (value.deployments !== undefined) return { kind: 'deployments' };
     return z.NEVER;
   });
 
@@ -128,6 +159,14 @@ const name = z.string().min(1).superRefine((text, ctx) => {
   }
 });
 
+/** Tracks whose environment has a fixed name, and what they follow, for messages. */
+const FIXED_NAME_TRACKS: Partial<Record<TrackKind, string>> = {
+  branch: 'follows one branch',
+  release: 'follows releases',
+  workflowRun: 'follows workflow runs',
+  deployments: 'follows GitHub deployments',
+};
+
 /** `{number}` only (and always) with pullRequests, `{branch}` with branches; fixed names otherwise. */
 function checkNameFitsTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
   if (!isRecord(value) || typeof value.name !== 'string') return;
@@ -136,8 +175,8 @@ function checkNameFitsTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
   const used = placeholdersOf(value.name);
   if (!used.every(isPlaceholder)) return; // already reported by `name`
   const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['name'], message });
-  if (kind === 'branch' || kind === 'release') {
-    const what = kind === 'branch' ? 'follows one branch' : 'follows releases';
+  const what = FIXED_NAME_TRACKS[kind];
+  if (what !== undefined) {
     if (used.length > 0) problem(`an environment that ${what} has a fixed name such as staging, without placeholders`);
     // Characters outside a-z, 0-9 and "-" were already reported by `name`.
     else if (/^[a-z0-9-]+$/.test(value.name) && !LABEL.test(value.name)) problem('expected 1 to 63 characters of a-z, 0-9 and "-", not starting or ending with "-"');
@@ -153,14 +192,49 @@ function checkNameFitsTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
   }
 }
 
-const environment = strict({
-  name,
-  track,
-  /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
-  ttl: duration().optional(),
-})
+/** Tracks that name what to deploy themselves, so a gate has nothing to wait for, and why. */
+const NO_GATE: Partial<Record<TrackKind, string>> = {
+  workflowRun: 'the workflow run is already the gate; remove gate or track a branch',
+  deployments: 'a GitHub deployment names its sha; slipway deploys it without a gate',
+};
+
+/** `gate` only where slipway picks the commit itself; `artifact` only from a workflow run. */
+function checkOptionsFitTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
+  if (!isRecord(value)) return;
+  const kind = kindOf(value.track);
+  if (kind === null) return;
+  const noGate = NO_GATE[kind];
+  if (value.gate !== undefined && noGate !== undefined) ctx.addIssue({ code: 'custom', path: ['gate'], message: noGate });
+  if (value.artifact !== undefined && kind !== 'workflowRun') {
+    ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'artifact needs track.workflowRun: artifacts come from a workflow run' });
+  }
+}
+
+const environment = z
+  .preprocess(
+    // `rollback:` with nothing after it means "with the defaults", not "no rollback".
+    (value) => (isRecord(value) && value.rollback === null ? { ...value, rollback: {} } : value),
+    strict({
+      name,
+      track,
+      /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
+      ttl: duration().optional(),
+      /** What must pass on a commit before it is deployed. */
+      gate: gateSchema.optional(),
+      /** The name of the workflow run's artifact to deploy instead of the source tree. */
+      artifact: z.string().min(1).optional(),
+      rollback: rollbackSchema.optional(),
+    }),
+  )
   .superRefine(checkNameFitsTrack, { when: always })
-  .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl ?? null }));
+  .superRefine(checkOptionsFitTrack, { when: always })
+  .transform(({ ttl, gate, artifact, rollback, ...rest }) => ({
+    ...rest,
+    ttlMs: ttl ?? null,
+    gate: gate ?? null,
+    artifact: artifact ?? null,
+    rollback: rollback ?? null,
+  }));
 
 export type EnvironmentConfig = z.output<typeof environment>;
 
@@ -179,7 +253,7 @@ export const environmentsSchema = z.array(environment).superRefine((list: unknow
   });
 }, { when: always });
 
-/** Environments with a fixed name (following a branch or releases), as opposed to templates. */
+/** Environments with a fixed name (following a branch, releases, workflow runs or deployments), as opposed to templates. */
 export function isFixedEnvironment(env: EnvironmentConfig): boolean {
-  return env.track.kind === 'branch' || env.track.kind === 'release';
+  return FIXED_NAME_TRACKS[env.track.kind] !== undefined;
 }

@@ -33,6 +33,24 @@ export function strict<S extends z.ZodRawShape>(shape: S) {
   return z.preprocess((value) => dropEmpty(value, allowed), strictShape(shape));
 }
 
+/** True when an unknown key of the object being refined was already reported (that message lists the keys allowed). */
+export const unknownKeyReported = (ctx: z.core.$RefinementCtx): boolean =>
+  ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0);
+
+/** A non-empty list without repeats; a repeat is reported where it is, naming the first. */
+export function uniqueList<T extends z.ZodType>(item: T, emptyMessage: string) {
+  return z
+    .array(item)
+    .min(1, emptyMessage)
+    .superRefine((list: unknown[], ctx) => {
+      if (!Array.isArray(list)) return;
+      list.forEach((value, index) => {
+        const first = list.indexOf(value);
+        if (first < index) ctx.addIssue({ code: 'custom', path: [index], message: `already listed at [${first}]; remove the repeat` });
+      });
+    }, { when: always });
+}
+
 /** An optional string where an empty value (for example from `${VAR:-}`) means "not set". */
 export const optionalText = <T extends z.ZodType<string, string>>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());

@@ -4,9 +4,12 @@ import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
 import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
 import { defaultRemote, remoteProblem } from './remote.js';
+import { size } from './size.js';
 import { TARGET_TYPES, targetSchema } from './targets.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
+export type { GateConfig } from './gates.js';
+export type { RollbackConfig, RollbackState } from './rollback.js';
 export type { CommandTargetConfig, TargetConfig, TargetType } from './targets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,18 +29,34 @@ const guardSecret = z
 const PORT = 'expected a port number from 1 to 65535';
 const port = wholeNumber(1, 65535, PORT);
 
+/** `value` as a URL when it is an absolute http(s) URL; else null. */
+function httpUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+const dropTrailingSlash = (value: string) => value.replace(/\/+$/, '');
+
 const HTTP_URL = 'expected an absolute http(s) URL such as https://slipway.example.com';
-const publicUrl = z
+const publicUrl = z.string().refine((value) => httpUrl(value) !== null, HTTP_URL).transform(dropTrailingSlash);
+
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+const API_URL = 'expected an absolute http(s) URL such as https://api.github.com, or https://github.example.com/api/v3 for GitHub Enterprise Server';
+const apiUrl = z
   .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
+  .superRefine((value, ctx) => {
+    const url = httpUrl(value);
+    if (url === null) ctx.addIssue({ code: 'custom', message: API_URL });
+    else if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials; remove them from the URL and set github.token' });
     }
-  }, HTTP_URL)
-  .transform((value) => value.replace(/\/+$/, ''));
+  })
+  .transform(dropTrailingSlash);
 
 const server = strict({
   host: z.string().min(1).default('0.0.0.0'),
@@ -53,7 +72,9 @@ const github = strict({
     })
     .optional(),
   token: optionalText(z.string()),
-});
+  /** The REST API's base URL; GitHub Enterprise Server's is `https://<host>/api/v3`. */
+  apiUrl: optionalText(apiUrl),
+}).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
 const store = strict({
   dataDir: z.string().min(1).default('.slipway'),
@@ -75,6 +96,14 @@ const engine = strict({
   resyncIntervalMs: resyncInterval,
   sweepIntervalMs: sweepInterval,
 }));
+
+/** Limits on a workflow artifact slipway unpacks to deploy. */
+const artifacts = strict({
+  /** Total unpacked size of one artifact (kept as `maxBytes`). */
+  maxSize: size().default(1024 ** 3),
+  /** Files in one artifact. */
+  maxFiles: wholeNumber(1, 1_000_000).default(10_000),
+}).transform(({ maxSize, maxFiles }) => ({ maxBytes: maxSize, maxFiles }));
 
 const remote = z.string().superRefine((text, ctx) => {
   const problem = remoteProblem(text);
@@ -127,6 +156,7 @@ export const configSchema = strict({
   store: store.prefault({}),
   log: log.prefault({}),
   engine: engine.prefault({}),
+  artifacts: artifacts.prefault({}),
   apps: apps.default([]),
 });
 

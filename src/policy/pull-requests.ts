@@ -44,7 +44,7 @@ export function ineligibility(event: PullRequestEvent, track: PullRequestTrack):
 /** Preview environments: one per qualifying pull request, gone when it closes or stops qualifying. */
 export function onPullRequest(event: PullRequestEvent, app: AppConfig, env: EnvironmentConfig): Outcome {
   const track = env.track;
-  if (track.kind !== 'pullRequests') return skip(`follows ${describeTrack(track)}, not pull requests`);
+  if (track.kind !== 'pullRequests') return skip(`follows ${describeTrack(env)}, not pull requests`);
   const pr = `pull request #${event.number}`;
   const name = slugName(env.name, { number: event.number, app: app.name });
   const trigger = `pull_request.${event.action}`;

@@ -66,6 +66,8 @@ export function onRefChange(change: RefChange, app: AppConfig, env: EnvironmentC
     }
     case 'release':
     case 'pullRequests':
-      return skip(`follows ${describeTrack(track)}, not branches`);
+    case 'workflowRun':
+    case 'deployments':
+      return skip(`follows ${describeTrack(env)}, not branches`);
   }
 }

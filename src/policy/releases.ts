@@ -9,7 +9,7 @@ export const RELEASE_ACTIONS = ['published', 'released', 'prereleased'] as const
 /** Release environments move to the tag of each published release (prereleases when allowed). */
 export function onRelease(event: ReleaseEvent, app: AppConfig, env: EnvironmentConfig): Outcome {
   const track = env.track;
-  if (track.kind !== 'release') return skip(`follows ${describeTrack(track)}, not releases`);
+  if (track.kind !== 'release') return skip(`follows ${describeTrack(env)}, not releases`);
   const release = `release ${event.tag}`;
   if (!(RELEASE_ACTIONS as readonly string[]).includes(event.action)) {
     return skip(`${release} ${event.action}: only ${RELEASE_ACTIONS.join(', ')} move release environments`);

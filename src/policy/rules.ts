@@ -1,11 +1,12 @@
 import { formatDuration } from '../config/duration.js';
-import type { AppConfig, Track, TrackKind } from '../config/schema.js';
+import type { AppConfig, EnvironmentConfig, GateConfig, TrackKind } from '../config/schema.js';
 
 /** Author associations that `forks: trusted` lets through: people with write access. */
 export const TRUSTED_ASSOCIATIONS = ['OWNER', 'MEMBER', 'COLLABORATOR'] as const;
 
-/** What an environment follows, for people: `branch main`, `pull requests into main`. */
-export function describeTrack(track: Track): string {
+/** What an environment follows, for people: `branch main`, `pull requests into main`, `GitHub deployments to qa`. */
+export function describeTrack(env: EnvironmentConfig): string {
+  const track = env.track;
   switch (track.kind) {
     case 'branch':
       return `branch ${track.branch}`;
@@ -18,7 +19,22 @@ export function describeTrack(track: Track): string {
       const labels = track.labels.length > 0 ? `, labelled ${track.labels.join(', ')}` : '';
       return `pull requests into ${base} (drafts: ${track.drafts ? 'yes' : 'no'}, forks: ${track.forks}${labels})`;
     }
+    case 'workflowRun':
+      return `workflow run "${track.workflow}" on ${track.branch ?? 'any branch'}`;
+    case 'deployments':
+      return `GitHub deployments to ${env.name}`;
   }
+}
+
+/** What a gate waits for, for people: `checks build, test; statuses ci/jenkins; workflows CI (timeout 1h)`. */
+function describeGate(gate: GateConfig): string {
+  const parts = [
+    gate.checks.length > 0 ? `checks ${gate.checks.join(', ')}` : null,
+    gate.statuses.length > 0 ? `statuses ${gate.statuses.join(', ')}` : null,
+    gate.workflows.length > 0 ? `workflows ${gate.workflows.join(', ')}` : null,
+    gate.checkSuites === 'all' ? 'all check suites' : gate.checkSuites === null ? null : `check suites of ${gate.checkSuites.join(', ')}`,
+  ];
+  return `${parts.filter((part) => part !== null).join('; ')} (timeout ${formatDuration(gate.timeoutMs)})`;
 }
 
 /** One environment rule of an app, as `slipway explain` lists them. */
@@ -31,6 +47,10 @@ export interface EnvironmentRule {
   follows: string;
   /** `72h` when the environment expires after that long without a new commit; else null. */
   ttl: string | null;
+  /** What must pass before a commit is deployed (see describeGate); null without a gate. */
+  gate: string | null;
+  /** `on failure, error`; null when the environment never rolls back. */
+  rollback: string | null;
 }
 
 export function environmentRules(app: AppConfig): EnvironmentRule[] {
@@ -38,7 +58,9 @@ export function environmentRules(app: AppConfig): EnvironmentRule[] {
     app: app.name,
     environment: env.name,
     kind: env.track.kind,
-    follows: describeTrack(env.track),
+    follows: describeTrack(env),
     ttl: env.ttlMs === null ? null : formatDuration(env.ttlMs),
+    gate: env.gate === null ? null : describeGate(env.gate),
+    rollback: env.rollback === null ? null : `on ${env.rollback.on.join(', ')}`,
   }));
 }

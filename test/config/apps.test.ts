@@ -9,6 +9,8 @@ const app = (extra: string) =>
   `apps:\n  - name: web\n    repo: acme/web\n    target: { type: command, deploy: [./deploy.sh] }\n${extra}`;
 const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
 const envs = (text: string) => parse(app(`    environments:\n${text}`)).apps[0]?.environments;
+/** An environment without gate, artifact or rollback. */
+const NO_EXTRAS = { gate: null, artifact: null, rollback: null };
 
 test('the example from the issue parses to typed tracks, defaults filled in', () => {
   const config = parse(`
@@ -40,14 +42,15 @@ engine:
       url: 'file:///srv/git/web.git',
       target: { type: 'command', deploy: ['./deploy.sh'], destroy: ['./destroy.sh'], timeoutMs: 600_000, url: 'https://{env}.example.com' },
       environments: [
-        { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null },
-        { name: 'production', track: { kind: 'release', prerelease: false }, ttlMs: null },
+        { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, ...NO_EXTRAS },
+        { name: 'production', track: { kind: 'release', prerelease: false }, ttlMs: null, ...NO_EXTRAS },
         {
           name: 'pr-{number}',
           track: { kind: 'pullRequests', base: ['main'], drafts: false, labels: [], forks: 'deny' },
           ttlMs: 259_200_000,
+          ...NO_EXTRAS,
         },
-        { name: 'br-{branch}', track: { kind: 'branches', patterns: ['feature/*'] }, ttlMs: null },
+        { name: 'br-{branch}', track: { kind: 'branches', patterns: ['feature/*'] }, ttlMs: null, ...NO_EXTRAS },
       ],
     },
   ]);
@@ -57,9 +60,9 @@ test('track defaults: release and pullRequests given empty, command target timeo
   assert.deepEqual(
     envs('      - name: prod\n        track: { release: {} }\n      - name: rc\n        track:\n          release:\n      - name: pr-{number}\n        track:\n          pullRequests:\n'),
     [
-      { name: 'prod', track: { kind: 'release', prerelease: false }, ttlMs: null },
-      { name: 'rc', track: { kind: 'release', prerelease: false }, ttlMs: null },
-      { name: 'pr-{number}', track: { kind: 'pullRequests', base: ['**'], drafts: false, labels: [], forks: 'deny' }, ttlMs: null },
+      { name: 'prod', track: { kind: 'release', prerelease: false }, ttlMs: null, ...NO_EXTRAS },
+      { name: 'rc', track: { kind: 'release', prerelease: false }, ttlMs: null, ...NO_EXTRAS },
+      { name: 'pr-{number}', track: { kind: 'pullRequests', base: ['**'], drafts: false, labels: [], forks: 'deny' }, ttlMs: null, ...NO_EXTRAS },
     ],
   );
   const target = parse(app('')).apps[0]?.target;
@@ -153,9 +156,9 @@ test('track: exactly one of branch, branches, release, pullRequests', () => {
     ].join('\n'),
   );
   assert.deepEqual(problems(text), [
-    'slipway.yaml:7 apps.web.environments.a.track: give exactly one of: branch, branches, release, pullRequests',
-    'slipway.yaml:9 apps.web.environments.b.track: give exactly one of: branch, branches, release, pullRequests (found branch and release)',
-    'slipway.yaml:11 apps.web.environments.c.track.tag: unknown key "tag"; expected one of: branch, branches, release, pullRequests',
+    'slipway.yaml:7 apps.web.environments.a.track: give exactly one of: branch, branches, release, pullRequests, workflowRun, deployments',
+    'slipway.yaml:9 apps.web.environments.b.track: give exactly one of: branch, branches, release, pullRequests, workflowRun, deployments (found branch and release)',
+    'slipway.yaml:11 apps.web.environments.c.track.tag: unknown key "tag"; expected one of: branch, branches, release, pullRequests, workflowRun, deployments',
     'slipway.yaml:12 apps.web.environments.d.track: is required',
     'slipway.yaml:14 apps.web.environments.e.track: expected a mapping, got a string',
   ]);

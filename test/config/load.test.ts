@@ -10,9 +10,10 @@ const repoRoot = process.cwd(); // tests run from the repository root
 
 const DEFAULTS = {
   server: { host: '0.0.0.0', port: 8080 },
-  github: {},
+  github: { apiUrl: 'https://api.github.com' },
   log: { level: 'info' },
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
+  artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
   apps: [],
 };
 
@@ -38,6 +39,7 @@ server:
 github:
   webhookSecret: [new-secret, old-secret]
   token: gh-token
+  apiUrl: https://github.example.com/api/v3/
 store:
   dataDir: /var/lib/slipway
 log:
@@ -51,10 +53,11 @@ apps:
   const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
   assert.deepEqual(config, {
     server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token' },
-    github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token' },
+    github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token', apiUrl: 'https://github.example.com/api/v3' },
     store: { dataDir: '/var/lib/slipway' },
     log: { level: 'debug' },
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
+    artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     apps: [
       { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', environments: [] },
       { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', environments: [] },
@@ -73,9 +76,11 @@ test('webhookSecrets: configured list or string, else SLIPWAY_WEBHOOK_SECRET, el
 });
 
 test('an optional token or URL left empty by ${VAR:-} counts as not set', () => {
-  const config = parseConfig('server:\n  publicUrl: ${URL:-}\ngithub:\n  token: ${GITHUB_TOKEN:-}\n', 'slipway.yaml', {}, '/srv');
+  const text = 'server:\n  publicUrl: ${URL:-}\ngithub:\n  token: ${GITHUB_TOKEN:-}\n  apiUrl: ${GITHUB_API_URL:-}\n';
+  const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
   assert.equal(config.server.publicUrl, undefined);
   assert.equal(config.github.token, undefined);
+  assert.equal(config.github.apiUrl, 'https://api.github.com');
 });
 
 test('dataDir is resolved relative to the config file folder', async (t) => {
@@ -152,10 +157,14 @@ test('the example slipway.yaml at the repo root validates with an empty env', as
     [
       ['staging', 'branch'],
       ['production', 'release'],
+      ['nightly', 'workflowRun'],
+      ['qa', 'deployments'],
       ['pr-{number}', 'pullRequests'],
       ['br-{branch}', 'branches'],
     ],
   );
+  assert.deepEqual(loaded.config.github.apiUrl, 'https://api.github.com');
+  assert.deepEqual(loaded.config.artifacts, { maxBytes: 1_073_741_824, maxFiles: 10_000 });
   assert.equal(loaded.config.store.dataDir, join(repoRoot, '.slipway'));
   assert.deepEqual(webhookSecrets(loaded.config, {}), []);
 });

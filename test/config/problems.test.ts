@@ -14,7 +14,7 @@ test('wrong type: file, line, path and what was expected', () => {
 test('unknown key names the key and the keys allowed there', () => {
   assert.deepEqual(problems('server:\n  prot: 80\nservers: {}\n'), [
     'slipway.yaml:2 server.prot: unknown key "prot"; expected one of: host, port, publicUrl, apiToken',
-    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, apps',
+    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, artifacts, apps',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    branch: main\n'), [
     'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo, url, target, environments',
@@ -67,6 +67,17 @@ test('publicUrl must be an absolute http(s) URL', () => {
       'slipway.yaml:2 server.publicUrl: expected an absolute http(s) URL such as https://slipway.example.com',
     ]);
   }
+});
+
+test('github.apiUrl must be an absolute http(s) URL without credentials', () => {
+  const hint = 'expected an absolute http(s) URL such as https://api.github.com, or https://github.example.com/api/v3 for GitHub Enterprise Server';
+  for (const url of ['github.example.com/api/v3', 'ftp://github.example.com', '/api/v3']) {
+    assert.deepEqual(problems(`github:\n  apiUrl: ${url}\n`), [`slipway.yaml:2 github.apiUrl: ${hint}`], url);
+  }
+  assert.deepEqual(problems('github:\n  apiUrl: https://x:ghp_abc@github.example.com/api/v3\n'), [
+    'slipway.yaml:2 github.apiUrl: must not carry credentials; remove them from the URL and set github.token',
+  ]);
+  assert.deepEqual(problems('github:\n  apiUrl: [https://api.github.com]\n'), ['slipway.yaml:2 github.apiUrl: expected a string, got a list']);
 });
 
 test('YAML syntax errors are reported with their line', () => {
@@ -139,6 +150,10 @@ test('secret values never appear in any message', () => {
     `apps:\n  - name: web\n    repo: a/b\n    url: https://x:${secret}@github.com/a/b.git\n    target:\n      type: command\n      deploy: [x]\n      url: ${secret}\n`,
     `apps:\n  - name: web\n    repo: a/b\n    target: { type: command, deploy: [x] }\n    environments:\n      - name: ${secret}\n        track: { branch: ${secret}, release: ${secret} }\n        ttl: ${secret}\n`,
     'engine:\n  concurrency: ${SECRET}\n  resyncInterval: ${SECRET}\n',
+    // the GitHub API URL, artifact limits, gates, artifacts and rollbacks
+    `github:\n  apiUrl: https://x:${secret}@github.example.com\nartifacts:\n  maxSize: ${secret}\n  maxFiles: ${secret}\n`,
+    'github:\n  apiUrl: ${SECRET}\nartifacts:\n  maxSize: ${SECRET}\n',
+    `apps:\n  - name: web\n    repo: a/b\n    target: { type: command, deploy: [x] }\n    environments:\n      - name: qa\n        track: { deployments: ${secret}, workflowRun: { workflow: ${secret}, branch: "${secret}*" } }\n        gate: { checks: [${secret}, ${secret}], checkSuites: ${secret}, timeout: ${secret} }\n        artifact: ${secret}\n        rollback: { on: [${secret}] }\n`,
     `${secret}\n`,
     // syntax errors on a line holding a secret
     `github:\n  token: "${secret}\n`,
