@@ -44,3 +44,14 @@ export function slugName(template: string, values: NameValues): string {
   const prefix = slugged.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
   return prefix === '' ? hash : `${prefix}-${hash}`;
 }
+
+/** GitHub environment names are case-insensitive; a template (`pr-{number}`) matches the names it makes. */
+export function nameFits(template: string, name: string): boolean {
+  const wanted = name.toLowerCase();
+  if (!template.includes('{')) return template === wanted;
+  const pattern = template
+    .split(/(\{[^{}]*\})/)
+    .map((part) => (part.startsWith('{') ? '[a-z0-9-]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${pattern}$`).test(wanted);
+}

@@ -39,7 +39,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store,
     log: log.child({ component: 'dispatcher' }),
     metrics,
-    policy: (event) => applyPolicy(event, config).intents,
+    policy: (event) => applyPolicy(event, config),
     onChanged: () => engine.nudge(),
   });
   const inbox = new Inbox(store, secrets);

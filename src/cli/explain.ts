@@ -5,19 +5,30 @@ import { normalize } from '../events/normalize.js';
 import { appsFor, applyPolicy, type Intent, type PolicyResult } from '../policy/policy.js';
 import type { Command } from './main.js';
 import { parse, UsageError } from './args.js';
-import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+import { CLIENT_OPTIONS, connect } from './client.js';
+import { loadCliConfig } from './config-option.js';
+import { appAndEnv } from './env.js';
+import { explainGate, renderGate } from './explain-gate.js';
+import { commitSha } from '../http/deploy-request.js';
 import { readPayloadFile } from './payload-file.js';
 import { formatTable } from './table.js';
 
 const HELP = `usage: slipway explain --event E --payload FILE [--config FILE] [--json]
+       slipway explain APP ENV [--sha SHA] [--url URL] [--config FILE] [--json]
 
-A dry run, with no server: reads the config, turns the payload into the event slipway would
-see, and prints which apps and environments it matches, why each rule did or did not match,
-and what slipway would do. Nothing is changed.
+The first form is a dry run, with no server: reads the config, turns the payload into the
+event slipway would see, and prints which apps and environments it matches, why each rule did
+or did not match, and what slipway would do. Nothing is changed.
+
+The second asks the running server which CI signals the gate of APP ENV requires for a commit
+(--sha; default: the commit it deployed or waits on last), and which of them passed, are
+pending, are missing or failed.
 
   --event E        the X-GitHub-Event (push, pull_request, release, …)
   --payload FILE   the JSON payload ("-" reads standard input), e.g. from "slipway deliveries ID"
   --config FILE    config file (default: $SLIPWAY_CONFIG, else ./slipway.yaml)
+  --sha SHA        the commit whose gate to show (second form)
+  --url URL        the server (second form; default http://127.0.0.1:<server.port>)
   --json           print the result as JSON`;
 
 /** What `explain` found, as `--json` prints it. */
@@ -30,6 +41,8 @@ export interface Explanation {
   apps: string[];
   decisions: PolicyResult['decisions'];
   intents: Intent[];
+  /** The CI result the event reports (check run, check suite, status, workflow run); else null. */
+  signal: PolicyResult['signal'];
   /** Why nothing could match at all (an event slipway does not use, no app for the repository…); else null. */
   note: string | null;
 }
@@ -37,13 +50,25 @@ export interface Explanation {
 export const explain: Command = {
   summary: 'show what slipway would do with a webhook payload (dry run)',
   async run(argv) {
-    const { values } = parse('explain', argv, {
-      ...CONFIG_OPTION,
+    const { values, positionals } = parse('explain', argv, {
+      ...CLIENT_OPTIONS,
       event: { type: 'string' },
       payload: { type: 'string' },
+      sha: { type: 'string' },
       json: { type: 'boolean' },
-    });
+    }, true);
     if (values.help) return console.log(HELP), 0;
+    if (positionals.length > 0) {
+      if (values.event !== undefined || values.payload !== undefined) {
+        throw new UsageError('give either APP ENV (a gate, from the server) or --event and --payload (a dry run), not both');
+      }
+      const [app, name] = appAndEnv('explain', positionals);
+      const sha = values.sha === undefined ? undefined : asSha(values.sha);
+      const report = await explainGate(await connect(values), app, name, sha);
+      console.log(values.json ? JSON.stringify(report, null, 2) : renderGate(report));
+      return 0;
+    }
+    if (values.sha !== undefined) throw new UsageError('--sha goes with APP ENV: slipway explain APP ENV --sha SHA');
     if (values.event === undefined) throw new UsageError('--event is required (for example --event push)');
     if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
     const { value: payload } = await readPayloadFile(values.payload);
@@ -54,6 +79,14 @@ export const explain: Command = {
   },
 };
 
+function asSha(text: string): string {
+  try {
+    return commitSha(text);
+  } catch {
+    throw new UsageError('--sha must be a full commit sha: 40 (or 64) hexadecimal characters');
+  }
+}
+
 /** Pure: the event, the config, and what policy makes of them. */
 export function explainEvent(name: string, payload: unknown, config: Config, file: string | null): Explanation {
   let event: DomainEvent | null;
@@ -62,7 +95,7 @@ export function explainEvent(name: string, payload: unknown, config: Config, fil
   } catch (error) {
     throw new SlipwayError('payload_invalid', `the payload cannot be used: ${(error as Error).message}`);
   }
-  const base = { event: name, action: null, repository: null, apps: [], decisions: [], intents: [] };
+  const base = { event: name, action: null, repository: null, apps: [], decisions: [], intents: [], signal: null };
   if (event === null) {
     return { ...base, note: `slipway does not act on "${name}" events: it would record the delivery and mark it ignored` };
   }
@@ -75,14 +108,18 @@ export function explainEvent(name: string, payload: unknown, config: Config, fil
     const where = file === null ? 'no config file was found (pass --config)' : configured === '' ? `${file} has no apps` : `configured: ${configured}`;
     return { ...base, action, repository, note: `no app is configured for ${repository}; ${where}` };
   }
-  const { decisions, intents } = applyPolicy(event, config);
+  const { decisions, intents, signal } = applyPolicy(event, config);
   const note = decisions.length === 0 ? `${name} events move no environment by themselves` : null;
-  return { event: name, action, repository, apps, decisions, intents, note };
+  return { event: name, action, repository, apps, decisions, intents, signal, note };
 }
 
 function render(explanation: Explanation): string {
-  const { event, action, repository, decisions, intents, note } = explanation;
+  const { event, action, repository, decisions, intents, signal, note } = explanation;
   const lines = [`${event}${action === null ? '' : `.${action}`}${repository === null ? '' : ` for ${repository}`}`, ''];
+  if (signal !== null) {
+    const { report } = signal;
+    lines.push(`CI signal for ${report.sha}: ${report.kind} ${report.name} is ${report.state} (${report.conclusion ?? 'no conclusion yet'}); it opens or fails the gates waiting on that commit.`, '');
+  }
   if (decisions.length > 0) {
     const rows = decisions.map((d) => [d.app, d.environment, d.matched ? 'yes' : 'no', d.reason]);
     lines.push(formatTable(['APP', 'ENVIRONMENT', 'MATCH', 'WHY'], rows, 400), '');
@@ -106,5 +143,13 @@ export function describeIntent(intent: Intent): string {
       return `follow ${where} ${intent.ref}`;
     case 'destroy':
       return `destroy ${where} (${intent.reason})`;
+    case 'pin': {
+      const what = intent.artifactRunId === null ? '' : ` (the artifact of workflow run ${intent.artifactRunId})`;
+      return `deploy ${intent.sha}${what} to ${where}`;
+    }
+    case 'rollback':
+      return `roll ${where} back (${intent.reason})`;
+    case 'note':
+      return `note on ${where}: ${intent.message}`;
   }
 }

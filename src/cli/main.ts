@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   env: async () => (await import('./env.js')).env,
   deploy: async () => (await import('./deploy.js')).deploy,
   destroy: async () => (await import('./destroy.js')).destroy,
+  rollback: async () => (await import('./rollback.js')).rollback,
+  history: async () => (await import('./history.js')).history,
   replay: async () => (await import('./replay.js')).replay,
   explain: async () => (await import('./explain.js')).explain,
 };
@@ -37,8 +39,11 @@ commands:
   env          show one environment and its recent deployments
   deploy       deploy an environment to a ref or a sha, or converge it again
   destroy      destroy an environment
+  rollback     roll an environment back to its last good sha (or --to SHA)
+  history      list the deployments of an environment
   replay       dispatch a webhook delivery again
-  explain      show what slipway would do with a webhook payload (dry run, no server)
+  explain      show what slipway would do with a webhook payload (dry run, no server),
+               or which CI signals an environment's gate has for a commit
 
 run "slipway <command> --help" for a command's options.`;
 

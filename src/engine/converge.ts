@@ -1,12 +1,16 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EnvironmentConfig } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import type { Environment, Fence } from '../store/environments.js';
+import type { Deployment, Environment, Fence } from '../store/environments.js';
 import type { Store } from '../store/store.js';
 import { TARGET_CANCELLED } from '../targets/target.js';
+import { beginOf } from './attempt.js';
 import { DeploymentLog } from './deployment-log.js';
-import type { AppRuntime, SourcePort } from './ports.js';
+import { passGate } from './gating.js';
+import type { AppRuntime, ArtifactPort, SourcePort } from './ports.js';
+import { ruleOf } from './rules.js';
 
 export interface ConvergeContext {
   store: Store;
@@ -15,6 +19,10 @@ export interface ConvergeContext {
   fence: Fence;
   /** Worktrees live in `<worktreeRoot>/<app>/<env>/<sha>`; app and env are slugged names. */
   worktreeRoot: string;
+  /** Unpacked workflow artifacts live in `<artifactRoot>/<app>/<env>/<run id>`. */
+  artifactRoot: string;
+  /** Absent when slipway has no GitHub credentials: artifacts cannot be downloaded. */
+  artifacts?: ArtifactPort;
   log: Logger;
   signal: AbortSignal;
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
@@ -35,7 +43,7 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     sha = env.pinnedSha ?? (await source.resolve(app.remoteUrl, env.desiredRef ?? ''));
   } catch (error) {
     // An unreachable remote or a vanished ref fails this attempt; it never destroys anything.
-    const attempt = await store.beginDeployment(begin(env, null, fence));
+    const attempt = await store.beginDeployment(beginOf(env, null, fence));
     return sourceFailed(context, env, attempt.id, error, '');
   }
   context.resolved?.(sha);
@@ -43,11 +51,26 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     await store.markConverged(env.id, env.generation, fence);
     return;
   }
-  const deployment = await store.beginDeployment(begin(env, sha, fence));
+  const following = env.pinnedSha === null;
+  if (following && sha === env.quarantinedSha) {
+    context.log.info({ env: env.name, sha }, 'not deploying a quarantined commit: it was rolled back; a new commit moves the environment on');
+    await store.markConverged(env.id, env.generation, fence);
+    return;
+  }
+  const rule = ruleOf(app, env);
+  const gate = following ? (rule?.gate ?? null) : null;
+  const deployment = gate === null ? await store.beginDeployment(beginOf(env, sha, fence)) : await passGate(env, sha, gate, context);
+  if (deployment === null) return;
+  await deploy(env, sha, deployment, rule, context);
+}
+
+/** Gets the code (a checkout, or a workflow artifact) and applies it; records the outcome. */
+async function deploy(env: Environment, sha: string, deployment: Deployment, rule: EnvironmentConfig | null, context: ConvergeContext): Promise<void> {
+  const { store, app, fence } = context;
   const output = new DeploymentLog();
-  const workdir = join(context.worktreeRoot, env.app, env.name, sha);
+  let workdir: string;
   try {
-    await source.checkout(app.remoteUrl, env.desiredRef ?? sha, sha, workdir);
+    workdir = await fetchCode(env, sha, rule, context);
   } catch (error) {
     return sourceFailed(context, env, deployment.id, error, output.toString());
   }
@@ -71,6 +94,7 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     context.metrics?.deployments.inc({ outcome: 'success' });
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
     await pruneWorktrees(context, env, [sha, env.observedSha]);
+    await pruneArtifacts(context, env, env.artifactRunId);
   } catch (error) {
     const cancelled = context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED;
     const message = cancelled ? 'cancelled: a newer commit or a destroy superseded it' : (error as Error).message;
@@ -84,11 +108,68 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
       url: null,
       fence,
     });
+    if (!cancelled) await rollBackAfterFailure(env, sha, deployment, rule, context);
   }
 }
 
+/** The folder to deploy from: the commit checked out, or the workflow run's artifact unpacked. */
+async function fetchCode(env: Environment, sha: string, rule: EnvironmentConfig | null, context: ConvergeContext): Promise<string> {
+  const { app, source } = context;
+  if (env.artifactRunId === null) {
+    const workdir = join(context.worktreeRoot, env.app, env.name, sha);
+    await source.checkout(app.remoteUrl, env.desiredRef ?? sha, sha, workdir);
+    return workdir;
+  }
+  if (rule?.artifact == null) {
+    throw new ArtifactUnavailable(`${env.app}/${env.name} has no artifact configured any more; deploy a ref or a sha instead`);
+  }
+  if (context.artifacts === undefined) {
+    throw new ArtifactUnavailable('downloading a workflow artifact needs GitHub credentials: set github.token');
+  }
+  const dir = join(context.artifactRoot, env.app, env.name, String(env.artifactRunId));
+  await rm(dir, { recursive: true, force: true });
+  await context.artifacts.fetch({ repo: app.repo, runId: env.artifactRunId, name: rule.artifact, dir, signal: context.signal });
+  return dir;
+}
+
+/** A deployment that cannot get its artifact for a reason that will not pass by itself. */
+class ArtifactUnavailable extends Error {
+  readonly code = 'artifact_unavailable';
+}
+
+/**
+ * slipway's own deployment failed (non-zero exit, never healthy): with `rollback.on: failure`
+ * the environment goes back to the sha it ran before, and the failed one is quarantined. A
+ * failed rollback is not rolled back again.
+ */
+async function rollBackAfterFailure(env: Environment, sha: string, deployment: Deployment, rule: EnvironmentConfig | null, context: ConvergeContext): Promise<void> {
+  if (!(rule?.rollback?.on.includes('failure') ?? false)) return;
+  if (env.observedSha === null || env.observedSha === sha || /rollback/.test(env.lastTrigger ?? '')) return;
+  const reason = `deployment ${deployment.id} of ${sha.slice(0, 12)} failed`;
+  await context.store.changeEnvironments(
+    [{ kind: 'rollback', app: env.app, env: env.name, trigger: 'rollback', reason, failedSha: sha, toSha: env.observedSha, quarantine: true }],
+    'rollback',
+  );
+  context.log.warn({ env: env.name, failed: sha, to: env.observedSha }, 'rolling back');
+}
+
 /** Source problems that pass (a remote down, a timeout) are tried again; the others are final. */
-const FINAL_SOURCE_ERRORS = new Set(['ref_invalid', 'ref_not_found', 'sha_not_found', 'remote_invalid', 'dir_conflict']);
+const FINAL_SOURCE_ERRORS = new Set([
+  'ref_invalid',
+  'ref_not_found',
+  'sha_not_found',
+  'remote_invalid',
+  'dir_conflict',
+  'artifact_unavailable',
+  'artifact_unsafe',
+  'artifact_too_large',
+  'artifact_invalid',
+  'artifact_not_found',
+  'artifact_expired',
+  'github_unauthorized',
+  'github_not_found',
+  'github_invalid_response',
+]);
 
 /** Thrown after a passing failure is recorded, so the reconciler tries again after a backoff. */
 export class RetryLater extends Error {}
@@ -115,6 +196,7 @@ async function destroy(env: Environment, context: ConvergeContext): Promise<void
     signal: context.signal,
   });
   await pruneWorktrees(context, env, []);
+  await pruneArtifacts(context, env, null);
   await store.completeDestroy(env.id, env.generation, fence);
   context.log.info({ env: env.name }, 'destroyed');
 }
@@ -128,14 +210,10 @@ async function pruneWorktrees(context: ConvergeContext, env: Environment, keep: 
   }
 }
 
-function begin(env: Environment, sha: string | null, fence: Fence) {
-  return {
-    environmentId: env.id,
-    generation: env.generation,
-    sha,
-    ref: env.desiredRef,
-    trigger: env.lastTrigger,
-    deliveryId: env.lastDelivery,
-    fence,
-  };
+/** Removes the environment's unpacked artifacts except that of run `keep`. */
+async function pruneArtifacts(context: ConvergeContext, env: Environment, keep: number | null): Promise<void> {
+  const dir = join(context.artifactRoot, env.app, env.name);
+  for (const run of await readdir(dir).catch(() => [] as string[])) {
+    if (run !== String(keep)) await rm(join(dir, run), { recursive: true, force: true });
+  }
 }

@@ -1,12 +1,12 @@
 import type { Logger } from '../logger.js';
 import { ESSENTIAL_EVENTS, type Normalized } from '../events/normalize.js';
 import type { DomainEvent, PingEvent } from '../events/domain.js';
-import type { Intent } from '../policy/policy.js';
+import type { Intent, PolicyResult } from '../policy/policy.js';
 import type { EnvironmentChange } from '../store/environments.js';
 import type { DeliverySummary, DispatchResult } from '../store/store.js';
 
-/** Policy as the dispatcher sees it: what an event asks of the environments. */
-export type Policy = (event: DomainEvent) => Intent[];
+/** Policy as the dispatcher sees it: what an event asks of the environments, and the CI result it reports. */
+export type Policy = (event: DomainEvent) => Pick<PolicyResult, 'intents' | 'signal'>;
 
 /**
  * Turns one inbox row, its payload normalized, into its outcome: the status and the effects
@@ -30,7 +30,12 @@ export function dispatchDelivery(
   }
   const result: DispatchResult = { id: delivery.id, status: 'processed', error: null, processedAt: now };
   if (event.kind === 'ping') result.hook = hookOf(event, delivery, log, now);
-  const changes = policy(event).map(toChange);
+  const { intents, signal } = policy(event);
+  if (signal !== null) {
+    result.signals = [{ signal: { ...signal.report, receivedAt: delivery.receivedAt }, apps: signal.apps }];
+    log.debug({ sha: signal.report.sha, signal: `${signal.report.kind} ${signal.report.name}`, state: signal.report.state }, 'CI signal');
+  }
+  const changes = intents.map(toChange);
   if (changes.length > 0) {
     result.changes = changes;
     log.info({ changes: changes.map((change) => `${change.kind} ${change.app}/${change.env}`) }, 'environments change');
@@ -39,7 +44,7 @@ export function dispatchDelivery(
 }
 
 function toChange(intent: Intent): EnvironmentChange {
-  if (intent.kind === 'destroy') return intent;
+  if (intent.kind !== 'follow') return intent;
   const { sha, ...rest } = intent;
   return { ...rest, shaHint: sha };
 }

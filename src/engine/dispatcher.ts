@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
-import type { Store } from '../store/store.js';
+import type { DispatchResult, Store } from '../store/store.js';
 import { dispatchDelivery, type Policy } from './dispatch.js';
 import { Wakeup } from './wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
@@ -20,7 +20,7 @@ export interface DispatcherOptions {
   /** How many parsed payloads ingest may hand over in memory before they are read back instead. */
   handoffLimit?: number;
   policy: Policy;
-  /** Called after a batch changed desired state (the reconciler has work). */
+  /** Called after a batch changed desired state or recorded CI signals (the reconciler may have work). */
   onChanged?: () => void;
 }
 
@@ -119,7 +119,9 @@ export class Dispatcher {
       return dispatchDelivery(delivery, normalized, this.options.policy, scoped, now);
     });
     const applied = new Set(await store.finishDeliveries(results));
-    if (results.some((result) => applied.has(result.id) && result.changes !== undefined)) this.options.onChanged?.();
+    // A CI signal may have woken a waiting environment in the store.
+    const effects = (result: DispatchResult) => result.changes !== undefined || result.signals !== undefined;
+    if (results.some((result) => applied.has(result.id) && effects(result))) this.options.onChanged?.();
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];
       if (result === undefined || !applied.has(delivery.id)) continue;

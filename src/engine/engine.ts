@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
+import { createGitHubApi } from '../github/api.js';
+import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
 import { createTarget } from '../targets/registry.js';
@@ -11,6 +13,14 @@ import { Sweeps } from './sweeps.js';
 
 /** How often TTLs are checked. */
 const EXPIRY_CHECK_MS = 30_000;
+/** How often old CI signals are forgotten. */
+const SIGNAL_PRUNE_MS = 3_600_000;
+
+/** Gate timeouts are checked a tenth of the shortest timeout apart, from 1 s to 1 min. */
+export function gateCheckInterval(config: Config): number {
+  const timeouts = config.apps.flatMap((app) => app.environments.flatMap((env) => (env.gate === null ? [] : [env.gate.timeoutMs])));
+  return Math.min(60_000, Math.max(1000, Math.min(...timeouts, 600_000) / 10));
+}
 
 export interface Engine {
   /** Desired state changed: converge now. */
@@ -25,12 +35,12 @@ export function appRuntimes(config: Config): Map<string, AppRuntime> {
   for (const app of config.apps) {
     if (app.target === undefined) continue;
     const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir });
-    apps.set(app.name, { name: app.name, remoteUrl: app.url, target, vars: {} });
+    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: {}, environments: app.environments });
   }
   return apps;
 }
 
-/** The reconciler with its git source, and the TTL, resync and orphan sweeps on their schedules. */
+/** The reconciler with its git source, and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
 export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics): Promise<Engine> {
   const apps = appRuntimes(config);
   const source = new GitSource({
@@ -38,12 +48,23 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     auth: config.github.token === undefined ? {} : { token: config.github.token },
     log: (msg, fields) => log.debug(fields, msg),
   });
+  const token = config.github.token;
+  if (token === undefined && config.apps.some((app) => app.environments.some((env) => env.artifact !== null))) {
+    log.warn('some environments deploy workflow artifacts, but github.token is not set: those deployments will fail until it is');
+  }
+  const artifacts = token === undefined ? undefined : new ArtifactSource({
+    api: createGitHubApi({ apiUrl: config.github.apiUrl, token }),
+    limits: config.artifacts,
+    tempDir: join(config.store.dataDir, 'tmp'),
+  });
   const reconciler = new Reconciler({
     store,
     source,
+    ...(artifacts ? { artifacts } : {}),
     apps,
     log: log.child({ component: 'reconciler' }),
     worktreeRoot: join(config.store.dataDir, 'worktrees'),
+    artifactRoot: join(config.store.dataDir, 'artifacts'),
     concurrency: config.engine.concurrency,
     metrics,
   });
@@ -59,6 +80,8 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire()),
     every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
     every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans()),
+    every(gateCheckInterval(config), 'gates', () => sweeps.gateTimeouts()),
+    every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
   ];
   // At start: orphans first (what the store does not know), then expired environments.
   for (const index of [2, 0]) timers[index]?.run();

@@ -1,3 +1,4 @@
+import type { EnvironmentConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 
 /** The slice of source/ the engine uses: resolve refs and check shas out into worktrees. */
@@ -7,11 +8,31 @@ export interface SourcePort {
   remove(dir: string): Promise<void>;
 }
 
+export interface ArtifactRequest {
+  /** `owner/name` */
+  repo: string;
+  runId: number;
+  /** The artifact's name in the run. */
+  name: string;
+  /** Where to unpack it; created, and removed again when the artifact cannot be used. */
+  dir: string;
+  signal: AbortSignal;
+}
+
+/** Workflow run artifacts: downloaded from GitHub and unpacked safely into a folder. */
+export interface ArtifactPort {
+  fetch(request: ArtifactRequest): Promise<void>;
+}
+
 /** What the engine needs to know of a configured app. */
 export interface AppRuntime {
   name: string;
+  /** `owner/name` on GitHub: CI signals and artifacts are looked up under it. */
+  repo: string;
   remoteUrl: string;
   target: Target;
   /** Extra environment variables for its commands (may hold secrets: never logged). */
   vars: Record<string, string>;
+  /** Its configured environments: gates, rollback and artifacts come from here. */
+  environments: readonly EnvironmentConfig[];
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Environment } from '../store/environments.js';
 import type { Store } from '../store/store.js';
 import { converge, RetryLater } from './converge.js';
-import type { AppRuntime, SourcePort } from './ports.js';
+import type { AppRuntime, ArtifactPort, SourcePort } from './ports.js';
 import { Wakeup } from './wakeup.js';
 
 export interface ReconcilerOptions {
@@ -13,6 +13,9 @@ export interface ReconcilerOptions {
   apps: ReadonlyMap<string, AppRuntime>;
   log: Logger;
   worktreeRoot: string;
+  artifactRoot: string;
+  /** Absent without GitHub credentials. */
+  artifacts?: ArtifactPort;
   /** Environments deployed at the same time, at most. */
   concurrency: number;
   leaseMs?: number;
@@ -134,6 +137,8 @@ export class Reconciler {
         app,
         fence: { lease, token },
         worktreeRoot: this.options.worktreeRoot,
+        artifactRoot: this.options.artifactRoot,
+        ...(this.options.artifacts ? { artifacts: this.options.artifacts } : {}),
         log: log.child({ app: env.app }),
         signal: entry.controller.signal,
         ...(this.options.metrics ? { metrics: this.options.metrics } : {}),

@@ -1,11 +1,16 @@
 import type { Logger } from '../logger.js';
+import type { EnvironmentChange } from '../store/environments.js';
 import type { Store } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
+import { ruleOf } from './rules.js';
+
+/** CI signals are kept this long: longer than any gate waits (timeouts are at most 24 days). */
+export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
 
 /**
  * The periodic work beside the reconciler: TTL expiry, resync (every live environment
- * converges again, so drift and missed pushes heal) and the orphan sweep (what a target
- * runs that the store does not know is destroyed).
+ * converges again, so drift and missed pushes heal), the orphan sweep (what a target
+ * runs that the store does not know is destroyed), gate timeouts and old CI signals.
  */
 export class Sweeps {
   constructor(
@@ -26,6 +31,27 @@ export class Sweeps {
     this.log.info({ environments: expired.map((env) => `${env.app}/${env.name}`) }, 'destroying environments whose TTL ran out');
     this.changed();
     return expired.length;
+  }
+
+  /** Environments whose deployment waited for its gate too long converge again: their gate fails. */
+  async gateTimeouts(now = Date.now()): Promise<number> {
+    const changes: EnvironmentChange[] = [];
+    for (const deployment of await this.store.waitingDeployments()) {
+      const app = this.apps.get(deployment.app);
+      const env = app === undefined ? null : await this.store.getEnvironment(deployment.app, deployment.env);
+      const gate = app === undefined || env === null ? null : ruleOf(app, env)?.gate;
+      if (gate == null || now < deployment.createdAt + gate.timeoutMs) continue;
+      changes.push({ kind: 'nudge', app: deployment.app, env: deployment.env, trigger: 'gate.timeout' });
+    }
+    if (changes.length === 0) return 0;
+    await this.store.changeEnvironments(changes, 'gate');
+    this.changed();
+    return changes.length;
+  }
+
+  /** Forgets CI signals older than the retention. */
+  async pruneSignals(now = Date.now()): Promise<number> {
+    return this.store.pruneSignals(now - SIGNAL_RETENTION_MS);
   }
 
   async resync(): Promise<number> {

@@ -3,10 +3,15 @@ import { InputError } from '../errors.js';
 import { onlyFields } from './json-body.js';
 
 /**
- * What `POST /api/environments/:app/:env/deploy` asks for: follow a ref, pin a sha, or (no
- * body) converge again to what is already desired.
+ * What `POST /api/environments/:app/:env/deploy` asks for: follow a ref, pin a sha, follow
+ * the ref it had again (`{follow: true}`: ends a pin or rollback, lifts a quarantine), or
+ * (no body) converge again to what is already desired.
  */
-export type DeployRequest = { kind: 'follow'; ref: string } | { kind: 'pin'; sha: string } | { kind: 'redeploy' };
+export type DeployRequest =
+  | { kind: 'follow'; ref: string }
+  | { kind: 'pin'; sha: string }
+  | { kind: 'refollow' }
+  | { kind: 'redeploy' };
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const MAX_REF_LENGTH = 1024;
@@ -18,10 +23,15 @@ export const SHA_HINT = 'sha must be a full commit sha: 40 (or 64, for SHA-256 r
 
 export function parseDeployRequest(body: Record<string, unknown> | undefined): DeployRequest {
   if (body === undefined) return { kind: 'redeploy' };
-  onlyFields(body, ['ref', 'sha']);
-  const { ref, sha } = body;
-  if (ref !== undefined && sha !== undefined) {
-    throw new InputError('bad_body', 'give ref or sha, not both: ref follows a branch or tag, sha pins one commit');
+  onlyFields(body, ['ref', 'sha', 'follow']);
+  const { ref, sha, follow } = body;
+  const given = [ref, sha, follow].filter((value) => value !== undefined).length;
+  if (given > 1) {
+    throw new InputError('bad_body', 'give one of ref, sha or follow: ref follows a branch or tag, sha pins one commit, follow: true follows the ref again');
+  }
+  if (follow !== undefined) {
+    if (follow !== true) throw new InputError('bad_body', 'follow must be true (leave it out otherwise)');
+    return { kind: 'refollow' };
   }
   if (ref !== undefined) {
     if (typeof ref !== 'string') throw new InputError('invalid_ref', REF_HINT);

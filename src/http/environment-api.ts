@@ -1,6 +1,7 @@
 import type { Normalized } from '../events/normalize.js';
-import { deployRoute, destroyRoute, type EnvironmentActions } from './environment-actions.js';
-import { getDeploymentRoute, getEnvironmentRoute, listEnvironmentsRoute } from './environment-routes.js';
+import { deployRoute, destroyRoute, rollbackRoute, type EnvironmentActions } from './environment-actions.js';
+import { getDeploymentRoute, getEnvironmentRoute, listDeploymentsRoute, listEnvironmentsRoute } from './environment-routes.js';
+import { gateRoute } from './gate-route.js';
 import { replayDeliveryRoute } from './replay-route.js';
 import type { Route } from './server.js';
 
@@ -17,6 +18,9 @@ export function environmentApiRoutes(actions: EnvironmentActions, requeued: (id:
     { method: 'GET', path: new RegExp(`^/api/environments/${ENV}$`), private: true, handler: getEnvironmentRoute(store) },
     { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/deploy$`), private: true, handler: deployRoute(actions) },
     { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/destroy$`), private: true, handler: destroyRoute(actions) },
+    { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/rollback$`), private: true, handler: rollbackRoute(actions) },
+    { method: 'GET', path: new RegExp(`^/api/environments/${ENV}/deployments$`), private: true, handler: listDeploymentsRoute(store) },
+    { method: 'GET', path: new RegExp(`^/api/environments/${ENV}/gate$`), private: true, handler: gateRoute(actions.config, store) },
     { method: 'GET', path: /^\/api\/deployments\/([^/]+)$/, private: true, handler: getDeploymentRoute(store) },
     { method: 'POST', path: /^\/api\/deliveries\/([^/]+)\/replay$/, private: true, handler: replayDeliveryRoute(store, requeued) },
   ];

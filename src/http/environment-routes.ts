@@ -26,6 +26,21 @@ export function getEnvironmentRoute(store: Store) {
   };
 }
 
+/** How many deployments `GET …/deployments` returns unless `limit` says otherwise, and at most. */
+export const HISTORY_DEFAULT = 50;
+export const HISTORY_MAX = 1000;
+
+/** GET /api/environments/:app/:env/deployments[?limit=N] — its deployments, newest first. */
+export function listDeploymentsRoute(store: Store) {
+  return async (_request: IncomingMessage, response: ServerResponse, url: URL, app: string, name: string): Promise<void> => {
+    const raw = url.searchParams.get('limit');
+    if (raw !== null && !/^[1-9][0-9]{0,5}$/.test(raw)) throw new InputError('invalid_query', `limit must be a whole number from 1 to ${HISTORY_MAX}`);
+    const limit = raw === null ? HISTORY_DEFAULT : Math.min(Number(raw), HISTORY_MAX);
+    const env = await findEnvironment(store, app, name);
+    sendJson(response, 200, { app, name, deployments: await store.listDeployments(env.id, limit) });
+  };
+}
+
 /** GET /api/deployments/:id — one deployment with its timeline and log. */
 export function getDeploymentRoute(store: Store) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {

@@ -1,3 +1,6 @@
+import type { EnvironmentChange } from '../store/environments.js';
+import type { SignalReport } from './signals.js';
+
 /** What policy asks of the environments: the engine applies intents, `explain` prints decisions. */
 
 export type Intent =
@@ -19,7 +22,15 @@ export type Intent =
       ttlMs: number | null;
       /** When the event happened at its source (a pull request's updated_at), to drop stale ones. */
       eventAt?: number | null;
+      /** The configured environment (name or template) that matched; policy fills it in. */
+      rule?: string;
     }
+  /** Deploy one sha (a GitHub deployment, a workflow run's output) until the next follow. */
+  | Extract<EnvironmentChange, { kind: 'pin' }>
+  /** Go back to the last good sha (a GitHub deployment reported failure). */
+  | Extract<EnvironmentChange, { kind: 'rollback' }>
+  /** A GitHub deployment status, for the timeline of the deployment it is about. */
+  | Extract<EnvironmentChange, { kind: 'note' }>
   | {
       kind: 'destroy';
       app: string;
@@ -45,6 +56,8 @@ export interface PolicyResult {
   intents: Intent[];
   /** One per environment of every app whose repository the event is about. */
   decisions: Decision[];
+  /** A CI result the event reports, and the apps of its repository (whose gates it may open). */
+  signal: { report: SignalReport; apps: string[] } | null;
 }
 
 /** One environment's answer to one event. */

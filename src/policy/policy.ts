@@ -1,10 +1,13 @@
 import { isFixedEnvironment, type EnvironmentConfig } from '../config/environments.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import type { DomainEvent } from '../events/domain.js';
+import { onDeployment, onDeploymentStatus } from './deployments.js';
 import { skip, type Decision, type Intent, type Outcome, type PolicyResult } from './intent.js';
 import { onPullRequest } from './pull-requests.js';
 import { fromCreateOrDelete, fromPush, onRefChange } from './refs.js';
 import { onRelease } from './releases.js';
+import { signalOf } from './signals.js';
+import { onWorkflowRun } from './workflow-runs.js';
 
 export type { Decision, Intent, PolicyResult } from './intent.js';
 
@@ -33,8 +36,14 @@ function evaluatorFor(event: DomainEvent): { repository: string; evaluate: Evalu
       return { repository, evaluate: (app, env) => onPullRequest(event, app, env) };
     case 'release':
       return { repository, evaluate: (app, env) => onRelease(event, app, env) };
+    case 'deployment':
+      return { repository, evaluate: (app, env) => onDeployment(event, app, env) };
+    case 'deployment_status':
+      return { repository, evaluate: (app, env) => onDeploymentStatus(event, app, env) };
+    case 'workflow_run':
+      return { repository, evaluate: (app, env) => onWorkflowRun(event, app, env) };
     default:
-      // CI signals and deployments are handled elsewhere; other events move no environment.
+      // Check runs, suites and statuses are CI signals only; other events move no environment.
       return null;
   }
 }
@@ -45,8 +54,10 @@ function evaluatorFor(event: DomainEvent): { repository: string; evaluate: Evalu
  * not. Pure: no I/O, and the same input always gives the same output.
  */
 export function applyPolicy(event: DomainEvent, config: Config): PolicyResult {
+  const report = signalOf(event);
+  const signal = report === null ? null : { report, apps: appsFor(report.repo, config).map((app) => app.name) };
   const evaluator = evaluatorFor(event);
-  if (evaluator === null) return { intents: [], decisions: [] };
+  if (evaluator === null) return { intents: [], decisions: [], signal };
   const intents: Intent[] = [];
   const decisions: Decision[] = [];
   // A pull request's deliveries carry its updated_at, so a stale one (late, or replayed) is known.
@@ -57,10 +68,16 @@ export function applyPolicy(event: DomainEvent, config: Config): PolicyResult {
     for (const env of app.environments) {
       const outcome = guardName(evaluator.evaluate(app, env), env, fixed, claimed);
       decisions.push({ app: app.name, environment: env.name, matched: outcome.intent !== null, reason: outcome.reason });
-      if (outcome.intent !== null) intents.push(eventAt === null ? outcome.intent : { ...outcome.intent, eventAt });
+      if (outcome.intent !== null) intents.push(withContext(outcome.intent, env.name, eventAt));
     }
   }
-  return { intents, decisions };
+  return { intents, decisions, signal };
+}
+
+/** Follows and pins remember the configured environment they come from (its gate, rollback…). */
+function withContext(intent: Intent, rule: string, eventAt: number | null): Intent {
+  const ruled = intent.kind === 'follow' || intent.kind === 'pin' ? { ...intent, rule } : intent;
+  return eventAt === null || (ruled.kind !== 'follow' && ruled.kind !== 'destroy') ? ruled : { ...ruled, eventAt };
 }
 
 /**

@@ -27,10 +27,43 @@ export type EnvironmentChange =
       trigger: string;
       /** When the event happened at its source; an older one than the last applied is stale. */
       eventAt?: number | null;
+      /** The configured environment (name or template) the change comes from. */
+      rule?: string;
+      /** Someone asked to follow the ref again: a quarantined sha may deploy. */
+      clearQuarantine?: boolean;
     }
   | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string; eventAt?: number | null }
-  /** Deploy exactly this sha (CLI, API, GitHub deployments) until the next follow. */
-  | { kind: 'pin'; app: string; env: string; sha: string; trigger: string }
+  /** Deploy exactly this sha (CLI, API, GitHub deployments, workflow artifacts) until the next follow. */
+  | {
+      kind: 'pin';
+      app: string;
+      env: string;
+      sha: string;
+      trigger: string;
+      rule?: string;
+      /** The GitHub deployment that asked for this sha. */
+      githubDeploymentId?: number | null;
+      /** Deploy this workflow run's artifact instead of the source tree. */
+      artifactRunId?: number | null;
+    }
+  /**
+   * Go back to the last sha that succeeded before `failedSha` (or to `toSha`): pins the
+   * environment there. With `quarantine`, following its ref does not deploy `failedSha` again
+   * until a new commit arrives.
+   */
+  | {
+      kind: 'rollback';
+      app: string;
+      env: string;
+      trigger: string;
+      reason: string;
+      /** The sha that failed; null means the one the environment runs. */
+      failedSha: string | null;
+      toSha: string | null;
+      quarantine: boolean;
+    }
+  /** A note on the timeline of the deployment linked to a GitHub deployment (its statuses). */
+  | { kind: 'note'; app: string; env: string; trigger: string; githubDeploymentId: number; message: string }
   /** Converge again without changing what is desired (resync): drift and missed pushes heal. */
   | { kind: 'nudge'; app: string; env: string; trigger: string };
 
@@ -55,6 +88,14 @@ export interface Environment {
   expiresAt: number | null;
   lastTrigger: string | null;
   lastDelivery: string | null;
+  /** The configured environment (name or template) it was made from; null when unknown. */
+  rule: string | null;
+  /** A sha that failed and was rolled back: following the ref does not deploy it again. */
+  quarantinedSha: string | null;
+  /** The GitHub deployment the pinned sha came from. */
+  githubDeploymentId: number | null;
+  /** The workflow run whose artifact the pinned sha deploys. */
+  artifactRunId: number | null;
   /** When the webhook (or request) that last changed the desired state arrived. */
   requestedAt: number | null;
   createdAt: number;
@@ -72,6 +113,8 @@ export interface Deployment {
   ref: string | null;
   trigger: string | null;
   deliveryId: string | null;
+  githubDeploymentId: number | null;
+  artifactRunId: number | null;
   state: DeploymentState;
   error: string | null;
   createdAt: number;
@@ -104,7 +147,11 @@ export interface BeginDeployment {
   ref: string | null;
   trigger: string | null;
   deliveryId: string | null;
+  githubDeploymentId?: number | null;
+  artifactRunId?: number | null;
   fence: Fence;
+  /** Recorded `waiting` (for a gate) instead of starting; `startDeployment` starts it. */
+  waiting?: string;
 }
 
 export interface CompleteDeployment {

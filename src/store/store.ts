@@ -7,6 +7,7 @@ import type {
   EnvironmentChange,
   Fence,
 } from './environments.js';
+import type { CiSignal, SignalRecord } from './signals.js';
 
 /**
  * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
@@ -73,6 +74,8 @@ export interface DispatchResult {
   hook?: HookRecord;
   /** Desired-state changes policy derived from the delivery. */
   changes?: EnvironmentChange[];
+  /** CI results it reports; kept before `changes` apply, and they wake environments waiting on them. */
+  signals?: SignalRecord[];
 }
 
 export interface Backlog {
@@ -116,14 +119,22 @@ export interface Store {
   expiredEnvironments(): Promise<Environment[]>;
   /** The writes below hold the environment's lease (`fence`), or fail with `lease_lost`. */
   markConverged(environmentId: number, generation: number, fence: Fence): Promise<void>;
-  /** Starts a deployment; unfinished older ones of the environment end `inactive`. */
+  /** Starts a deployment (or records it `waiting` for its gate); unfinished older ones end `inactive`. */
   beginDeployment(begin: BeginDeployment): Promise<Deployment>;
+  /** The gate of a `waiting` deployment opened: it is `in_progress` from now. */
+  startDeployment(id: number, message: string, fence: Fence): Promise<void>;
+  /** Deployments waiting for their gate, oldest first. */
+  waitingDeployments(): Promise<Deployment[]>;
   completeDeployment(complete: CompleteDeployment): Promise<void>;
   completeDestroy(environmentId: number, generation: number, fence: Fence): Promise<void>;
   /** At start: deployments a crash interrupted end `error`; their environments go again. */
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
+  /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
+  signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
+  /** Forgets signals received before `before` (ms); resolves to how many. */
+  pruneSignals(before: number): Promise<number>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -99,7 +99,7 @@ test('API commands refuse bad arguments (exit 2) and report what the server refu
   fails(await cli('env', 'webapp'), 2, /expected APP and ENV, e.g. slipway env webapp staging/);
   fails(await cli('env', 'webapp', 'staging', 'extra'), 2, /expected APP and ENV/);
   fails(await cli('env', 'webapp', '..'), 2, /"\.\." is not a name slipway uses/);
-  fails(await cli('deploy', 'webapp', 'staging', '--ref', 'main', '--sha', 'a'.repeat(40)), 2, /--ref or --sha, not both/);
+  fails(await cli('deploy', 'webapp', 'staging', '--ref', 'main', '--sha', 'a'.repeat(40)), 2, /give one of --ref, --sha or --follow/);
   fails(await cli('deploy', 'webapp', 'staging', '--sha', 'abc123'), 2, /--sha must be a full commit sha/);
   fails(await cli('deploy', 'webapp', 'staging', '--ref', 'a..b'), 2, /--ref must be a full ref such as refs\/heads\/main/);
   fails(await cli('deploy', 'webapp', 'staging', '--branch', 'main'), 2, /Unknown option '--branch'.*slipway deploy --help/s);

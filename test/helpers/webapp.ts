@@ -12,28 +12,36 @@ import { eventually } from './webhook.js';
 export type Payload = Record<string, unknown> & { pull_request: Record<string, unknown> & { head: Record<string, unknown> } };
 export const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/payloads/${name}.json`, 'utf8')) as Payload;
 
-export async function setup(t: TestContext, options: { url?: string } = {}) {
-  const root = tempDir(t);
-  const origin = new Origin(join(root, 'origin'));
-  const journal = join(root, 'deploys.log');
-  const record = (verb: string) => JSON.stringify(['sh', '-c', `echo "${verb} $SLIPWAY_ENV $SLIPWAY_SHA $SLIPWAY_REF $(cat version.txt 2>/dev/null)" >> ${journal}`]);
-  const yaml = `
-apps:
-  - name: webapp
-    repo: acme/webapp
-    url: ${options.url ?? origin.url}
-    target: { type: command, deploy: ${record('deploy')}, destroy: ${record('destroy')}, timeout: 30s }
-    environments:
+const ENVIRONMENTS = `
       - name: staging
         track: { branch: main }
       - name: pr-{number}
         track: { pullRequests: { base: [main] } }
       - name: br-{branch}
-        track: { branches: ["feature/**"] }
+        track: { branches: ["feature/**"] }`;
+
+/**
+ * `environments` replaces the app's environments (YAML list items indented by six spaces);
+ * `top` adds top-level config (github:, artifacts:); `deploy` replaces the deploy command (given
+ * the journal's path, which `lines()` reads).
+ */
+export async function setup(t: TestContext, options: { url?: string; environments?: string; top?: string; deploy?: (journal: string) => string[] } = {}) {
+  const root = tempDir(t);
+  const origin = new Origin(join(root, 'origin'));
+  const journal = join(root, 'deploys.log');
+  const record = (verb: string) => JSON.stringify(['sh', '-c', `echo "${verb} $SLIPWAY_ENV $SLIPWAY_SHA $SLIPWAY_REF $(cat version.txt 2>/dev/null)" >> ${journal}`]);
+  const deploy = options.deploy === undefined ? record('deploy') : JSON.stringify(options.deploy(journal));
+  const yaml = `${options.top ?? ''}
+apps:
+  - name: webapp
+    repo: acme/webapp
+    url: ${options.url ?? origin.url}
+    target: { type: command, deploy: ${deploy}, destroy: ${record('destroy')}, timeout: 30s }
+    environments:${options.environments ?? ENVIRONMENTS}
 `;
   const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
   const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n') : []);
-  return { origin, service, lines, root };
+  return { origin, service, lines, root, journal };
 }
 
 export async function envState(service: TestService, name: string, state: string) {

@@ -186,7 +186,7 @@ test('bad requests are refused with a code and change nothing', async (t) => {
   const deploy = '/api/environments/webapp/staging/deploy';
   assertError(await post(service, deploy, '{"ref": '), 400, 'bad_json');
   assertError(await post(service, deploy, '[1]'), 400, 'bad_body', /JSON object/);
-  assertError(await post(service, deploy, { ref: 'main', sha: 'a'.repeat(40) }), 400, 'bad_body', /not both/);
+  assertError(await post(service, deploy, { ref: 'main', sha: 'a'.repeat(40) }), 400, 'bad_body', /give one of ref, sha or follow/);
   assertError(await post(service, deploy, { branch: 'main' }), 400, 'bad_body', /unknown field "branch"; expected only: ref, sha/);
   for (const sha of ['abc', 'g'.repeat(40), 'a'.repeat(41), 40]) {
     assertError(await post(service, deploy, { sha }), 400, 'invalid_sha', /40 \(or 64/);

@@ -13,8 +13,8 @@ import { config, decision, EXAMPLE, load, pullRequest, summary } from './helpers
 function policy(event: PullRequestEvent, settings: Config): PolicyResult {
   const result = applyPolicy(event, settings);
   assert.equal(typeof event.updatedAt, 'number', 'the fixtures carry updated_at');
-  for (const intent of result.intents) assert.equal(intent.eventAt, event.updatedAt);
-  return { ...result, intents: result.intents.map(({ eventAt: _eventAt, ...intent }) => intent) };
+  for (const intent of result.intents) assert.equal('eventAt' in intent ? intent.eventAt : undefined, event.updatedAt);
+  return { ...result, intents: result.intents.map((intent) => (intent.kind === 'follow' || intent.kind === 'destroy' ? (({ eventAt: _eventAt, ...rest }) => rest)(intent) : intent)) };
 }
 
 const HEAD = 'e84cc64499f50d72071c1a2ce65752ff3838f03f';
@@ -40,6 +40,7 @@ test('an opened pull request gets a preview that follows refs/pull/N/head', () =
       branch: 'feature/login',
       trigger: 'pull_request.opened',
       ttlMs: 259_200_000,
+      rule: 'pr-{number}',
     },
   ]);
   assert.deepEqual(decision(result, 'pr-{number}'), {
@@ -59,7 +60,7 @@ test('reopened, synchronize, ready_for_review, labeled, unlabeled and edited fol
     const [intent] = policy(event, EXAMPLE).intents;
     assert.deepEqual(
       intent,
-      { kind: 'follow', app: 'web', env: 'pr-42', ref: 'refs/pull/42/head', sha: 'abc123', pr: 42, branch: 'feature/login', trigger: `pull_request.${action}`, ttlMs: 259_200_000 },
+      { kind: 'follow', app: 'web', env: 'pr-42', ref: 'refs/pull/42/head', sha: 'abc123', pr: 42, branch: 'feature/login', trigger: `pull_request.${action}`, ttlMs: 259_200_000, rule: 'pr-{number}' },
       action,
     );
   }

@@ -17,6 +17,7 @@ test('a push to main moves staging to refs/heads/main, with the pushed sha as a 
       branch: 'main',
       trigger: 'push',
       ttlMs: null,
+      rule: 'staging',
     },
   ]);
   assert.deepEqual(result.decisions, [
@@ -40,7 +41,7 @@ test('apps match on the repository case-insensitively; other repositories get no
   assert.deepEqual(summary(applyPolicy(elsewhere, EXAMPLE)), ['follow other/staging refs/heads/main']);
   const unknown = push('main');
   unknown.repository = { ...unknown.repository, fullName: 'someone/else' };
-  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [] });
+  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [], signal: null });
 });
 
 test('a push to a branch matching a pattern follows it under the slugged {branch} name', () => {
@@ -56,6 +57,7 @@ test('a push to a branch matching a pattern follows it under the slugged {branch
       branch: 'feature/login',
       trigger: 'push',
       ttlMs: null,
+      rule: 'br-{branch}',
     },
   ]);
   assert.equal(
@@ -107,7 +109,7 @@ test('tag pushes move nothing', () => {
 test('create of a matching branch follows it (no sha: create carries none); others and tags do nothing', () => {
   const created = applyPolicy(load('create', 'create-branch'), EXAMPLE);
   assert.deepEqual(created.intents, [
-    { kind: 'follow', app: 'web', env: 'br-feature-login', ref: 'refs/heads/feature/login', sha: null, pr: null, branch: 'feature/login', trigger: 'create', ttlMs: null },
+    { kind: 'follow', app: 'web', env: 'br-feature-login', ref: 'refs/heads/feature/login', sha: null, pr: null, branch: 'feature/login', trigger: 'create', ttlMs: null, rule: 'br-{branch}' },
   ]);
   assert.equal(decision(created, 'br-{branch}').reason, 'branch feature/login was created (matches feature/*): br-feature-login follows refs/heads/feature/login');
 
@@ -206,5 +208,5 @@ test('two templates that slug to the same name for one event: the first one wins
 test('an app without environments yields no decisions', () => {
   const cfg = config('');
   assert.deepEqual(cfg.apps[0]?.environments, []);
-  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [] });
+  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [], signal: null });
 });

@@ -7,7 +7,7 @@ import { config, decision, EXAMPLE, release, summary } from './helpers.js';
 test('a published release moves production to its tag', () => {
   const result = applyPolicy(release('v1.2.0'), EXAMPLE);
   assert.deepEqual(result.intents, [
-    { kind: 'follow', app: 'web', env: 'production', ref: 'refs/tags/v1.2.0', sha: null, pr: null, branch: null, trigger: 'release.published', ttlMs: null },
+    { kind: 'follow', app: 'web', env: 'production', ref: 'refs/tags/v1.2.0', sha: null, pr: null, branch: null, trigger: 'release.published', ttlMs: null, rule: 'production' },
   ]);
   assert.deepEqual(decision(result, 'production'), {
     app: 'web',

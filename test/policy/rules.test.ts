@@ -86,6 +86,7 @@ test('workflowRun and deployments environments: described for explain, skipped b
       { app: 'web', environment: 'any', matched: false, reason: 'follows workflow run "CI" on any branch, not branches' },
       { app: 'web', environment: 'qa', matched: false, reason: 'follows GitHub deployments to qa, not branches' },
     ],
+    signal: null,
   });
 });
 

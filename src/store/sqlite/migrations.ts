@@ -115,6 +115,42 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX deployment_timeline_by_deployment ON deployment_timeline (deployment_id, at);
     `,
   },
+  {
+    version: 3,
+    name: 'ci signals, rollback and GitHub deployments',
+    sql: `
+      -- The configured environment (name or template) each environment comes from: its gate and rollback.
+      ALTER TABLE environments ADD COLUMN rule TEXT;
+      -- A sha that failed and was rolled back; following the ref skips it until a new commit.
+      ALTER TABLE environments ADD COLUMN quarantined_sha TEXT;
+      ALTER TABLE environments ADD COLUMN github_deployment_id INTEGER;
+      ALTER TABLE environments ADD COLUMN artifact_run_id INTEGER;
+      ALTER TABLE deployments ADD COLUMN github_deployment_id INTEGER;
+      ALTER TABLE deployments ADD COLUMN artifact_run_id INTEGER;
+      CREATE INDEX deployments_by_github_deployment ON deployments (github_deployment_id)
+        WHERE github_deployment_id IS NOT NULL;
+      CREATE INDEX deployments_waiting ON deployments (id) WHERE state = 'waiting';
+      CREATE INDEX deployments_by_sha ON deployments (sha);
+
+      -- The latest report of each CI signal (check run, check suite, status, workflow run) per commit.
+      CREATE TABLE ci_signals (
+        repo        TEXT    NOT NULL COLLATE NOCASE,
+        sha         TEXT    NOT NULL,
+        kind        TEXT    NOT NULL CHECK (kind IN ('check_run', 'check_suite', 'status', 'workflow_run')),
+        name        TEXT    NOT NULL,
+        app         TEXT,
+        state       TEXT    NOT NULL CHECK (state IN ('pending', 'success', 'failure')),
+        conclusion  TEXT,
+        url         TEXT,
+        ord_id      INTEGER NOT NULL,
+        ord_attempt INTEGER NOT NULL,
+        ord_phase   INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, sha, kind, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX ci_signals_by_age ON ci_signals (received_at);
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

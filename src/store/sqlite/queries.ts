@@ -1,7 +1,9 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../environments.js';
+import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { createSignalQueries } from './signal-queries.js';
 import type {
   Backlog,
   Delivery,
@@ -46,6 +48,8 @@ interface HookRow {
  */
 export function createQueries(db: Database.Database) {
   const environments = createEnvironmentQueries(db);
+  const deployments = createDeploymentQueries(db);
+  const signals = createSignalQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -115,6 +119,7 @@ export function createQueries(db: Database.Database) {
       for (const result of results) {
         if (finish.run(result.status, result.error, result.processedAt, result.id).changes !== 1) continue;
         if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
+        for (const record of result.signals ?? []) signals.recordSignal(record, result.id, result.processedAt);
         for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
         applied.push(result.id);
       }
@@ -151,12 +156,9 @@ export function createQueries(db: Database.Database) {
     unconvergedEnvironments: environments.unconvergedEnvironments,
     expiredEnvironments: environments.expiredEnvironments,
     markConverged: environments.markConverged,
-    beginDeployment: environments.beginDeployment,
-    completeDeployment: environments.completeDeployment,
-    completeDestroy: environments.completeDestroy,
-    interruptDeployments: environments.interruptDeployments,
-    getDeployment: environments.getDeployment,
-    listDeployments: environments.listDeployments,
+    ...deployments,
+    signalsFor: signals.signalsFor,
+    pruneSignals: signals.pruneSignals,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

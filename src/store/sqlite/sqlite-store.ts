@@ -106,6 +106,10 @@ export class SqliteStore implements Store {
   expiredEnvironments: Store['expiredEnvironments'] = () => this.call('expiredEnvironments', Date.now());
   markConverged: Store['markConverged'] = (id, generation, fence) => this.call('markConverged', id, generation, fence, Date.now());
   beginDeployment: Store['beginDeployment'] = (begin) => this.call('beginDeployment', begin, Date.now());
+  startDeployment: Store['startDeployment'] = (id, message, fence) => this.call('startDeployment', id, message, fence, Date.now());
+  waitingDeployments: Store['waitingDeployments'] = () => this.call('waitingDeployments');
+  signalsFor: Store['signalsFor'] = (repo, sha) => this.call('signalsFor', repo, sha);
+  pruneSignals: Store['pruneSignals'] = (before) => this.call('pruneSignals', before);
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());

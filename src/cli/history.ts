@@ -1,0 +1,46 @@
+import type { Deployment } from '../store/environments.js';
+import type { Command } from './main.js';
+import { parse, UsageError } from './args.js';
+import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
+import { appAndEnv } from './env.js';
+import { duration, shortSha, text, time } from './format.js';
+import { formatTable } from './table.js';
+
+const HELP = `usage: slipway history APP ENV [--limit N] [--json] [--url URL] [--config FILE]
+
+Lists an environment's deployments, newest first (GET /api/environments/APP/ENV/deployments):
+sha, what triggered it, its state, when it started and how long it took.
+
+  --limit N      how many (default 50, at most 1000)
+  --json         print the API's JSON
+${CLIENT_HELP}`;
+
+export const history: Command = {
+  summary: 'list the deployments of an environment',
+  async run(argv) {
+    const { values, positionals } = parse('history', argv, { ...CLIENT_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' } }, true);
+    if (values.help) return console.log(HELP), 0;
+    const [app, name] = appAndEnv('history', positionals);
+    if (values.limit !== undefined && !/^[1-9][0-9]{0,3}$/.test(values.limit)) {
+      throw new UsageError('--limit must be a whole number from 1 to 1000');
+    }
+    const client = await connect(values);
+    const body = (await client.get(`/api/environments/${segment(app)}/${segment(name)}/deployments`, { limit: values.limit })) as {
+      deployments: Deployment[];
+    };
+    if (values.json) return console.log(JSON.stringify(body, null, 2)), 0;
+    if (body.deployments.length === 0) return console.log(`${app}/${name} has no deployments yet`), 0;
+    const rows = body.deployments.map((d) => [
+      String(d.id),
+      shortSha(d.sha),
+      text(d.trigger),
+      d.state,
+      time(d.startedAt ?? d.createdAt),
+      duration(d.startedAt ?? d.createdAt, d.finishedAt),
+      text(d.githubDeploymentId),
+      text(d.error),
+    ]);
+    console.log(formatTable(['ID', 'SHA', 'TRIGGER', 'STATE', 'STARTED', 'TOOK', 'GITHUB', 'ERROR'], rows));
+    return 0;
+  },
+};

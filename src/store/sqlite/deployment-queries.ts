@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import type {
+  BeginDeployment,
+  CompleteDeployment,
+  Deployment,
+  DeploymentDetail,
+  Fence,
+  FinalDeploymentState,
+  TimelineEntry,
+} from '../environments.js';
+
+export const DEPLOYMENT_COLUMNS = `d.id, d.environment_id AS environmentId, e.app, e.name AS env, d.generation, d.sha, d.ref,
+  d.trigger, d.delivery_id AS deliveryId, d.github_deployment_id AS githubDeploymentId,
+  d.artifact_run_id AS artifactRunId, d.state, d.error, d.created_at AS createdAt,
+  d.started_at AS startedAt, d.finished_at AS finishedAt`;
+
+/** The timeline and fencing that environment and deployment writes share. */
+export function createDeploymentBasics(db: Database.Database) {
+  const fenceHolds = db.prepare('SELECT 1 FROM leases WHERE name = ? AND token = ? AND expires_at > ?').pluck();
+  const timeline = db.prepare('INSERT INTO deployment_timeline (deployment_id, at, state, message) VALUES (?, ?, ?, ?)');
+  const byId = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id WHERE d.id = ?`);
+  return {
+    checkFence(fence: Fence, now: number): void {
+      if (fenceHolds.get(fence.lease, fence.token, now) === undefined) {
+        throw new StoreError('lease_lost', `the lease ${fence.lease} (token ${fence.token}) is no longer held`);
+      }
+    },
+    /** Adds a line to a deployment's timeline, in the deployment's current state. */
+    note(id: number, message: string, now: number): void {
+      const state = db.prepare('SELECT state FROM deployments WHERE id = ?').pluck().get(id) as string | undefined;
+      if (state !== undefined) timeline.run(id, now, state, message);
+    },
+    timeline,
+    deployment: (id: number) => byId.get(id) as Deployment | undefined,
+  };
+}
+
+/** SQL for deployments and their timeline; runs on the store's worker thread. */
+export function createDeploymentQueries(db: Database.Database) {
+  const { checkFence, timeline, deployment } = createDeploymentBasics(db);
+  const finish = (id: number, state: FinalDeploymentState, message: string, now: number) => {
+    db.prepare('UPDATE deployments SET state = ?, finished_at = ? WHERE id = ? AND finished_at IS NULL').run(state, now, id);
+    timeline.run(id, now, state, message);
+  };
+
+  return {
+    beginDeployment(begin: BeginDeployment, now: number): Deployment {
+      checkFence(begin.fence, now);
+      for (const older of db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND finished_at IS NULL`).pluck().all(begin.environmentId) as number[]) {
+        finish(older, 'inactive', 'superseded by a newer deployment', now);
+      }
+      const waiting = begin.waiting !== undefined;
+      const { lastInsertRowid } = db.prepare(`INSERT INTO deployments (environment_id, generation, sha, ref, trigger, delivery_id,
+          github_deployment_id, artifact_run_id, state, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(begin.environmentId, begin.generation, begin.sha, begin.ref, begin.trigger, begin.deliveryId,
+          begin.githubDeploymentId ?? null, begin.artifactRunId ?? null, waiting ? 'waiting' : 'in_progress', now, waiting ? null : now);
+      const id = Number(lastInsertRowid);
+      const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
+      timeline.run(id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
+      db.prepare(`UPDATE environments SET state = ?, updated_at = ? WHERE id = ?`).run(waiting ? 'waiting' : 'deploying', now, begin.environmentId);
+      return deployment(id) as Deployment;
+    },
+    /** A waiting deployment's gate opened: it starts now. */
+    startDeployment(id: number, message: string, fence: Fence, now: number): void {
+      checkFence(fence, now);
+      const current = deployment(id);
+      if (current === undefined) throw new StoreError('not_found', `no deployment ${id}`);
+      if (current.state !== 'waiting') return;
+      db.prepare(`UPDATE deployments SET state = 'in_progress', started_at = ? WHERE id = ?`).run(now, id);
+      timeline.run(id, now, 'in_progress', message);
+      db.prepare(`UPDATE environments SET state = 'deploying', updated_at = ? WHERE id = ?`).run(now, current.environmentId);
+    },
+    completeDeployment(complete: CompleteDeployment, now: number): void {
+      checkFence(complete.fence, now);
+      const current = deployment(complete.id);
+      if (current === undefined) throw new StoreError('not_found', `no deployment ${complete.id}`);
+      if (current.finishedAt !== null) return;
+      db.prepare('UPDATE deployments SET error = ?, log = ? WHERE id = ?').run(complete.error, complete.log, complete.id);
+      finish(complete.id, complete.state, complete.error ?? complete.state, now);
+      if (complete.state === 'inactive') return;
+      if (complete.retry === true) {
+        db.prepare(`UPDATE environments SET state = CASE WHEN present = 1 THEN 'failed' ELSE state END, updated_at = ?
+          WHERE id = ?`).run(now, current.environmentId);
+        return;
+      }
+      const ok = complete.state === 'success';
+      // A new commit deployed by following the ref clears the quarantine of the one rolled back.
+      db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
+          observed_sha = CASE WHEN ? THEN ? ELSE observed_sha END,
+          url = CASE WHEN ? THEN ? ELSE url END,
+          quarantined_sha = CASE WHEN ? AND pinned_sha IS NULL AND quarantined_sha IS NOT ? THEN NULL ELSE quarantined_sha END,
+          state = CASE WHEN present = 0 THEN state WHEN ? THEN 'ready' ELSE 'failed' END, updated_at = ?
+        WHERE id = ?`).run(current.generation, ok ? 1 : 0, current.sha, ok ? 1 : 0, complete.url, ok ? 1 : 0, current.sha,
+        ok ? 1 : 0, now, current.environmentId);
+    },
+    /** The target removed the environment: it is destroyed, its last deployment inactive. */
+    completeDestroy(environmentId: number, generation: number, fence: Fence, now: number): void {
+      checkFence(fence, now);
+      db.prepare(`UPDATE environments SET state = 'destroyed', url = NULL, observed_generation = max(observed_generation, ?),
+        updated_at = ? WHERE id = ? AND present = 0`).run(generation, now, environmentId);
+      const last = db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND state = 'success'
+        ORDER BY id DESC LIMIT 1`).pluck().get(environmentId) as number | undefined;
+      if (last !== undefined) {
+        db.prepare("UPDATE deployments SET state = 'inactive' WHERE id = ?").run(last);
+        timeline.run(last, now, 'inactive', 'environment destroyed');
+      }
+    },
+    /** After a crash: what was running is marked error, and its environment is tried again. */
+    interruptDeployments(now: number): number {
+      // A deployment waiting for its gate did not run: it keeps waiting.
+      const ids = db.prepare(`SELECT id FROM deployments WHERE finished_at IS NULL AND state != 'waiting'`).pluck().all() as number[];
+      for (const id of ids) {
+        db.prepare("UPDATE deployments SET error = 'interrupted: slipway stopped during the deployment' WHERE id = ?").run(id);
+        finish(id, 'error', 'interrupted: slipway stopped during the deployment', now);
+      }
+      db.prepare(`UPDATE environments SET state = 'pending' WHERE state = 'deploying'`).run();
+      return ids.length;
+    },
+    getDeployment(id: number): DeploymentDetail | null {
+      const row = deployment(id);
+      if (row === undefined) return null;
+      const entries = db.prepare('SELECT at, state, message FROM deployment_timeline WHERE deployment_id = ? ORDER BY at, rowid')
+        .all(id) as TimelineEntry[];
+      const log = db.prepare('SELECT log FROM deployments WHERE id = ?').pluck().get(id) as string;
+      return { ...row, timeline: entries, log };
+    },
+    listDeployments(environmentId: number, limit: number): Deployment[] {
+      return db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id
+        WHERE d.environment_id = ? ORDER BY d.id DESC LIMIT ?`).all(environmentId, limit) as Deployment[];
+    },
+    /** Deployments waiting for their gate, oldest first (for gate timeouts). */
+    waitingDeployments(): Deployment[] {
+      return db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id
+        WHERE d.state = 'waiting' ORDER BY d.id`).all() as Deployment[];
+    },
+  };
+}
