@@ -25,8 +25,9 @@ export const env: Command = {
     const detail = body as EnvironmentDetail;
     const fields: [string, string][] = [
       ['state', detail.state],
-      ['follows', detail.pinnedSha !== null ? `${detail.pinnedSha} (pinned)` : text(detail.desiredRef)],
+      ['follows', detail.pinnedSha !== null ? `${detail.pinnedSha} (pinned${pinSource(detail)})` : text(detail.desiredRef)],
       ['sha', text(detail.sha)],
+      ...(detail.quarantinedSha === null ? [] : [['quarantine', `${detail.quarantinedSha} (rolled back; skipped until a new commit)`] as [string, string]]),
       ['url', text(detail.url)],
       ['pr', detail.pr === null ? '-' : `#${detail.pr}`],
       ['branch', text(detail.branch)],
@@ -61,6 +62,13 @@ export const env: Command = {
     return 0;
   },
 };
+
+/** Where a pin came from, when not from a person: a GitHub deployment or a workflow run. */
+function pinSource(detail: EnvironmentDetail): string {
+  if (detail.githubDeploymentId !== null) return `, GitHub deployment ${detail.githubDeploymentId}`;
+  if (detail.artifactRunId !== null) return `, artifact of workflow run ${detail.artifactRunId}`;
+  return '';
+}
 
 /** The APP and ENV positionals of `env`, `deploy` and `destroy`. */
 export function appAndEnv(command: string, positionals: string[]): [string, string] {

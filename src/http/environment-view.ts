@@ -26,6 +26,11 @@ export interface EnvironmentDetail extends EnvironmentSummary {
   converged: boolean;
   ttlMs: number | null;
   lastTrigger: string | null;
+  /** A sha rolled back from: following the ref skips it until a new commit. */
+  quarantinedSha: string | null;
+  /** The GitHub deployment the pinned sha came from; the workflow run whose artifact it deploys. */
+  githubDeploymentId: number | null;
+  artifactRunId: number | null;
   createdAt: number;
   deployments: Deployment[];
 }
@@ -56,6 +61,9 @@ export function environmentDetail(env: Environment, deployments: Deployment[]): 
     converged: env.observedGeneration >= env.generation,
     ttlMs: env.ttlMs,
     lastTrigger: env.lastTrigger,
+    quarantinedSha: env.quarantinedSha,
+    githubDeploymentId: env.githubDeploymentId,
+    artifactRunId: env.artifactRunId,
     createdAt: env.createdAt,
     deployments,
   };
