@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { EnvironmentDetail } from '../../src/http/environment-view.js';
-import { runCli, startServer, type CliResult } from '../helpers/cli.js';
+import { fails, ok, runCli, startServer } from '../helpers/cli.js';
 import { Origin } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
@@ -48,15 +48,6 @@ apps:
   return { dir, origin, server, cli, env, settled };
 }
 
-function ok(result: CliResult): string {
-  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}${result.stdout}`);
-  return result.stdout;
-}
-
-function fails(result: CliResult, code: number, message: RegExp): void {
-  assert.equal(result.code, code, `exit ${result.code}: ${result.stderr}${result.stdout}`);
-  assert.match(result.stderr, message);
-}
 
 test('envs, env, deploy and destroy drive environments on a running server', async (t) => {
   const { origin, cli, settled } = await setup(t);

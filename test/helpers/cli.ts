@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -62,4 +63,16 @@ export function startServer(t: TestContext, args: string[], options: { env?: Rec
       rejectStart(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+}
+
+/** The command succeeded; its standard output. */
+export function ok(result: CliResult): string {
+  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** The command failed with `code`, saying `message` on standard error. */
+export function fails(result: CliResult, code: number, message: RegExp): void {
+  assert.equal(result.code, code, `exit ${result.code}: ${result.stderr}${result.stdout}`);
+  assert.match(result.stderr, message);
 }

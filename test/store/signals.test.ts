@@ -105,3 +105,15 @@ test('a waiting deployment starts when its gate opens, and a crash leaves it wai
   assert.equal((await store.getEnvironment('web', 'dev'))?.state, 'deploying');
   assert.deepEqual(await store.waitingDeployments(), []);
 });
+
+test('destroying an environment ends its waiting deployment, and signals no longer wake it', async (t) => {
+  const store = await open(t);
+  const { env, fence, deployment } = await waitingEnvironment(store, SHA);
+  await store.changeEnvironments([{ kind: 'destroy', app: 'web', env: 'dev', reason: 'branch deleted', trigger: 'delete' }], 'd9');
+  const destroying = await store.getEnvironment('web', 'dev');
+  await store.completeDestroy(env.id, destroying?.generation ?? 0, fence);
+  assert.equal((await store.getDeployment(deployment.id))?.state, 'inactive');
+  assert.deepEqual(await store.waitingDeployments(), []);
+  await deliver(store, [signal({ state: 'success', conclusion: 'success', order: [10, 0, 2] })]);
+  assert.equal((await store.getEnvironment('web', 'dev'))?.generation, destroying?.generation);
+});

@@ -99,6 +99,10 @@ export function createDeploymentQueries(db: Database.Database) {
       checkFence(fence, now);
       db.prepare(`UPDATE environments SET state = 'destroyed', url = NULL, observed_generation = max(observed_generation, ?),
         updated_at = ? WHERE id = ? AND present = 0`).run(generation, now, environmentId);
+      // A deployment still waiting for its gate will never run.
+      for (const waiting of db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND finished_at IS NULL`).pluck().all(environmentId) as number[]) {
+        finish(waiting, 'inactive', 'environment destroyed', now);
+      }
       const last = db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND state = 'success'
         ORDER BY id DESC LIMIT 1`).pluck().get(environmentId) as number | undefined;
       if (last !== undefined) {
