@@ -49,8 +49,9 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     log: (msg, fields) => log.debug(fields, msg),
   });
   const token = config.github.token;
-  if (token === undefined && config.apps.some((app) => app.environments.some((env) => env.artifact !== null))) {
-    log.warn('some environments deploy workflow artifacts, but github.token is not set: those deployments will fail until it is');
+  const needsToken = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
+  if (token === undefined && needsToken.length > 0) {
+    log.warn({ environments: needsToken }, 'these environments deploy workflow artifacts, which needs github.token: set it, or their deployments fail');
   }
   const artifacts = token === undefined ? undefined : new ArtifactSource({
     api: createGitHubApi({ apiUrl: config.github.apiUrl, token }),
