@@ -1,0 +1,77 @@
+/**
+ * The demo's sample app: a Node server with no dependencies whose page says which environment
+ * and commit it serves, and the manifest slipway's process target runs it from.
+ */
+
+/** What one commit of the sample app bakes in: shown on its page. */
+export interface SampleRelease {
+  version: string;
+  message: string;
+}
+
+const SERVER_JS = String.raw`'use strict';
+// slipway demo app: one page that says which environment and commit it serves.
+const http = require('node:http');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const release = JSON.parse(readFileSync(join(__dirname, 'version.json'), 'utf8'));
+const app = process.env.SLIPWAY_APP || 'web';
+const env = process.env.SLIPWAY_ENV || 'local';
+const sha = (process.env.SLIPWAY_SHA || 'no commit').slice(0, 7);
+
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+const page = [
+  '<!doctype html>',
+  '<html lang="en">',
+  '<head><meta charset="utf-8"><title>' + escape(app + ' · ' + env + ' · v' + release.version + ' · ' + sha) + '</title></head>',
+  '<body>',
+  '<h1>' + escape(release.message) + '</h1>',
+  '<p>Served by <b>' + escape(env) + '</b>: version ' + escape(release.version) + ' at commit <code>' + escape(sha) + '</code>.</p>',
+  '</body>',
+  '</html>',
+  '',
+].join('\n');
+
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url || '/', 'http://localhost').pathname;
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok\n');
+  } else if (path === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page);
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  }
+});
+
+server.listen(Number(process.env.PORT || 3000), '127.0.0.1', () => {
+  console.log('serving ' + env + ' on http://127.0.0.1:' + server.address().port + '/');
+});
+
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+});
+`;
+
+const MANIFEST = `# How slipway's process target runs this app: the command that starts it (with PORT,
+# SLIPWAY_ENV, SLIPWAY_SHA… in its environment) and the page that says it is healthy.
+start: node server.js
+health: { path: /healthz, timeout: 30s }
+`;
+
+/** The files of one commit of the sample app (path → content). */
+export function sampleAppFiles(release: SampleRelease): Record<string, string> {
+  return {
+    'server.js': SERVER_JS,
+    'slipway.app.yaml': MANIFEST,
+    'version.json': `${JSON.stringify(release, null, 2)}\n`,
+  };
+}
