@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   history: async () => (await import('./history.js')).history,
   replay: async () => (await import('./replay.js')).replay,
   explain: async () => (await import('./explain.js')).explain,
+  demo: async () => (await import('./demo.js')).demo,
 };
 
 const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
@@ -44,6 +45,7 @@ commands:
   replay       dispatch a webhook delivery again
   explain      show what slipway would do with a webhook payload (dry run, no server),
                or which CI signals an environment's gate has for a commit
+  demo         watch slipway deploy a sample app from a local repository, step by step
 
 run "slipway <command> --help" for a command's options.`;
 

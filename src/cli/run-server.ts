@@ -15,8 +15,7 @@ export interface RunServerOptions {
 /** `slipway serve`: wires the instances together, runs until a signal, then shuts down. */
 export async function runServer(options: RunServerOptions): Promise<number> {
   const { config, file } = options.loaded;
-  const pretty = process.env.SLIPWAY_LOG_FORMAT ? process.env.SLIPWAY_LOG_FORMAT === 'pretty' : process.stdout.isTTY;
-  const log = createLogger({ level: config.log.level, pretty });
+  const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
   log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir }, 'starting slipway');
 
   const secrets = options.insecureSkipSignature ? null : resolveSecrets(options.loaded, log);
@@ -65,6 +64,11 @@ export async function runServer(options: RunServerOptions): Promise<number> {
   });
   log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
   return stopped;
+}
+
+/** Human-readable logs on a terminal, JSON lines otherwise; SLIPWAY_LOG_FORMAT=pretty|json decides when set. */
+export function prettyLogs(): boolean {
+  return process.env.SLIPWAY_LOG_FORMAT ? process.env.SLIPWAY_LOG_FORMAT === 'pretty' : process.stdout.isTTY;
 }
 
 function resolveSecrets(loaded: LoadedConfig, log: Logger): string[] {

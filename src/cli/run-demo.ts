@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { parseConfig } from '../config/load.js';
+import { DEMO_APP, demoConfigYaml } from '../demo/config.js';
+import { prepareDemoDir, type DemoDir } from '../demo/demo-dir.js';
+import { pageTitle } from '../demo/page.js';
+import { webhookSender } from '../demo/send-webhook.js';
+import { demoSteps } from '../demo/steps.js';
+import { playStory, type StoryWorld } from '../demo/story.js';
+import { SlipwayError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startService } from '../service.js';
+import { LocalRepo } from '../source/local-repo.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { prettyLogs } from './run-server.js';
+
+/** A step may take this long: the process target checks the commit out, starts it and waits for health. */
+const STEP_TIMEOUT_MS = 90_000;
+
+export interface RunDemoOptions {
+  dir: string;
+  port: number;
+}
+
+/** `slipway demo`: sets the folder up, runs slipway in this process, plays the story, runs until a signal. */
+export async function runDemo(options: RunDemoOptions): Promise<number> {
+  const where = await prepareDemoDir(options.dir);
+  const repo = await LocalRepo.init(where.repo);
+  const secret = randomBytes(32).toString('hex');
+  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: secret });
+  await writeFile(where.config, yaml, { mode: 0o600 });
+  const config = parseConfig(yaml, where.config, {}, where.root);
+  const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
+  const store = await SqliteStore.open(config.store.dataDir);
+  const service = await startService({ config, store, log, secrets: [secret], port: options.port, host: '127.0.0.1' }).catch(
+    async (error: unknown) => {
+      await store.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new SlipwayError('port_in_use', `port ${options.port} is in use; pass --port with a free port (0 picks one)`);
+    },
+  );
+  const stop = new AbortController();
+  const stopped = untilSignal(stop);
+  const world: StoryWorld = {
+    deliver: webhookSender(`${service.url}/webhooks/github`, secret),
+    environment: (app, name) => store.getEnvironment(app, name),
+    readPage: (url) => pageTitle(url),
+    print: (line) => console.log(line),
+  };
+  console.log(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
+  console.log('Each step changes that repository and sends slipway the webhook GitHub would send.\n');
+  let code = 0;
+  try {
+    await playStory(demoSteps(repo), world, { stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal });
+    console.log(`\nThe story is over: staging and production run, and the preview of pull request #1 came and went.`);
+    printWhere(where, service.url);
+  } catch (error) {
+    if (!stop.signal.aborted) {
+      code = 1;
+      console.error(`\nslipway demo: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`slipway keeps running at ${service.url} so you can look (add --url ${service.url}); Ctrl-C stops it.`);
+    }
+  }
+  await stopped;
+  console.log('stopping slipway');
+  await service.close();
+  await store.close();
+  return code;
+}
+
+function printWhere(where: DemoDir, url: string): void {
+  const looks: [string, string][] = [
+    [`slipway envs --url ${url}`, 'the environments'],
+    [`slipway env ${DEMO_APP} staging --url ${url}`, 'one of them, with its deployments'],
+    [`slipway deliveries --url ${url}`, 'the webhooks slipway received'],
+    [`${url}/api/environments`, 'the environments as JSON'],
+  ];
+  const width = Math.max(...looks.map(([look]) => look.length));
+  console.log(`slipway keeps running at ${url}; from another terminal:`);
+  for (const [look, what] of looks) console.log(`  ${look.padEnd(width)}  ${what}`);
+  console.log(`The demo's folder is ${where.root}: the repository (repo/), slipway.yaml and slipway's data (data/).`);
+  console.log('Ctrl-C stops slipway.');
+}
+
+/** Resolves at the first SIGINT or SIGTERM, after aborting `stop`; a second one exits at once. */
+function untilSignal(stop: AbortController): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) {
+        console.error(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stop.abort();
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CLI, ok, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** Processes (other than this one) whose working folder or command line is inside `dir` (Linux /proc). */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cwd.startsWith(dir) || args.includes(dir)) found.push(`${pid}: ${args} (in ${cwd})`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+test('slipway demo plays the story, prints every step ok, keeps running, and stops cleanly on Ctrl-C', { skip: !existsSync('/proc/self/cwd') && 'needs /proc' }, async (t) => {
+  const dir = join(tempDir(t), 'demo');
+  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--router-port', '0', '--dir', dir], {
+    env: { ...process.env, SLIPWAY_LOG_FORMAT: 'json' },
+  });
+  t.after(() => void child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the story did not end within 60 s:\n${stdout}${stderr}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!stdout.includes('Ctrl-C stops slipway.')) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    void exited.then((code) => reject(new Error(`slipway demo exited with ${code}:\n${stdout}${stderr}`)));
+  });
+
+  const lines = stdout.split('\n');
+  const last = lines.findIndex((line) => line.startsWith('[5/5] '));
+  const steps = lines.slice(0, last + 1).filter((line) => /^\[\d\/5\] /.test(line));
+  assert.deepEqual(steps.map((line) => /^\[(\d)\/5\] .+ \.\.\. (ok): /.exec(line)?.slice(1)), [1, 2, 3, 4, 5].map((n) => [String(n), 'ok']), stdout);
+  assert.match(steps[4] ?? '', /release v1\.0\.0 → production up \.\.\. ok: web\/production is ready at [0-9a-f]{7}/);
+  assert.equal(stderr, '', 'nothing went wrong, nothing was logged at warn or above');
+
+  const api = /^slipway runs at (http:\/\/127\.0\.0\.1:\d+),/m.exec(stdout)?.[1];
+  assert.ok(api !== undefined, stdout);
+  assert.match(stdout, new RegExp(`slipway envs --url ${api.replace(/\./g, '\\.')} `), 'it says how to look');
+  const envs = ok(await runCli(['envs', '--url', api], { cwd: dir }));
+  assert.match(envs, /^web +production +ready /m);
+  assert.match(envs, /^web +staging +ready /m);
+  assert.doesNotMatch(envs, /pr-1/, 'the preview is gone');
+  assert.ok(existsSync(join(dir, '.slipway-demo')));
+  assert.ok(existsSync(join(dir, 'repo', '.git')));
+
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, stderr);
+  assert.match(stdout, /stopping slipway\n$/);
+  assert.deepEqual(processesIn(dir), [], 'no process is left behind');
+});
+
+test('slipway demo refuses a folder it did not make, and bad ports', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'notes.txt'), 'mine');
+  const refused = await runCli(['demo', '--port', '0', '--dir', dir]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /is not empty and was not made by "slipway demo" \(it has no \.slipway-demo file\); pass --dir with a new or empty folder/);
+  assert.deepEqual(readdirSync(dir), ['notes.txt']);
+  const port = await runCli(['demo', '--router-port', '70000', '--dir', join(dir, 'demo')]);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /--router-port must be a port number from 0 to 65535/);
+  assert.equal(existsSync(join(dir, 'demo')), false, 'nothing is made before the arguments are checked');
+});
