@@ -60,7 +60,6 @@ export function pushWebhook(repo: PayloadRepository, push: Push): Webhook {
   const before = push.before ?? ZERO_SHA;
   const commit = {
     id: push.after,
-    tree_id: null,
     distinct: true,
     message: push.message,
     timestamp: push.at.toISOString(),
