@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SlipwayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { parseHost } from './host.js';
+import { notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
+import { createBackendProxy, type Backend } from './proxy.js';
+import type { RouteTable } from './routes.js';
+
+export interface RouterOptions {
+  host: string;
+  port: number;
+  routes: RouteTable;
+  log: Logger;
+}
+
+export interface Router {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Where a request goes: an environment's process, or a page the router answers itself. */
+function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
+  const host = request.headers.host ?? '';
+  const target = parseHost(host, routes.domain);
+  const route = target === undefined ? undefined : routes.lookup(target.app, target.env);
+  if (target === undefined || route === undefined) return notFoundPage(host);
+  if (route.kind === 'starting') return startingPage();
+  return { ...target, port: route.port };
+}
+
+function isPage(where: Backend | Page): where is Page {
+  return 'status' in where;
+}
+
+/**
+ * The second listener: serves each environment at `<env>.<app>.<domain>` by proxying to the
+ * port the route table names when the request arrives. Bodies stream both ways.
+ */
+export async function startRouter(options: RouterOptions): Promise<Router> {
+  const { routes, log } = options;
+  const proxy = createBackendProxy(log);
+  const upgraded = new Set<Duplex>();
+
+  const server = createServer((request, response) => {
+    const where = resolve(request, routes);
+    if (isPage(where)) return sendPage(response, where);
+    // In flight from here until the response is over, whichever way it ends ('close' always fires).
+    routes.begin(where.port);
+    response.once('close', () => routes.end(where.port));
+    proxy.web(request, response, where);
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const where = resolve(request, routes);
+    if (isPage(where)) return writePage(socket, where);
+    // WebSockets are not counted in flight: a socket open for hours must not hold up a switch.
+    proxy.ws(request, socket, head, where);
+  });
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port, options.host, () => {
+      server.off('error', fail);
+      done();
+    });
+  }).catch((error: unknown) => {
+    proxy.close();
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new SlipwayError(
+      'router_listen_failed',
+      `the router cannot listen on ${options.host}:${options.port} (${code}); free that port or configure another router port`,
+      { cause: error },
+    );
+  });
+
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+      // Upgraded sockets are no longer the HTTP server's to close.
+      for (const socket of upgraded) socket.destroy();
+      proxy.close();
+    });
+  return {
+    port,
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    close: () => (closing ??= close()),
+  };
+}
