@@ -44,7 +44,7 @@ export class Environment {
     readonly record: EnvRecord,
     private readonly context: EnvironmentContext,
   ) {
-    this.log = context.log.child({ app: record.app, env: record.env });
+    this.log = context.log.child({ env: record.env });
   }
 
   save(): Promise<void> {

@@ -120,7 +120,8 @@ export class ProcessTarget implements Target {
     if (record.strays.length > 0) {
       await Promise.all(record.strays.map((stray) => stopStray(stray, this.config.stopGraceMs)));
       record.strays = [];
-      await environment.save();
+      if (record.current === null) await this.shared.records.remove(this.app, env);
+      else await environment.save();
     }
     const current = record.current;
     if (current === null) return environment;
@@ -174,7 +175,8 @@ export class ProcessTarget implements Target {
         record.strays.push({ pgid: release.pgid, started: release.started });
         await environment.save();
       });
-      if (signal.aborted) {
+      // Cancelled, or destroyed meanwhile: the new release must not outlive the deployment.
+      if (signal.aborted || this.environments.get(env) !== environment) {
         await running.stop(this.config.stopGraceMs);
         throw cancelled();
       }
