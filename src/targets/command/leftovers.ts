@@ -1,22 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { groupAlive, stopGroup } from './process-group.js';
+import { recordedGroupAlive, startTime, stopGroup } from './process-group.js';
 
 /** A command running for an environment, as written to `<app>.<env>.run` while it runs. */
 interface RunMarker {
   pgid: number;
   /** The leader's start time (/proc stat field 22), to tell our group from a reused pid. */
   started: string | null;
-}
-
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -50,11 +40,7 @@ export class Leftovers {
       return null;
     }
     await this.finished(app, env);
-    if (!Number.isInteger(marker.pgid) || marker.pgid <= 1 || !groupAlive(marker.pgid)) return null;
-    // A live leader must be the one we started; with the leader gone, the group id cannot
-    // have been reused while members of our group remain.
-    const leader = startTime(marker.pgid);
-    if (leader !== null && marker.started !== null && leader !== marker.started) return null;
+    if (!recordedGroupAlive(marker.pgid, marker.started)) return null;
     await stopGroup(marker.pgid, graceMs);
     return marker.pgid;
   }

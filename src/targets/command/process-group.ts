@@ -43,6 +43,27 @@ export function groupAlive(pgid: number): boolean {
   });
 }
 
+/** A process's start time (/proc stat field 22), to tell it from a later process given the same pid. */
+export function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether group `pgid`, whose leader started at `started` (see `startTime`), still has a
+ * live process. A live leader must be the one recorded; with the leader gone, the group id
+ * cannot have been reused while members of the group remain.
+ */
+export function recordedGroupAlive(pgid: number, started: string | null): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1 || !groupAlive(pgid)) return false;
+  const leader = startTime(pgid);
+  return leader === null || started === null || leader === started;
+}
+
 async function waitGone(pgid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {

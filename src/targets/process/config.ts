@@ -1,0 +1,45 @@
+import type { Logger } from '../../logger.js';
+import type { RouteSwitch } from './routes.js';
+
+/** The `process` target's config: `target: { type: process, manifest: slipway.app.yaml, stopGrace: 10s }`. */
+export interface ProcessTargetConfig {
+  type: 'process';
+  /** The app's manifest, relative to the root of the worktree (default `slipway.app.yaml`). */
+  manifest: string;
+  /** Between SIGTERM and SIGKILL, and the longest wait for in-flight requests (default 10 s). */
+  stopGraceMs: number;
+}
+
+export const PROCESS_STATES = ['running', 'restarting', 'crashed'] as const;
+
+/** A change in an environment's process, reported through `onStatus`. */
+export interface ProcessStatus {
+  app: string;
+  env: string;
+  state: (typeof PROCESS_STATES)[number];
+  /** Restarts since the environment was last deployed. */
+  restarts: number;
+  lastExitCode: number | null;
+  lastSignal: string | null;
+}
+
+/** How crashed processes are restarted: after `baseMs`, doubling up to `maxMs`; a run of `stableMs` forgives earlier crashes. */
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+  stableMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 30_000, stableMs: 60_000 };
+
+export interface ProcessTargetContext {
+  /** The app this target deploys (each app has its own target, made from its own config). */
+  app: string;
+  /** `<dataDir>/targets/process`, shared by the process targets of all apps. */
+  stateDir: string;
+  routes: RouteSwitch;
+  log: Logger;
+  onStatus?: (status: ProcessStatus) => void;
+  /** Restart timing; tests shorten it. */
+  backoff?: Backoff;
+}

@@ -1,0 +1,59 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../../config/duration.js';
+import type { Health } from './manifest.js';
+
+const RETRY_MS = 100;
+/** One probe never waits longer than this, so a hanging answer does not eat the whole timeout. */
+const PROBE_MS = 2000;
+
+function probeHttp(port: number, path: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      resolve(status >= 200 && status < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function probeTcp(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => socket.destroy());
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/** What was waited for, for messages: `answer GET /healthz with 2xx within 60s`. */
+export function describeHealth(health: Health, port: number): string {
+  const what = health.path === null ? `accept a TCP connection on port ${port}` : `answer GET ${health.path} with 2xx`;
+  return `${what} within ${formatDuration(health.timeoutMs)}`;
+}
+
+/**
+ * Probes `127.0.0.1:port` every 100 ms until it is healthy (true), the health timeout
+ * passes (false) or `signal` fires (false; the caller tells why from the signal).
+ */
+export async function waitHealthy(port: number, health: Health, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + health.timeoutMs;
+  for (;;) {
+    if (signal.aborted) return false;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    const limit = Math.min(PROBE_MS, left);
+    const ok = health.path === null ? await probeTcp(port, limit) : await probeHttp(port, health.path, limit);
+    if (ok) return !signal.aborted;
+    const pause = Math.min(RETRY_MS, deadline - Date.now());
+    if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SlipwayError } from '../../../src/errors.js';
+import { TARGET_CANCELLED } from '../../../src/targets/target.js';
+import { waitForFile } from '../helpers.js';
+import { alive, ask, MANIFEST, request, setup, SHA2, worktree } from './helpers.js';
+
+function rejectsWith(code: string, message: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof SlipwayError, String(error));
+    assert.equal(error.code, code);
+    assert.match(error.message, message);
+    return true;
+  };
+}
+
+const pids = (dir: string) => readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map(Number);
+
+test('a start that exits before it is healthy fails with its last output; the old release keeps serving', async (t) => {
+  const { root, routes, statuses, target } = setup(t);
+  const good = worktree(root, 'a', MANIFEST);
+  await target.apply(request(good));
+  const port = routes.ports.get('pr-7') ?? 0;
+  const calls = routes.calls.length;
+
+  const bad = worktree(root, 'b', `${MANIFEST}env: { EXIT_AT_START: 1 }\n`);
+  await assert.rejects(
+    target.apply(request(bad, { sha: SHA2 })),
+    rejectsWith('target_process_exited', /^start command exited with code 1 before it became healthy; its last output:\n {2}app starting on \d+\n {2}fatal: cannot start$/),
+  );
+  assert.equal(routes.calls.length, calls, 'the route is untouched');
+  assert.equal((await ask(port)).env.SLIPWAY_SHA, request(good).sha);
+  assert.deepEqual(await target.list(), [{ app: 'web', env: 'pr-7', sha: request(good).sha }]);
+  assert.deepEqual(statuses.map((s) => s.state), ['running'], 'a failed deploy is not a crash of the running release');
+});
+
+test('a start that never gets healthy is stopped after the health timeout; the old release keeps serving', async (t) => {
+  const { root, routes, target } = setup(t);
+  const good = worktree(root, 'a', MANIFEST);
+  await target.apply(request(good));
+  const port = routes.ports.get('pr-7') ?? 0;
+
+  const bad = worktree(root, 'b', 'start: [node, server.cjs]\nhealth: { path: /healthz, timeout: 1s }\nenv: { HEALTHY: never }\n');
+  await assert.rejects(
+    target.apply(request(bad, { sha: SHA2 })),
+    rejectsWith('target_process_unhealthy', /^start command did not answer GET \/healthz with 2xx within 1s; its last output:\n {2}app starting on \d+$/),
+  );
+  assert.equal(alive(pids(bad)[0] ?? 0), false, 'the unhealthy process was stopped');
+  assert.equal(routes.ports.get('pr-7'), port);
+  assert.equal((await ask(port)).env.SLIPWAY_SHA, request(good).sha);
+});
+
+test('without a health path, health is a TCP connect; a first deploy that fails leaves no route and nothing listed', async (t) => {
+  const { root, routes, target } = setup(t);
+  const silent = worktree(root, 'a', 'start: sleep 30\nhealth: { timeout: 1s }\n');
+  await assert.rejects(target.apply(request(silent)), rejectsWith('target_process_unhealthy', /did not accept a TCP connection on port \d+ within 1s; it wrote no output$/));
+  assert.deepEqual(routes.calls, ['starting web/pr-7', 'remove web/pr-7']);
+  assert.deepEqual(await target.list(), []);
+
+  const tcp = worktree(root, 'b', 'start: node server.cjs\n');
+  await target.apply(request(tcp));
+  assert.ok(routes.ports.has('pr-7'));
+});
+
+test('a bad manifest fails the deployment naming the file and the key', async (t) => {
+  const { root, target } = setup(t);
+  const cases: [string, RegExp][] = [
+    ['health: { path: /healthz }\n', /^slipway\.app\.yaml start: is required$/],
+    ['start: node server.cjs\nhealth:\n  timeout: soon\n', /^slipway\.app\.yaml:3 health\.timeout: expected a duration such as 30s/],
+    ['start: node server.cjs\nhealth: { path: healthz }\n', /^slipway\.app\.yaml:2 health\.path: expected a path such as \/healthz/],
+    ['start: node server.cjs\nstop: now\n', /^slipway\.app\.yaml:2 stop: unknown key; expected one of: build, start, health, env$/],
+    ['start: [node, 3]\n', /^slipway\.app\.yaml:1 start: expected a command/],
+    ['start: node server.cjs\nenv: { PORT: 80 }\n', /^slipway\.app\.yaml:2 env\.PORT: .*is set by slipway/],
+    ['start: [node\n', /^slipway\.app\.yaml:\d+ YAML syntax error: /],
+    ['', /^slipway\.app\.yaml is empty/],
+  ];
+  for (const [index, [manifest, message]] of cases.entries()) {
+    const workdir = worktree(root, `case-${index}`, manifest);
+    await assert.rejects(target.apply(request(workdir)), rejectsWith('target_process_manifest', message), manifest);
+  }
+  const workdir = worktree(root, 'paths', MANIFEST);
+  const other = (manifest: string) => setup(t, { manifest }).target;
+  await assert.rejects(other('/etc/passwd').apply(request(workdir)), rejectsWith('target_process_manifest', /must be relative to the repository root/));
+  await assert.rejects(other('../slipway.app.yaml').apply(request(workdir)), rejectsWith('target_process_manifest', /must be relative to the repository root/));
+  await assert.rejects(other('deploy/app.yaml').apply(request(workdir)), rejectsWith('target_process_manifest', /^deploy\/app\.yaml not found in the worktree/));
+});
+
+test('a cancelled deployment stops the process it started and rejects as cancelled', async (t) => {
+  const { root, routes, target } = setup(t);
+  const workdir = worktree(root, 'a', `${MANIFEST}env: { HEALTHY: never }\n`);
+  const controller = new AbortController();
+  const applying = target.apply(request(workdir, { signal: controller.signal }));
+  const pid = Number(await waitForFile(join(workdir, 'pids')));
+  assert.equal(alive(pid), true);
+  controller.abort();
+  await assert.rejects(applying, rejectsWith(TARGET_CANCELLED, /cancelled/));
+  assert.equal(alive(pid), false);
+  assert.deepEqual(routes.calls, ['starting web/pr-7', 'remove web/pr-7']);
+  assert.deepEqual(await target.list(), []);
+});

@@ -1,0 +1,140 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { createLogger } from '../../../src/logger.js';
+import type { ProcessStatus } from '../../../src/targets/process/config.js';
+import { ProcessTarget } from '../../../src/targets/process/process-target.js';
+import type { RouteSwitch } from '../../../src/targets/process/routes.js';
+import type { DeployRequest } from '../../../src/targets/target.js';
+import { tempDir } from '../../helpers/temp.js';
+import { deployRequest } from '../helpers.js';
+
+// The router (src/router/) is not on this branch: FakeRoutes stands in for it, recording
+// what the target asks of it. Everything else is real: the app is a small Node HTTP server
+// written into a temp worktree, started as a real process on a real port of 127.0.0.1.
+
+export const SHA1 = '1111111111111111111111111111111111111111';
+export const SHA2 = '2222222222222222222222222222222222222222';
+
+export class FakeRoutes implements RouteSwitch {
+  readonly calls: string[] = [];
+  readonly ports = new Map<string, number>();
+
+  set(app: string, env: string, port: number): void {
+    this.calls.push(`set ${app}/${env} ${port}`);
+    this.ports.set(env, port);
+  }
+  starting(app: string, env: string): void {
+    this.calls.push(`starting ${app}/${env}`);
+  }
+  remove(app: string, env: string): void {
+    this.calls.push(`remove ${app}/${env}`);
+    this.ports.delete(env);
+  }
+  urlFor(app: string, env: string): string {
+    return `http://${env}.${app}.slipway.test`;
+  }
+  async drained(port: number): Promise<boolean> {
+    this.calls.push(`drained ${port}`);
+    return true;
+  }
+}
+
+/**
+ * The app: answers `GET /` with its pid and environment, and `/healthz` with 200 once
+ * HEALTHY_AFTER_MS passed (never when HEALTHY=never). EXIT_AT_START=n exits with n at once,
+ * CRASH_AFTER_MS=n exits with 3 after n ms. It writes its pid to `pids` in its folder.
+ */
+const SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const env = process.env;
+fs.appendFileSync('pids', process.pid + '\\n');
+console.log('app starting on ' + env.PORT);
+if (env.EXIT_AT_START) { console.error('fatal: cannot start'); process.exit(Number(env.EXIT_AT_START)); }
+if (env.CRASH_AFTER_MS) setTimeout(() => { console.log('crashing'); process.exit(3); }, Number(env.CRASH_AFTER_MS));
+const up = Date.now();
+http.createServer((req, res) => {
+  if (req.url === '/healthz') {
+    const ok = env.HEALTHY !== 'never' && Date.now() - up >= Number(env.HEALTHY_AFTER_MS || 0);
+    res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'not yet');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pid: process.pid, env }));
+}).listen(Number(env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/** A worktree holding the app and a manifest. */
+export function worktree(root: string, name: string, manifest: string): string {
+  const dir = join(root, 'worktrees', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'server.cjs'), SERVER);
+  writeFileSync(join(dir, 'slipway.app.yaml'), manifest);
+  return dir;
+}
+
+export const MANIFEST = 'start: node server.cjs\nhealth: { path: /healthz, timeout: 10s }\n';
+
+export interface Setup {
+  root: string;
+  stateDir: string;
+  routes: FakeRoutes;
+  statuses: ProcessStatus[];
+  /** What the target logged (JSON lines). */
+  logged: string[];
+  target: ProcessTarget;
+  /** Another target on the same state folder, as a restarted slipway would make. */
+  another(): ProcessTarget;
+}
+
+export interface SetupOptions {
+  backoff?: { baseMs: number; maxMs: number; stableMs: number };
+  manifest?: string;
+}
+
+export function setup(t: TestContext, options: SetupOptions = {}): Setup {
+  const root = tempDir(t, 'slipway-process-');
+  const stateDir = join(root, 'data', 'targets', 'process');
+  const routes = new FakeRoutes();
+  const statuses: ProcessStatus[] = [];
+  const logged: string[] = [];
+  const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => logged.push(line) } });
+  const make = () => {
+    const target = new ProcessTarget(
+      { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000 },
+      { app: 'web', stateDir, routes, log, onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
+    );
+    t.after(() => target.close());
+    return target;
+  };
+  return { root, stateDir, routes, statuses, logged, target: make(), another: make };
+}
+
+export function request(workdir: string, overrides: Partial<DeployRequest> = {}): DeployRequest {
+  return deployRequest(workdir, { sha: SHA1, ...overrides });
+}
+
+/** `GET /` of the app on `port`: its pid and environment. */
+export function ask(port: number): Promise<{ pid: number; env: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(JSON.parse(body) as { pid: number; env: Record<string, string> }));
+    }).on('error', reject);
+  });
+}
+
+/** Whether a live (not zombie) process has this pid. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { EnvRecord } from '../../../src/targets/process/records.js';
+import { eventually } from '../../helpers/webhook.js';
+import { destroyRequest, liveInGroup } from '../helpers.js';
+import { alive, ask, MANIFEST, request, setup, worktree } from './helpers.js';
+
+// A slipway that deploys, then dies without a chance to stop anything: a separate Node
+// process running the built target, killed with SIGKILL once its deploys are done.
+const DRIVER = `
+const [targetUrl, loggerUrl, stateDir, requests] = process.argv.slice(2);
+const { ProcessTarget } = await import(targetUrl);
+const { createLogger } = await import(loggerUrl);
+const routes = { set() {}, starting() {}, remove() {}, urlFor: (app, env) => 'http://' + env + '.' + app + '.slipway.test', drained: async () => true };
+const target = new ProcessTarget(
+  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000 },
+  { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }) },
+);
+for (const request of JSON.parse(requests)) await target.apply({ ...request, log: () => {}, signal: new AbortController().signal });
+console.log('deployed');
+setInterval(() => {}, 60_000);
+`;
+
+async function deployThenDie(t: TestContext, root: string, stateDir: string, workdirs: Record<string, string>): Promise<void> {
+  const driver = join(root, 'driver.mjs');
+  writeFileSync(driver, DRIVER);
+  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
+  // `log` and `signal` do not survive JSON; the driver gives its own.
+  const requests = Object.entries(workdirs).map(([env, workdir]) => request(workdir, { env }));
+  const child = spawn(process.execPath, [driver, module('targets/process/process-target.js'), module('logger.js'), stateDir, JSON.stringify(requests)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('deployed') ? resolve() : undefined));
+    child.once('exit', (code) => reject(new Error(`the driver exited with ${code} before deploying`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+const current = (stateDir: string, env: string) => {
+  const record = JSON.parse(readFileSync(join(stateDir, `web.${env}.json`), 'utf8')) as EnvRecord;
+  assert.ok(record.current !== null);
+  return record.current;
+};
+
+test('recover adopts what a killed slipway left running, restarts what died, and reports a release whose worktree is gone', async (t) => {
+  const { root, stateDir, routes, statuses, target } = setup(t, { backoff: { baseMs: 50, maxMs: 200, stableMs: 60_000 } });
+  const workdirs = { keep: worktree(root, 'keep', MANIFEST), dead: worktree(root, 'dead', MANIFEST), gone: worktree(root, 'gone', MANIFEST) };
+  await deployThenDie(t, root, stateDir, workdirs);
+  const keep = current(stateDir, 'keep');
+  const dead = current(stateDir, 'dead');
+  const gone = current(stateDir, 'gone');
+  // The start command runs with /bin/sh -c: the app is a child of the group's leader.
+  const app = (await ask(keep.port)).pid;
+  assert.deepEqual(liveInGroup(keep.pgid).sort(), [keep.pid, app].sort(), 'the app outlived the slipway that started it');
+  for (const release of [dead, gone]) process.kill(-release.pgid, 'SIGKILL');
+  await eventually(async () => (liveInGroup(dead.pgid).length + liveInGroup(gone.pgid).length === 0 ? true : undefined));
+  rmSync(workdirs.gone, { recursive: true });
+
+  await target.recover();
+  assert.ok(routes.calls.includes(`set web/keep ${keep.port}`), 'adopted and routed');
+  assert.ok(routes.calls.includes('starting web/dead'));
+  assert.equal((await ask(keep.port)).pid, app, 'adopted, not restarted');
+  const deadPort = await eventually(async () => routes.ports.get('dead'));
+  assert.equal((await ask(deadPort)).env.SLIPWAY_ENV, 'dead', 'started again from its worktree');
+  assert.ok(!liveInGroup(current(stateDir, 'dead').pgid).includes(dead.pid));
+  const of = (env: string) => statuses.filter((s) => s.env === env).map((s) => `${s.state} ${s.restarts}`);
+  assert.deepEqual(of('keep'), ['running 0']);
+  assert.deepEqual(of('dead'), ['restarting 1', 'running 1']);
+  assert.deepEqual(of('gone'), ['crashed 0']);
+  assert.equal(routes.ports.has('gone'), false);
+  assert.deepEqual((await target.list()).map((env) => env.env), ['dead', 'gone', 'keep']);
+
+  // Not its parent, the target notices the adopted process ending by looking every second.
+  process.kill(app, 'SIGKILL');
+  await eventually(async () => (of('keep').at(-1) === 'running 1' ? true : undefined), 10_000);
+  assert.deepEqual(of('keep'), ['running 0', 'restarting 1', 'running 1']);
+  const restarted = await ask(keep.port);
+  assert.notEqual(restarted.pid, app);
+  assert.equal(restarted.env.PORT, String(keep.port), 'on the same port');
+
+  await target.destroy(destroyRequest(null, { env: 'gone' }));
+  await target.close();
+  assert.equal(alive(restarted.pid), false);
+  assert.deepEqual(liveInGroup(current(stateDir, 'keep').pgid), []);
+});
+
+test('a deploy cut short by a crash leaves nothing running after recover', async (t) => {
+  const { root, stateDir, statuses, target, another } = setup(t);
+  const workdir = worktree(root, 'a', MANIFEST);
+  await target.apply(request(workdir));
+  const release = current(stateDir, 'pr-7');
+  // As if slipway died while a second release was starting: it is recorded as a stray.
+  const strayApp = worktree(root, 'b', MANIFEST);
+  const child = spawn('sleep', ['300'], { cwd: strayApp, detached: true, stdio: 'ignore' });
+  const record = JSON.parse(readFileSync(join(stateDir, 'web.pr-7.json'), 'utf8')) as EnvRecord;
+  record.strays.push({ pgid: child.pid ?? 0, started: null });
+  writeFileSync(join(stateDir, 'web.pr-7.json'), JSON.stringify(record));
+  await target.close();
+
+  const next = another();
+  await next.recover();
+  assert.deepEqual(liveInGroup(child.pid ?? 0), []);
+  await eventually(async () => (statuses.at(-1)?.state === 'running' && statuses.at(-1)?.restarts === 1 ? true : undefined));
+  assert.ok(!liveInGroup(current(stateDir, 'pr-7').pgid).includes(release.pid), 'the closed release was started again');
+  assert.equal((await ask(release.port)).env.PORT, String(release.port));
+  assert.deepEqual((JSON.parse(readFileSync(join(stateDir, 'web.pr-7.json'), 'utf8')) as EnvRecord).strays, []);
+});
