@@ -11,6 +11,8 @@ import { createHttpServer, type Route } from './http/server.js';
 import { webhookRoute } from './http/webhook-route.js';
 import { Inbox } from './ingest/inbox.js';
 import type { Logger } from './logger.js';
+import { RouteTable } from './router/routes.js';
+import { startRouter } from './router/router.js';
 import type { Store } from './store/store.js';
 
 export interface ServiceOptions {
@@ -21,11 +23,15 @@ export interface ServiceOptions {
   secrets: readonly string[] | null;
   port: number;
   host: string;
+  /** The router's port, instead of `router.port` (0: any free port). */
+  routerPort?: number;
 }
 
 export interface Service {
   port: number;
   url: string;
+  /** The router's address, when an app runs on the process target. */
+  routerUrl: string | null;
   /** Stops taking requests, lets those in flight finish (up to `graceMs`), stops the dispatcher. */
   close(graceMs?: number): Promise<void>;
 }
@@ -34,7 +40,12 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, store, log, secrets } = options;
   const metrics = createMetrics(store);
-  const engine = await startEngine(config, store, log, metrics);
+  const router = await openRouter(config, options.routerPort ?? config.router.port, log);
+  const engine = await startEngine(config, store, log, metrics, router?.routes ?? null).catch(async (error: unknown) => {
+    await router?.close();
+    throw error;
+  });
+  router?.serve();
   const dispatcher = new Dispatcher({
     store,
     log: log.child({ component: 'dispatcher' }),
@@ -84,6 +95,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }).catch(async (error: unknown) => {
     await dispatcher.stop();
     await engine.stop();
+    await router?.close();
     throw error;
   });
   const { port } = server.address() as AddressInfo;
@@ -100,10 +112,26 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     clearTimeout(deadline);
     await dispatcher.stop();
     await engine.stop();
+    await router?.close();
   };
   return {
     port,
+    routerUrl: router?.url ?? null,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     close: (graceMs) => (closing ??= close(graceMs)),
   };
+}
+
+/**
+ * The router, when an app runs on the process target: it listens at once (so a port of 0 is
+ * known for the environments' URLs) but answers 503 until `serve()`, after the engine has
+ * adopted or restarted what ran before.
+ */
+async function openRouter(config: Config, port: number, log: Logger) {
+  if (!config.apps.some((app) => app.target.type === 'process')) return null;
+  const routes = new RouteTable({ domain: config.router.domain, publicPort: port, serving: false });
+  const router = await startRouter({ host: config.router.host, port, routes, log: log.child({ component: 'router' }) });
+  routes.listening(router.port);
+  log.info({ url: router.url, domain: config.router.domain }, 'router listening: environments answer at http://<env>.<app>.<domain>');
+  return { routes, url: router.url, serve: () => routes.open(), close: () => router.close() };
 }

@@ -25,10 +25,8 @@ export const demo: Command = {
     });
     if (values.help) return console.log(HELP), 0;
     const port = portValue(values.port ?? '8080', '--port');
-    // The router is not in this branch and the config has no router key yet: the value is
-    // only checked. Once it lands, pass it to demoConfigYaml as router: { port }.
-    portValue(values['router-port'] ?? '8081', '--router-port');
+    const routerPort = portValue(values['router-port'] ?? '8081', '--router-port');
     const { runDemo } = await import('./run-demo.js');
-    return runDemo({ dir: values.dir ?? '.slipway/demo', port });
+    return runDemo({ dir: values.dir ?? '.slipway/demo', port, routerPort });
   },
 };

@@ -29,6 +29,7 @@ export const env: Command = {
       ['sha', text(detail.sha)],
       ...(detail.quarantinedSha === null ? [] : [['quarantine', `${detail.quarantinedSha} (rolled back; skipped until a new commit)`] as [string, string]]),
       ['url', text(detail.url)],
+      ...(detail.restarts === 0 ? [] : [['restarts', `${detail.restarts}${detail.lastExit === null ? '' : ` (last exit: ${detail.lastExit})`}`] as [string, string]]),
       ['pr', detail.pr === null ? '-' : `#${detail.pr}`],
       ['branch', text(detail.branch)],
       ['generation', `${detail.generation} (observed ${detail.observedGeneration}${detail.converged ? ', converged' : ', converging'})`],

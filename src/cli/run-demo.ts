@@ -20,6 +20,7 @@ const STEP_TIMEOUT_MS = 90_000;
 export interface RunDemoOptions {
   dir: string;
   port: number;
+  routerPort: number;
 }
 
 /** `slipway demo`: sets the folder up, runs slipway in this process, plays the story, runs until a signal. */
@@ -27,7 +28,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   const where = await prepareDemoDir(options.dir);
   const repo = await LocalRepo.init(where.repo);
   const secret = randomBytes(32).toString('hex');
-  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: secret });
+  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: secret, routerPort: options.routerPort });
   await writeFile(where.config, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, where.config, {}, where.root);
   const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
@@ -35,6 +36,9 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   const service = await startService({ config, store, log, secrets: [secret], port: options.port, host: '127.0.0.1' }).catch(
     async (error: unknown) => {
       await store.close();
+      if ((error as { code?: string }).code === 'router_listen_failed') {
+        throw new SlipwayError('port_in_use', `the router's port ${options.routerPort} is in use; pass --router-port with a free port (0 picks one)`);
+      }
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       throw new SlipwayError('port_in_use', `port ${options.port} is in use; pass --port with a free port (0 picks one)`);
     },
@@ -48,6 +52,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     print: (line) => console.log(line),
   };
   console.log(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
+  if (service.routerUrl !== null) console.log(`Its router at ${service.routerUrl} serves each environment at http://<env>.${DEMO_APP}.localhost:${new URL(service.routerUrl).port}/.`);
   console.log('Each step changes that repository and sends slipway the webhook GitHub would send.\n');
   let code = 0;
   try {

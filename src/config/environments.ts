@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { variablesSchema } from './variables.js';
 import { duration } from './duration.js';
 import { always, isRecord, strict, unknownKeyReported } from './fields.js';
 import { gateSchema } from './gates.js';
@@ -224,6 +225,8 @@ const environment = z
       /** The name of the workflow run's artifact to deploy instead of the source tree. */
       artifact: z.string().min(1).optional(),
       rollback: rollbackSchema.optional(),
+      /** Environment variables for this environment's processes; they win over the app's `env`. */
+      env: variablesSchema.default({}),
     }),
   )
   .superRefine(checkNameFitsTrack, { when: always })

@@ -2,15 +2,16 @@ import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
 import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
-import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { isRecord, optionalText, strict, wholeNumber } from './fields.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
-import { TARGET_TYPES, targetSchema } from './targets.js';
+import { DEFAULT_TARGET, targetSchema } from './targets.js';
+import { variablesSchema } from './variables.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
 export type { GateConfig } from './gates.js';
 export type { RollbackConfig, RollbackState } from './rollback.js';
-export type { CommandTargetConfig, TargetConfig, TargetType } from './targets.js';
+export type { CommandTargetConfig, ProcessTargetConfig, TargetConfig, TargetType } from './targets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -80,6 +81,18 @@ const store = strict({
   dataDir: z.string().min(1).default('.slipway'),
 });
 
+const router = strict({
+  /** The address the router listens on; environments answer at http://<env>.<app>.<domain>:<port>/. */
+  host: z.string().min(1).default('0.0.0.0'),
+  /** 0 picks a free port (tests, the demo). */
+  port: wholeNumber(0, 65535, 'expected a port number from 0 (any free port) to 65535').default(8081),
+  /** `localhost` works without DNS: browsers and curl send *.localhost to 127.0.0.1. */
+  domain: z
+    .string()
+    .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a lowercase domain name such as localhost or preview.example.com')
+    .default('localhost'),
+});
+
 const log = strict({
   level: z.enum(LOG_LEVELS).default('info'),
 });
@@ -110,9 +123,6 @@ const remote = z.string().superRefine((text, ctx) => {
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const TARGET_NEEDED =
-  `is required when the app has environments: say how to deploy it, e.g. { type: command, deploy: [./deploy.sh] } (target types: ${TARGET_TYPES.join(', ')})`;
-
 const app = strict({
   name: z
     .string()
@@ -120,16 +130,12 @@ const app = strict({
   repo: z.string().regex(REPO, 'expected "owner/name"'),
   /** The git remote; defaults to the repository on github.com. */
   url: optionalText(remote),
+  /** How its environments run; local processes behind the router unless given. */
   target: targetSchema.optional(),
+  /** Environment variables for every environment's processes (an environment's own `env` wins). */
+  env: variablesSchema.default({}),
   environments: environmentsSchema.default([]),
-})
-  .superRefine((value, ctx) => {
-    if (!isRecord(value) || value.target !== undefined) return;
-    if (Array.isArray(value.environments) && value.environments.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: TARGET_NEEDED });
-    }
-  }, { when: always })
-  .transform(({ url, ...rest }) => ({ ...rest, url: url ?? defaultRemote(rest.repo) }));
+}).transform(({ url, target, ...rest }) => ({ ...rest, target: target ?? DEFAULT_TARGET, url: url ?? defaultRemote(rest.repo) }));
 
 const apps = z.array(app).superRefine(
   (list: unknown[], ctx) => {
@@ -157,6 +163,7 @@ export const configSchema = strict({
   log: log.prefault({}),
   engine: engine.prefault({}),
   artifacts: artifacts.prefault({}),
+  router: router.prefault({}),
   apps: apps.default([]),
 });
 

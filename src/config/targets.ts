@@ -42,8 +42,23 @@ const commandTarget = strictShape({
   url: optionalText(urlTemplate),
 });
 
+/** A path inside the app's repository: relative, and never leaving it. */
+const repoPath = z.string().min(1).refine(
+  (text) => !text.startsWith('/') && !text.includes('\0') && !text.split(/[\\/]/).includes('..'),
+  'expected a path inside the repository, such as deploy/slipway.app.yaml (relative, without "..")',
+);
+
+const processTarget = strictShape({
+  type: z.literal('process'),
+  /** The app's manifest (build, start, health, env), relative to the repository's root. */
+  manifest: repoPath.default('slipway.app.yaml'),
+  /** How long a stopping release gets after SIGTERM before SIGKILL (kept as `stopGraceMs`). */
+  stopGrace: duration({ max: MAX_TIMER_MS }).default(10_000),
+});
+
 /** The target registry: one schema per `type`. */
 const TARGETS = {
+  process: processTarget,
   command: commandTarget,
 } as const;
 
@@ -59,11 +74,19 @@ function finish(target: z.output<TargetSchema>) {
       const { timeout, ...rest } = target;
       return { ...rest, timeoutMs: timeout };
     }
+    case 'process': {
+      const { stopGrace, ...rest } = target;
+      return { ...rest, stopGraceMs: stopGrace };
+    }
   }
 }
 
 export type TargetConfig = ReturnType<typeof finish>;
 export type CommandTargetConfig = Extract<TargetConfig, { type: 'command' }>;
+export type ProcessTargetConfig = Extract<TargetConfig, { type: 'process' }>;
+
+/** An app without `target:` runs its environments as local processes behind the router. */
+export const DEFAULT_TARGET: ProcessTargetConfig = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 };
 
 const isTargetType = (value: unknown): value is TargetType =>
   typeof value === 'string' && Object.hasOwn(TARGETS, value);

@@ -4,16 +4,17 @@ export const DEMO_APP = 'web';
 export const DEMO_REPO = 'demo/web';
 
 /**
- * How the demo deploys `web`: one line of the app's config. The process target replaces it
- * (`target: { type: process }`, or nothing: an app without a target uses the process target),
- * which runs the sample app's `slipway.app.yaml` and gives each environment a URL.
+ * How the demo deploys `web`: one line of the app's config. The process target runs the sample
+ * app's `slipway.app.yaml` as a local process and the router gives each environment a URL.
  */
-export const DEMO_TARGET_YAML = `target: { type: command, deploy: [sh, -c, 'echo deployed $SLIPWAY_ENV at $SLIPWAY_SHA'] }`;
+export const DEMO_TARGET_YAML = `target: { type: process, stopGrace: 2s }`;
 
 export interface DemoConfigOptions {
   /** The app's git remote: the local repository's `file://` URL. */
   repoUrl: string;
   webhookSecret: string;
+  /** The router's port (0: any free one). */
+  routerPort: number;
   /** `target:` line of the app; DEMO_TARGET_YAML unless a test needs another. */
   target?: string;
 }
@@ -32,6 +33,10 @@ store:
   dataDir: data
 log:
   level: warn
+router:
+  host: 127.0.0.1
+  port: ${options.routerPort}
+  domain: localhost
 apps:
   - name: ${DEMO_APP}
     repo: ${DEMO_REPO}

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { SlipwayError } from '../errors.js';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
@@ -17,22 +18,46 @@ function plain(html: string): string {
   return text.length > MAX_TITLE ? `${text.slice(0, MAX_TITLE - 1)}…` : text;
 }
 
+interface Answer {
+  status: number;
+  statusText: string;
+  body: string;
+}
+
 /**
- * What the page at `url` says, in a few words: its `<title>`. Throws a SlipwayError saying
- * why when the page does not answer 2xx within `timeoutMs` or has no title.
+ * GET over plain HTTP. `*.localhost` goes to 127.0.0.1, as browsers and curl send it (RFC 6761),
+ * which the system resolver may not do.
+ */
+function get(url: URL, timeoutMs: number): Promise<Answer> {
+  const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
+  return new Promise((resolve, reject) => {
+    const request = httpGet(
+      { host: local ? '127.0.0.1' : url.hostname, port: url.port || 80, path: `${url.pathname}${url.search}`, headers: { host: url.host }, timeout: timeoutMs },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * What the page at `url` (http) says, in a few words: its `<title>`. Throws a SlipwayError
+ * saying why when the page does not answer 2xx within `timeoutMs` or has no title.
  */
 export async function pageTitle(url: string, timeoutMs = 5000): Promise<string> {
-  let response: Response;
+  let answer: Answer;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    answer = await get(new URL(url), timeoutMs);
   } catch (error) {
-    const cause = (error as Error).cause;
-    const reason = cause instanceof Error ? cause.message : (error as Error).message;
-    throw new SlipwayError('page_unreachable', `no answer from ${url} (${reason})`);
+    throw new SlipwayError('page_unreachable', `no answer from ${url} (${(error as Error).message})`);
   }
-  const html = await response.text();
-  if (!response.ok) throw new SlipwayError('page_unreachable', `${url} answered ${response.status} ${response.statusText}`);
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
+  if (answer.status < 200 || answer.status > 299) throw new SlipwayError('page_unreachable', `${url} answered ${answer.status} ${answer.statusText}`);
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(answer.body)?.[1];
   if (title === undefined) throw new SlipwayError('page_untitled', `${url} answered, with a page that has no <title>`);
   return plain(title);
 }

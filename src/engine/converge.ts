@@ -86,7 +86,7 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
       event: env.lastTrigger ?? 'slipway',
       deploymentId: deployment.id,
       workdir,
-      vars: app.vars,
+      vars: { ...app.vars, ...rule?.env },
       log: output.write,
       signal: context.signal,
     });
@@ -191,7 +191,7 @@ async function destroy(env: Environment, context: ConvergeContext): Promise<void
     app: env.app,
     env: env.name,
     workdir: kept,
-    vars: app.vars,
+    vars: { ...app.vars, ...ruleOf(app, env)?.env },
     log: output.write,
     signal: context.signal,
   });

@@ -6,7 +6,10 @@ import { createGitHubApi } from '../github/api.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
-import { createTarget } from '../targets/registry.js';
+import { createTarget, type TargetContext } from '../targets/registry.js';
+import type { RuntimeReport } from '../targets/target.js';
+import type { RuntimeStatus } from '../store/environments.js';
+import type { RouteSwitch } from '../targets/process/routes.js';
 import type { AppRuntime } from './ports.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
@@ -29,20 +32,33 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** The apps that can deploy (those with a target), by name. */
-export function appRuntimes(config: Config): Map<string, AppRuntime> {
+/** What the targets are made with besides their config. */
+export type TargetWiring = Pick<TargetContext, 'routes' | 'log' | 'onRuntime'>;
+
+/** The configured apps, by name, each with its own target. */
+export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, AppRuntime> {
   const apps = new Map<string, AppRuntime>();
   for (const app of config.apps) {
-    if (app.target === undefined) continue;
-    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir });
-    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: {}, environments: app.environments });
+    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, ...wiring });
+    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, environments: app.environments });
   }
   return apps;
 }
 
+/** A target's report on a running process, as the store keeps it. */
+function runtimeStatus(report: RuntimeReport): RuntimeStatus {
+  const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
+  return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
+}
+
 /** The reconciler with its git source, and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
-export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics): Promise<Engine> {
-  const apps = appRuntimes(config);
+export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
+  const onRuntime = (report: RuntimeReport) => {
+    store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
+  };
+  const apps = appRuntimes(config, { routes, log, onRuntime });
+  // What ran before this start is adopted or started again before the router takes traffic.
+  for (const app of apps.values()) await app.target.recover?.();
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
     auth: config.github.token === undefined ? {} : { token: config.github.token },
@@ -91,6 +107,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       await reconciler.stop();
+      await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },
   };
 }

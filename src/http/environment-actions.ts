@@ -25,7 +25,7 @@ export interface EnvironmentActions {
  */
 export function deployRoute({ config, store, changed }: EnvironmentActions) {
   return async (request: IncomingMessage, response: ServerResponse, _url: URL, app: string, name: string): Promise<void> => {
-    const appConfig = deployableApp(config, app);
+    const appConfig = configuredApp(config, app);
     const wanted = parseDeployRequest(await readJsonObject(request));
     const current = await store.getEnvironment(app, name);
     const live = current?.present === true ? current : null;
@@ -72,7 +72,7 @@ function refollow(env: Environment, trigger: string): EnvironmentChange {
  */
 export function rollbackRoute({ config, store, changed }: EnvironmentActions) {
   return async (request: IncomingMessage, response: ServerResponse, _url: URL, app: string, name: string): Promise<void> => {
-    deployableApp(config, app);
+    configuredApp(config, app);
     const body = await readJsonObject(request);
     if (body !== undefined) onlyFields(body, ['to']);
     if (body?.to !== undefined && typeof body.to !== 'string') throw new InputError('invalid_sha', SHA_HINT);
@@ -129,10 +129,3 @@ function configuredApp(config: Config, name: string): AppConfig {
   throw new InputError('not_found', `unknown app "${name}"; ${expected}`, 404);
 }
 
-function deployableApp(config: Config, name: string): AppConfig {
-  const app = configuredApp(config, name);
-  if (app.target === undefined) {
-    throw new InputError('no_target', `app ${name} has no target, so slipway cannot deploy it; add target: to its config`, 409);
-  }
-  return app;
-}

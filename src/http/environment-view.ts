@@ -31,6 +31,9 @@ export interface EnvironmentDetail extends EnvironmentSummary {
   /** The GitHub deployment the pinned sha came from; the workflow run whose artifact it deploys. */
   githubDeploymentId: number | null;
   artifactRunId: number | null;
+  /** Restarts of the running release after it exited, and how it last exited (process target). */
+  restarts: number;
+  lastExit: string | null;
   createdAt: number;
   deployments: Deployment[];
 }
@@ -64,6 +67,8 @@ export function environmentDetail(env: Environment, deployments: Deployment[]): 
     quarantinedSha: env.quarantinedSha,
     githubDeploymentId: env.githubDeploymentId,
     artifactRunId: env.artifactRunId,
+    restarts: env.restarts,
+    lastExit: env.lastExit,
     createdAt: env.createdAt,
     deployments,
   };

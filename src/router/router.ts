@@ -24,6 +24,7 @@ export interface Router {
 /** Where a request goes: an environment's process, or a page the router answers itself. */
 function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
   const host = request.headers.host ?? '';
+  if (!routes.serving) return startingPage();
   const target = parseHost(host, routes.domain);
   const route = target === undefined ? undefined : routes.lookup(target.app, target.env);
   if (target === undefined || route === undefined) return notFoundPage(host);

@@ -9,6 +9,8 @@ export interface RouteTableOptions {
   domain: string;
   /** The router's port, for the URLs `urlFor` gives out. */
   publicPort: number;
+  /** False: every request gets 503 until `open()` (while slipway picks up what ran before). Default true. */
+  serving?: boolean;
 }
 
 /**
@@ -17,13 +19,30 @@ export interface RouteTableOptions {
  */
 export class RouteTable {
   readonly domain: string;
-  readonly #publicPort: number;
+  #publicPort: number;
+  #serving: boolean;
   readonly #routes = new Map<string, Route>();
   readonly #inFlight = new InFlight();
 
   constructor(options: RouteTableOptions) {
     this.domain = normalizeDomain(options.domain);
     this.#publicPort = options.publicPort;
+    this.#serving = options.serving ?? true;
+  }
+
+  /** False until slipway has picked up what ran before: until then every request gets 503. */
+  get serving(): boolean {
+    return this.#serving;
+  }
+
+  /** Takes traffic from now on. */
+  open(): void {
+    this.#serving = true;
+  }
+
+  /** The router listens on `port` (known only then when configured as 0, any free port). */
+  listening(port: number): void {
+    this.#publicPort = port;
   }
 
   /** Sends the environment's traffic to `port` from now on (atomic switch; new requests go there). */

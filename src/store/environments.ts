@@ -96,6 +96,10 @@ export interface Environment {
   githubDeploymentId: number | null;
   /** The workflow run whose artifact the pinned sha deploys. */
   artifactRunId: number | null;
+  /** How often the running release was restarted after it exited (process target). */
+  restarts: number;
+  /** How the running release last exited: `code 1`, `signal SIGKILL`; null when it never did. */
+  lastExit: string | null;
   /** When the webhook (or request) that last changed the desired state arrived. */
   requestedAt: number | null;
   createdAt: number;
@@ -163,4 +167,14 @@ export interface CompleteDeployment {
   fence: Fence;
   /** A passing failure (git unreachable): the environment's generation stays to be tried again. */
   retry?: boolean;
+}
+
+/** What a target reports of a running release. */
+export interface RuntimeStatus {
+  app: string;
+  env: string;
+  restarts: number;
+  lastExit: string | null;
+  /** It keeps crashing and is not restarted any more: the environment is `failed`. */
+  crashed: boolean;
 }

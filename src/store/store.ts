@@ -6,6 +6,7 @@ import type {
   Environment,
   EnvironmentChange,
   Fence,
+  RuntimeStatus,
 } from './environments.js';
 import type { CiSignal, SignalRecord } from './signals.js';
 
@@ -133,6 +134,8 @@ export interface Store {
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
+  /** A target's report on an environment's running release (restarts, crash loop). */
+  recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Forgets signals received before `before` (ms); resolves to how many. */
   pruneSignals(before: number): Promise<number>;
   /** Resolves when the store answers a trivial query (readiness). */

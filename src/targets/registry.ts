@@ -1,12 +1,13 @@
 import { join } from 'node:path';
+import type { TargetConfig, TargetType } from '../config/targets.js';
 import { SlipwayError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { CommandTarget } from './command/command-target.js';
-import type { CommandTargetConfig } from './command/config.js';
-import type { Target } from './target.js';
+import { ProcessTarget } from './process/process-target.js';
+import type { RouteSwitch } from './process/routes.js';
+import type { RuntimeReport, Target } from './target.js';
 
-/** The config of any target, told apart by `type`. */
-export type TargetConfig = CommandTargetConfig;
-export type TargetType = TargetConfig['type'];
+export type { TargetConfig, TargetType };
 
 /** What a target is made with, besides its config. */
 export interface TargetContext {
@@ -14,6 +15,11 @@ export interface TargetContext {
   app: string;
   /** slipway's data folder; each target type keeps its state in `<dataDir>/targets/<type>/`. */
   dataDir: string;
+  /** The router's route table (process target); null when slipway runs no router. */
+  routes: RouteSwitch | null;
+  log: Logger;
+  /** A running environment's process changed (restarted, crashed). */
+  onRuntime: (report: RuntimeReport) => void;
 }
 
 type Factories = {
@@ -22,6 +28,16 @@ type Factories = {
 
 const FACTORIES: Factories = {
   command: (config, context) => new CommandTarget(config, { app: context.app, stateDir: join(context.dataDir, 'targets', 'command') }),
+  process: (config, context) => {
+    if (context.routes === null) throw new SlipwayError('no_router', 'the process target needs the router, which did not start');
+    return new ProcessTarget(config, {
+      app: context.app,
+      stateDir: join(context.dataDir, 'targets', 'process'),
+      routes: context.routes,
+      log: context.log,
+      onStatus: context.onRuntime,
+    });
+  },
 };
 
 export const TARGET_TYPES = Object.keys(FACTORIES) as readonly TargetType[];

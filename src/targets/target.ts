@@ -77,4 +77,18 @@ export interface Target {
   destroy(request: DestroyRequest): Promise<void>;
   /** Every environment of its app this target runs (deployed, or being deployed, and not destroyed). */
   list(): Promise<RunningEnvironment[]>;
+  /** At start, before traffic is taken: pick up what runs from before (adopt it or start it again). */
+  recover?(): Promise<void>;
+  /** At stop: stop what it runs (a target whose environments live outside slipway has nothing to do). */
+  close?(): Promise<void>;
+}
+
+/** What a target reports of an environment's running process (process target). */
+export interface RuntimeReport {
+  app: string;
+  env: string;
+  state: 'running' | 'restarting' | 'crashed';
+  restarts: number;
+  lastExitCode: number | null;
+  lastSignal: string | null;
 }

@@ -10,7 +10,7 @@ const app = (extra: string) =>
 const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
 const envs = (text: string) => parse(app(`    environments:\n${text}`)).apps[0]?.environments;
 /** An environment without gate, artifact or rollback. */
-const NO_EXTRAS = { gate: null, artifact: null, rollback: null };
+const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {} };
 
 test('the example from the issue parses to typed tracks, defaults filled in', () => {
   const config = parse(`
@@ -41,6 +41,7 @@ engine:
       repo: 'acme/web',
       url: 'file:///srv/git/web.git',
       target: { type: 'command', deploy: ['./deploy.sh'], destroy: ['./destroy.sh'], timeoutMs: 600_000, url: 'https://{env}.example.com' },
+      env: {},
       environments: [
         { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, ...NO_EXTRAS },
         { name: 'production', track: { kind: 'release', prerelease: false }, ttlMs: null, ...NO_EXTRAS },
@@ -100,17 +101,17 @@ test('url: anything else is refused, and credentials never belong in it', () => 
 
 test('target: an unknown type names the types there are', () => {
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target: { type: proces, deploy: [x] }\n'), [
-    'slipway.yaml:4 apps.web.target.type: unknown target "proces"; expected one of: command',
+    'slipway.yaml:4 apps.web.target.type: unknown target "proces"; expected one of: process, command',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target:\n      deploy: [x]\n'), [
-    'slipway.yaml:4 apps.web.target.type: is required; expected one of: command',
+    'slipway.yaml:4 apps.web.target.type: is required; expected one of: process, command',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target: command\n'), [
     'slipway.yaml:4 apps.web.target: expected a mapping, got a string',
   ]);
   // A type from the environment is not echoed.
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target:\n      type: ${T}\n', { T: 'hunter2' }), [
-    'slipway.yaml:5 apps.web.target.type: unknown target type; expected one of: command',
+    'slipway.yaml:5 apps.web.target.type: unknown target type; expected one of: process, command',
   ]);
 });
 
@@ -133,11 +134,10 @@ test('command target: each key checked, unknown keys named', () => {
   ]);
 });
 
-test('an app with environments needs a target; one without does not', () => {
-  assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    environments:\n      - name: staging\n        track: { branch: main }\n'), [
-    'slipway.yaml:2 apps.web.target: is required when the app has environments: say how to deploy it, e.g. { type: command, deploy: [./deploy.sh] } (target types: command)',
-  ]);
-  assert.equal(parse('apps:\n  - name: web\n    repo: acme/web\n    environments: []\n').apps[0]?.target, undefined);
+test('an app without a target runs on the process target, with or without environments', () => {
+  const process = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 };
+  assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments:\n      - name: staging\n        track: { branch: main }\n').apps[0]?.target, process);
+  assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments: []\n').apps[0]?.target, process);
 });
 
 test('track: exactly one of branch, branches, release, pullRequests', () => {
@@ -332,9 +332,9 @@ test('every problem across apps, targets and environments is reported at once', 
     ),
   );
   assert.deepEqual(error.message.split('\n'), [
-    'slipway.yaml:4 apps.web.target.type: unknown target "helm"; expected one of: command',
+    'slipway.yaml:4 apps.web.target.type: unknown target "helm"; expected one of: process, command',
     'slipway.yaml:7 apps.web.environments[0].track.pullRequests.forks: expected one of: deny, allow, trusted',
     'slipway.yaml:8 apps.web.environments[0].ttl: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
   ]);
-  assert.deepEqual(error.problems[0], { file: 'slipway.yaml', line: 4, path: 'apps.web.target.type', message: 'unknown target "helm"; expected one of: command' });
+  assert.deepEqual(error.problems[0], { file: 'slipway.yaml', line: 4, path: 'apps.web.target.type', message: 'unknown target "helm"; expected one of: process, command' });
 });

@@ -57,11 +57,12 @@ apps:
       gate: { checks: ['build', 'test'], statuses: ['ci/jenkins'], workflows: ['CI'], checkSuites: null, timeoutMs: HOUR },
       artifact: null,
       rollback: null,
+      env: {},
     },
-    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] } },
-    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null },
-    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] } },
-    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null },
+    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
+    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null, env: {} },
+    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
+    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null, env: {} },
   ]);
 });
 

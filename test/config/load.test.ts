@@ -14,6 +14,7 @@ const DEFAULTS = {
   log: { level: 'info' },
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
   artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
+  router: { host: '0.0.0.0', port: 8081, domain: 'localhost' },
   apps: [],
 };
 
@@ -58,9 +59,10 @@ apps:
     log: { level: 'debug' },
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
+    router: { host: '0.0.0.0', port: 8081, domain: 'localhost' },
     apps: [
-      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', environments: [] },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', environments: [] },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, environments: [] },
     ],
   });
 });

@@ -100,7 +100,7 @@ test('a published release', () => {
 });
 
 test("the demo config sends each webhook to the story's environment", () => {
-  const config = parseConfig(demoConfigYaml({ repoUrl: repo.cloneUrl, webhookSecret: 's' }), 'slipway.yaml', {}, '/tmp');
+  const config = parseConfig(demoConfigYaml({ repoUrl: repo.cloneUrl, webhookSecret: 's', routerPort: 0 }), 'slipway.yaml', {}, '/tmp');
   const intents = (webhook: Webhook) => applyPolicy(normalized(webhook), config).intents.map((i) => `${i.kind} ${i.app}/${i.env}`);
   const pr = { number: 1, title: 't', head: { branch: 'feature/greeting', sha: head }, base: { branch: 'main', sha: main }, updatedAt: at };
   assert.deepEqual(intents(pushWebhook(repo, { branch: 'main', before: null, after: main, message: 'm', at })), ['follow web/staging']);
@@ -112,6 +112,6 @@ test("the demo config sends each webhook to the story's environment", () => {
 
 test('the demo config keeps a repository path with "${" as it is', () => {
   const url = 'file:///tmp/${HOME}/repo';
-  const config = parseConfig(demoConfigYaml({ repoUrl: url, webhookSecret: 's' }), 'slipway.yaml', {}, '/tmp');
+  const config = parseConfig(demoConfigYaml({ repoUrl: url, webhookSecret: 's', routerPort: 0 }), 'slipway.yaml', {}, '/tmp');
   assert.equal(config.apps[0]?.url, url);
 });

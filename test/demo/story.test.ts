@@ -22,7 +22,7 @@ const COMMAND = `target: { type: command, deploy: [sh, -c, 'echo deployed $SLIPW
 async function setup(t: TestContext, target: string) {
   const root = tempDir(t);
   const repo = await LocalRepo.init(join(root, 'repo'));
-  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: SECRET, target });
+  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: SECRET, routerPort: 0, target });
   const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
   const lines: string[] = [];
   const world: StoryWorld = {

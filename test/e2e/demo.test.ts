@@ -21,6 +21,8 @@ function processesIn(dir: string): string[] {
   return found;
 }
 
+const expect = (env: string, version: string) => new RegExp(`^the page says: web · ${env} · ${version.replace(/\./g, '\\.')} · [0-9a-f]{7}$`);
+
 test('slipway demo plays the story, prints every step ok, keeps running, and stops cleanly on Ctrl-C', { skip: !existsSync('/proc/self/cwd') && 'needs /proc' }, async (t) => {
   const dir = join(tempDir(t), 'demo');
   const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--router-port', '0', '--dir', dir], {
@@ -47,6 +49,11 @@ test('slipway demo plays the story, prints every step ok, keeps running, and sto
   const steps = lines.slice(0, last + 1).filter((line) => /^\[\d\/5\] /.test(line));
   assert.deepEqual(steps.map((line) => /^\[(\d)\/5\] .+ \.\.\. (ok): /.exec(line)?.slice(1)), [1, 2, 3, 4, 5].map((n) => [String(n), 'ok']), stdout);
   assert.match(steps[4] ?? '', /release v1\.0\.0 → production up \.\.\. ok: web\/production is ready at [0-9a-f]{7}/);
+  // Each environment's page, read through the router, names the environment and version it serves.
+  const said = stdout.match(/the page says: .*/g) ?? [];
+  const wanted = [expect('staging', 'v1.0.0'), expect('pr-1', 'v1.1.0-pr.1'), expect('pr-1', 'v1.1.0-pr.2'), expect('production', 'v1.0.0')];
+  assert.equal(said.length, wanted.length, stdout);
+  wanted.forEach((pattern, i) => assert.match(said[i] ?? '', pattern));
   assert.equal(stderr, '', 'nothing went wrong, nothing was logged at warn or above');
 
   const api = /^slipway runs at (http:\/\/127\.0\.0\.1:\d+),/m.exec(stdout)?.[1];

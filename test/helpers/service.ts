@@ -28,6 +28,7 @@ export async function startTestService(
     secrets: options.secrets === undefined ? [SECRET] : options.secrets,
     port: 0,
     host: '127.0.0.1',
+    routerPort: 0,
   });
   let closed = false;
   const close = async () => {

@@ -198,7 +198,6 @@ test('bad requests are refused with a code and change nothing', async (t) => {
   assertError(await post(service, deploy, JSON.stringify({ ref: 'x'.repeat(70_000) })), 413, 'payload_too_large');
 
   assertError(await post(service, '/api/environments/nope/staging/deploy', { ref: 'main' }), 404, 'not_found', /unknown app "nope"; expected one of: webapp, docs/);
-  assertError(await post(service, '/api/environments/docs/site/deploy', { ref: 'main' }), 409, 'no_target', /add target:/);
   assertError(await post(service, deploy), 404, 'not_found', /no environment webapp\/staging; give a ref or a sha/);
   assertError(await post(service, '/api/environments/webapp/Not_A_Label/deploy', { ref: 'main' }), 400, 'invalid_name');
   assertError(await post(service, '/api/environments/webapp/staging/destroy'), 404, 'not_found', /no environment webapp\/staging/);

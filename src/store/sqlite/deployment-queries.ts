@@ -85,14 +85,16 @@ export function createDeploymentQueries(db: Database.Database) {
         return;
       }
       const ok = complete.state === 'success';
-      // A new commit deployed by following the ref clears the quarantine of the one rolled back.
+      // A new commit deployed by following the ref clears the quarantine of the one rolled back;
+      // a new release starts with no restarts.
       db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
           observed_sha = CASE WHEN ? THEN ? ELSE observed_sha END,
           url = CASE WHEN ? THEN ? ELSE url END,
           quarantined_sha = CASE WHEN ? AND pinned_sha IS NULL AND quarantined_sha IS NOT ? THEN NULL ELSE quarantined_sha END,
+          restarts = CASE WHEN ? THEN 0 ELSE restarts END, last_exit = CASE WHEN ? THEN NULL ELSE last_exit END,
           state = CASE WHEN present = 0 THEN state WHEN ? THEN 'ready' ELSE 'failed' END, updated_at = ?
         WHERE id = ?`).run(current.generation, ok ? 1 : 0, current.sha, ok ? 1 : 0, complete.url, ok ? 1 : 0, current.sha,
-        ok ? 1 : 0, now, current.environmentId);
+        ok ? 1 : 0, ok ? 1 : 0, ok ? 1 : 0, now, current.environmentId);
     },
     /** The target removed the environment: it is destroyed, its last deployment inactive. */
     completeDestroy(environmentId: number, generation: number, fence: Fence, now: number): void {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Environment, EnvironmentChange, Fence } from '../environments.js';
+import type { Environment, EnvironmentChange, Fence, RuntimeStatus } from '../environments.js';
 import { createDeploymentBasics } from './deployment-queries.js';
 import { createRollback } from './rollback.js';
 
@@ -8,6 +8,7 @@ const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_s
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
   last_trigger AS lastTrigger, last_delivery AS lastDelivery, requested_at AS requestedAt, event_at AS eventAt,
   rule, quarantined_sha AS quarantinedSha, github_deployment_id AS githubDeploymentId, artifact_run_id AS artifactRunId,
+  restarts, last_exit AS lastExit,
   created_at AS createdAt, updated_at AS updatedAt`;
 
 type EnvironmentRow = Omit<Environment, 'present'> & { present: number; eventAt: number | null };
@@ -127,6 +128,18 @@ export function createEnvironmentQueries(db: Database.Database) {
       db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
           state = CASE WHEN present = 1 AND state IN ('pending', 'deploying') THEN 'ready' ELSE state END, updated_at = ?
         WHERE id = ?`).run(generation, now, environmentId);
+    },
+    /** A target's report on a running release; a release that keeps crashing fails its environment. */
+    recordRuntime(status: RuntimeStatus, now: number): void {
+      const current = byName.get(status.app, status.env) as EnvironmentRow | undefined;
+      if (current === undefined || current.present === 0) return;
+      db.prepare(`UPDATE environments SET restarts = ?, last_exit = ?, updated_at = ?,
+          state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?`)
+        .run(status.restarts, status.lastExit, now, status.crashed ? 1 : 0, current.id);
+      if (!status.crashed) return;
+      const latest = db.prepare('SELECT id FROM deployments WHERE environment_id = ? ORDER BY id DESC LIMIT 1').pluck().get(current.id) as number | undefined;
+      const exit = status.lastExit === null ? '' : ` (last exit: ${status.lastExit})`;
+      if (latest !== undefined) note(latest, `the process keeps crashing and is no longer restarted after ${status.restarts} restarts${exit}`, now);
     },
     environmentById(id: number): Environment | null {
       const row = byId.get(id) as EnvironmentRow | undefined;

@@ -151,6 +151,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX ci_signals_by_age ON ci_signals (received_at);
     `,
   },
+  {
+    version: 4,
+    name: 'process restarts',
+    sql: `
+      -- What the target reports of the running release: restarts after crashes, the last exit.
+      ALTER TABLE environments ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE environments ADD COLUMN last_exit TEXT;
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

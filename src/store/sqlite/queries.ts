@@ -156,6 +156,7 @@ export function createQueries(db: Database.Database) {
     unconvergedEnvironments: environments.unconvergedEnvironments,
     expiredEnvironments: environments.expiredEnvironments,
     markConverged: environments.markConverged,
+    recordRuntime: environments.recordRuntime,
     ...deployments,
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,

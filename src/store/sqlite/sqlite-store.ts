@@ -110,6 +110,7 @@ export class SqliteStore implements Store {
   waitingDeployments: Store['waitingDeployments'] = () => this.call('waitingDeployments');
   signalsFor: Store['signalsFor'] = (repo, sha) => this.call('signalsFor', repo, sha);
   pruneSignals: Store['pruneSignals'] = (before) => this.call('pruneSignals', before);
+  recordRuntime: Store['recordRuntime'] = (status) => this.call('recordRuntime', status, Date.now());
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());

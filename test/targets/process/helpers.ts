@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
@@ -7,7 +8,6 @@ import type { ProcessStatus } from '../../../src/targets/process/config.js';
 import { ProcessTarget } from '../../../src/targets/process/process-target.js';
 import type { RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
-import { tempDir } from '../../helpers/temp.js';
 import { deployRequest } from '../helpers.js';
 
 // The router (src/router/) is not on this branch: FakeRoutes stands in for it, recording
@@ -95,7 +95,13 @@ export interface SetupOptions {
 }
 
 export function setup(t: TestContext, options: SetupOptions = {}): Setup {
-  const root = tempDir(t, 'slipway-process-');
+  // Targets close before the folder goes: a closing target still writes its records there.
+  const root = mkdtempSync(join(tmpdir(), 'slipway-process-'));
+  const made: ProcessTarget[] = [];
+  t.after(async () => {
+    await Promise.all(made.map((target) => target.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
   const stateDir = join(root, 'data', 'targets', 'process');
   const routes = new FakeRoutes();
   const statuses: ProcessStatus[] = [];
@@ -106,7 +112,7 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
       { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000 },
       { app: 'web', stateDir, routes, log, onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
     );
-    t.after(() => target.close());
+    made.push(target);
     return target;
   };
   return { root, stateDir, routes, statuses, logged, target: make(), another: make };
