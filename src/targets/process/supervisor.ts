@@ -13,6 +13,8 @@ export interface SupervisorHooks {
   healthy(release: Release, restarts: number): Promise<void>;
   /** The process ended unexpectedly (`restarting`), or restarting stopped (`crashed`). */
   changed(state: Exclude<ProcessStatus['state'], 'running'>, restarts: number, exit: ExitInfo, reason: string | null): Promise<void>;
+  /** Supervising ended on an error no hook handled. */
+  failed(error: unknown): void;
 }
 
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
@@ -41,7 +43,7 @@ export class Supervisor {
     private restarts: number,
   ) {
     this.aborted = new Promise((resolve) => this.controller.signal.addEventListener('abort', () => resolve(null), { once: true }));
-    this.done = this.run(release);
+    this.done = this.run(release).catch((error: unknown) => hooks.failed(error));
   }
 
   /** Whether a healthy release runs. */

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
@@ -7,7 +8,6 @@ import type { ProcessStatus } from '../../../src/targets/process/config.js';
 import { ProcessTarget } from '../../../src/targets/process/process-target.js';
 import type { RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
-import { tempDir } from '../../helpers/temp.js';
 import { deployRequest } from '../helpers.js';
 
 // The router (src/router/) is not on this branch: FakeRoutes stands in for it, recording
@@ -94,8 +94,17 @@ export interface SetupOptions {
   manifest?: string;
 }
 
+/**
+ * A temp folder with a target on it. After the test, the targets are closed (their
+ * processes stopped) before the folder is removed.
+ */
 export function setup(t: TestContext, options: SetupOptions = {}): Setup {
-  const root = tempDir(t, 'slipway-process-');
+  const root = mkdtempSync(join(tmpdir(), 'slipway-process-'));
+  const targets: ProcessTarget[] = [];
+  t.after(async () => {
+    await Promise.all(targets.map((target) => target.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
   const stateDir = join(root, 'data', 'targets', 'process');
   const routes = new FakeRoutes();
   const statuses: ProcessStatus[] = [];
@@ -106,7 +115,7 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
       { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000 },
       { app: 'web', stateDir, routes, log, onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
     );
-    t.after(() => target.close());
+    targets.push(target);
     return target;
   };
   return { root, stateDir, routes, statuses, logged, target: make(), another: make };
