@@ -4,7 +4,7 @@ import { LaunchError } from './launch.js';
 import type { ExitInfo, Release } from './release.js';
 
 /** Crashes in a row (without a long enough run in between) after which restarting stops. */
-export const MAX_CRASHES = 5;
+const MAX_CRASHES = 5;
 
 export interface SupervisorHooks {
   /** Starts the environment's release again (same worktree, same port); resolves once it is healthy. */
