@@ -51,6 +51,11 @@ export class Environment {
     return this.context.records.put(this.record);
   }
 
+  /** Saves the record from the supervisor: a failure is logged, and supervision goes on. */
+  private async persist(): Promise<void> {
+    await this.save().catch((error: Error) => this.log.error({ error: error.message }, 'cannot save the environment record'));
+  }
+
   report(state: ProcessStatus['state']): void {
     const { app, env, restarts } = this.record;
     this.context.onStatus?.({ app, env, state, restarts, lastExitCode: this.lastExit?.code ?? null, lastSignal: this.lastExit?.signal ?? null });
@@ -83,7 +88,7 @@ export class Environment {
           this.record.restarts = restarts;
           this.report('running');
           this.log.info({ restarts, port: current.port }, 'restarted process is healthy');
-          await this.save();
+          await this.persist();
         },
         changed: async (state, restarts, exit, reason) => {
           this.record.restarts = restarts;
@@ -93,7 +98,10 @@ export class Environment {
           const why = reason?.split('\n')[0] ?? null;
           const message = state === 'crashed' ? 'process keeps crashing; no longer restarting it' : 'process ended; restarting it';
           this.log.warn({ restarts, exitCode: exit.code, signal: exit.signal, reason: why }, message);
-          await this.save();
+          await this.persist();
+        },
+        failed: (error) => {
+          this.log.error({ error: (error as Error).message }, 'supervision of the process stopped on an unexpected error');
         },
       },
       this.context.backoff,

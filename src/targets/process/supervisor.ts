@@ -4,7 +4,7 @@ import { LaunchError } from './launch.js';
 import type { ExitInfo, Release } from './release.js';
 
 /** Crashes in a row (without a long enough run in between) after which restarting stops. */
-export const MAX_CRASHES = 5;
+const MAX_CRASHES = 5;
 
 export interface SupervisorHooks {
   /** Starts the environment's release again (same worktree, same port); resolves once it is healthy. */
@@ -13,6 +13,8 @@ export interface SupervisorHooks {
   healthy(release: Release, restarts: number): Promise<void>;
   /** The process ended unexpectedly (`restarting`), or restarting stopped (`crashed`). */
   changed(state: Exclude<ProcessStatus['state'], 'running'>, restarts: number, exit: ExitInfo, reason: string | null): Promise<void>;
+  /** Supervising ended on an error no hook handled. */
+  failed(error: unknown): void;
 }
 
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
@@ -41,7 +43,7 @@ export class Supervisor {
     private restarts: number,
   ) {
     this.aborted = new Promise((resolve) => this.controller.signal.addEventListener('abort', () => resolve(null), { once: true }));
-    this.done = this.run(release);
+    this.done = this.run(release).catch((error: unknown) => hooks.failed(error));
   }
 
   /** Whether a healthy release runs. */

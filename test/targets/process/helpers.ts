@@ -94,12 +94,15 @@ export interface SetupOptions {
   manifest?: string;
 }
 
+/**
+ * A temp folder with a target on it. After the test, the targets are closed (their
+ * processes stopped) before the folder is removed.
+ */
 export function setup(t: TestContext, options: SetupOptions = {}): Setup {
-  // Targets close before the folder goes: a closing target still writes its records there.
   const root = mkdtempSync(join(tmpdir(), 'slipway-process-'));
-  const made: ProcessTarget[] = [];
+  const targets: ProcessTarget[] = [];
   t.after(async () => {
-    await Promise.all(made.map((target) => target.close()));
+    await Promise.all(targets.map((target) => target.close()));
     rmSync(root, { recursive: true, force: true });
   });
   const stateDir = join(root, 'data', 'targets', 'process');
@@ -112,7 +115,7 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
       { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000 },
       { app: 'web', stateDir, routes, log, onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
     );
-    made.push(target);
+    targets.push(target);
     return target;
   };
   return { root, stateDir, routes, statuses, logged, target: make(), another: make };

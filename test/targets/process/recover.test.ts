@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { signalGroup } from '../../../src/targets/command/process-group.js';
 import type { EnvRecord } from '../../../src/targets/process/records.js';
 import { eventually } from '../../helpers/webhook.js';
 import { destroyRequest, liveInGroup } from '../helpers.js';
@@ -41,6 +42,9 @@ async function deployThenDie(t: TestContext, root: string, stateDir: string, wor
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+  // Whatever happens next, the processes it started do not outlive the test.
+  const groups = Object.keys(workdirs).map((env) => current(stateDir, env).pgid);
+  t.after(() => groups.forEach((group) => signalGroup(group, 'SIGKILL')));
 }
 
 const current = (stateDir: string, env: string) => {
