@@ -104,7 +104,7 @@ export class GitSource {
         const names = await readdir(this.mirrorsRoot).catch(() => [] as string[]);
         for (const name of names.filter((n) => n.endsWith('.git'))) {
           const path = join(this.mirrorsRoot, name);
-          await this.queue.run(`meta:${path}`, () => pruneWorktrees(this.git, path)).catch((error: Error) => {
+          await this.meta(path, () => pruneWorktrees(this.git, path)).catch((error: Error) => {
             this.log('could not prune a mirror', { mirror: path, reason: error.message });
           });
         }
@@ -126,14 +126,14 @@ export class GitSource {
       }
       // A fetch's connectivity check reads every worktree's HEAD, and `worktree add` writes a
       // placeholder HEAD first: the two must not overlap on one mirror (git says "bad object").
-      await this.queue.run(`meta:${mirror.path}`, () => this.fetch(mirror, source, sha, signal));
+      await this.meta(mirror.path, () => this.fetch(mirror, source, sha, signal), signal);
       await markFetch(mirror);
       const count = (this.fetches.get(mirror.path) ?? 0) + 1;
       this.fetches.set(mirror.path, count);
       // Housekeeping every few fetches, off most deployments' path; a failed pass must not
       // fail the checkout.
       if (count % GC_EVERY_FETCHES === 0) {
-        await this.queue.run(`meta:${mirror.path}`, () => gcAuto(this.git, mirror)).catch((error: Error) => {
+        await this.meta(mirror.path, () => gcAuto(this.git, mirror)).catch((error: Error) => {
           this.log('mirror gc failed', { mirror: mirror.path, reason: error.message });
         });
       }
@@ -182,14 +182,25 @@ export class GitSource {
     }
     if (found.state === 'worktree') await this.unregister(found.mirror, dir);
     await mkdir(dirname(dir), { recursive: true });
-    await this.queue.run(`meta:${mirror.path}`, () => addWorktree(this.git, mirror.path, dir, sha, signal));
+    await this.meta(mirror.path, () => addWorktree(this.git, mirror.path, dir, sha, signal), signal);
     const added = await inspectDir(dir, this.mirrorsRoot);
     if (added.state !== 'worktree') throw new SourceError('git_failed', `git worktree add left no worktree at ${dir}`);
     this.log('worktree created', fields);
   }
 
+  /**
+   * Runs git that changes a mirror's worktree list or objects (fetch, worktree add and remove,
+   * prune, gc) one at a time per mirror: in this process by queue, across processes sharing the
+   * cache by a file lock beside the mirror. Concurrent `worktree add`s read each other's
+   * half-made entries ("failed to read worktrees/x/commondir").
+   */
+  private meta<T>(mirrorPath: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lock = { waitMs: this.timeoutMs, staleMs: 3 * this.timeoutMs, ...(signal ? { signal } : {}) };
+    return this.queue.run(`meta:${mirrorPath}`, () => withFileLock(`${mirrorPath}.meta.lock`, lock, task));
+  }
+
   private async unregister(mirrorPath: string, dir: string): Promise<void> {
-    await this.queue.run(`meta:${mirrorPath}`, async () => {
+    await this.meta(mirrorPath, async () => {
       await removeWorktree(this.git, mirrorPath, dir);
       await pruneWorktrees(this.git, mirrorPath).catch(() => {});
     });

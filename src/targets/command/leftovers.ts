@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordedGroupAlive, startTime, stopGroup } from './process-group.js';
 
@@ -21,10 +22,14 @@ export class Leftovers {
     return join(this.dir, `${app}.${env}.run`);
   }
 
+  /**
+   * Written synchronously, in the tick the command was spawned: a slipway killed a moment
+   * later must still find the group (an async write could still be pending then).
+   */
   async started(app: string, env: string, pgid: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true });
     const marker: RunMarker = { pgid, started: startTime(pgid) };
-    await writeFile(this.file(app, env), JSON.stringify(marker));
+    writeFileSync(this.file(app, env), JSON.stringify(marker));
   }
 
   async finished(app: string, env: string): Promise<void> {
