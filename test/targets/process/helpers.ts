@@ -10,8 +10,8 @@ import type { RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
 import { deployRequest } from '../helpers.js';
 
-// The router (src/router/) is not on this branch: FakeRoutes stands in for it, recording
-// what the target asks of it. Everything else is real: the app is a small Node HTTP server
+// FakeRoutes stands in for the router (src/router/), recording what the target asks of it, so
+// these tests need no proxy (test/e2e/ drives the real one). Everything else is real: the app is a small Node HTTP server
 // written into a temp worktree, started as a real process on a real port of 127.0.0.1.
 
 export const SHA1 = '1111111111111111111111111111111111111111';
