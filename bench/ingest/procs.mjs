@@ -17,9 +17,12 @@ export function killAll(signal = 'SIGKILL') {
   for (const child of children) child.kill(signal);
 }
 
-/** Spawn a server; its output is kept (last 8 KB) to explain a failure. */
-export function startServer(command, args, { env, cwd } = {}) {
-  const child = track(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * Spawn a server; its output is kept (last 8 KB) to explain a failure. `env` is added to this
+ * process's environment, or is the whole environment with `inheritEnv: false`.
+ */
+export function startServer(command, args, { env, cwd, inheritEnv = true } = {}) {
+  const child = track(spawn(command, args, { cwd, env: inheritEnv ? { ...process.env, ...env } : env, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.output = '';
   const keep = (d) => { child.output = (child.output + d).slice(-8192); };
   child.stdout.on('data', keep);

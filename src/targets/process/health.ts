@@ -4,6 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../../config/duration.js';
 import type { Health } from './manifest.js';
 
+/**
+ * Probes come FAST_RETRY_MS apart for the first FAST_FOR_MS, then RETRY_MS apart: most apps
+ * are up within a second or two, and a probe that just missed one should not add 100 ms to
+ * every deployment; one that takes longer is not asked 100 times a second for long.
+ */
+const FAST_RETRY_MS = 10;
+const FAST_FOR_MS = 2000;
 const RETRY_MS = 100;
 /** One probe never waits longer than this, so a hanging answer does not eat the whole timeout. */
 const PROBE_MS = 2000;
@@ -41,11 +48,13 @@ export function describeHealth(health: Health, port: number): string {
 }
 
 /**
- * Probes `127.0.0.1:port` every 100 ms until it is healthy (true), the health timeout
- * passes (false) or `signal` fires (false; the caller tells why from the signal).
+ * Probes `127.0.0.1:port` (every 10 ms for 2 s, then every 100 ms) until it is healthy
+ * (true), the health timeout passes (false) or `signal` fires (false; the caller tells why
+ * from the signal).
  */
 export async function waitHealthy(port: number, health: Health, signal: AbortSignal): Promise<boolean> {
-  const deadline = Date.now() + health.timeoutMs;
+  const started = Date.now();
+  const deadline = started + health.timeoutMs;
   for (;;) {
     if (signal.aborted) return false;
     const left = deadline - Date.now();
@@ -53,7 +62,7 @@ export async function waitHealthy(port: number, health: Health, signal: AbortSig
     const limit = Math.min(PROBE_MS, left);
     const ok = health.path === null ? await probeTcp(port, limit) : await probeHttp(port, health.path, limit);
     if (ok) return !signal.aborted;
-    const pause = Math.min(RETRY_MS, deadline - Date.now());
+    const pause = Math.min(Date.now() - started < FAST_FOR_MS ? FAST_RETRY_MS : RETRY_MS, deadline - Date.now());
     if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => undefined);
   }
 }

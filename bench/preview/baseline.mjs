@@ -1,0 +1,45 @@
+// The baseline: the sample app started by hand. A checkout of the commit the preview runs,
+// `node server.js` with PORT set, polled directly until it answers 200 with its page.
+import { git } from '../latency/origin.mjs';
+import { freePort, startServer, stopServer } from '../ingest/procs.mjs';
+import { nowMs, waitForVersion } from './slipway.mjs';
+
+/** Checks `sha` of the repository at `repoDir` out into `dir` (a detached worktree). */
+export async function checkout(repoDir, sha, dir) {
+  await git(repoDir, ['worktree', 'add', '--detach', '--quiet', dir, sha]);
+}
+
+/** Removes a checkout made by `checkout`. */
+export async function removeCheckout(repoDir, dir) {
+  await git(repoDir, ['worktree', 'remove', '--force', dir]);
+}
+
+/**
+ * Spawns `node server.js` in `dir` (the `node` on PATH, as the manifest's `start` finds it)
+ * and polls it every `everyMs` until its page shows `version`. Resolves with the ms from the
+ * spawn call to that answer (`ms`), and from the child's 'spawn' event to it (`spawnToPage`,
+ * as the preview's split measures from its record). The app is stopped (SIGTERM, SIGKILL after 5 s) before this resolves or rejects.
+ */
+export async function coldStart(dir, version, everyMs) {
+  const port = await freePort();
+  const t0 = nowMs();
+  // The environment the process target gives an app (PATH, HOME and LANG of its own, and PORT),
+  // not this script's: NODE_EXTRA_CA_CERTS, say, would add tens of ms to node's start.
+  const env = Object.fromEntries(['PATH', 'HOME', 'LANG'].filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+  const child = startServer('node', ['server.js'], { cwd: dir, env: { ...env, PORT: String(port) }, inheritEnv: false });
+  let spawnedAt = null;
+  child.once('spawn', () => { spawnedAt = nowMs(); });
+  const gone = new AbortController();
+  try {
+    const t1 = await Promise.race([
+      waitForVersion(port, `127.0.0.1:${port}`, version, { everyMs, what: `the bare app in ${dir}`, signal: gone.signal }),
+      child.exited.then(({ code, signal }) => {
+        throw new Error(`the bare app exited (${code ?? signal}) before it answered:\n${child.output}`);
+      }),
+    ]);
+    return { ms: t1 - t0, spawnToPage: spawnedAt === null ? null : t1 - spawnedAt };
+  } finally {
+    gone.abort();
+    await stopServer(child);
+  }
+}
