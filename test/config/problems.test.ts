@@ -17,7 +17,7 @@ test('unknown key names the key and the keys allowed there', () => {
     'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, artifacts, router, apps',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    branch: main\n'), [
-    'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo, url, target, environments',
+    'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo, url, target, env, environments',
   ]);
 });
 
