@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, ok, runCli } from '../helpers/cli.js';
+import { processesIn } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
-
-/** Processes (other than this one) whose working folder or command line is inside `dir` (Linux /proc). */
-function processesIn(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)) {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cwd.startsWith(dir) || args.includes(dir)) found.push(`${pid}: ${args} (in ${cwd})`);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 const expect = (env: string, version: string) => new RegExp(`^the page says: web · ${env} · ${version.replace(/\./g, '\\.')} · [0-9a-f]{7}$`);
 
@@ -69,7 +55,7 @@ test('slipway demo plays the story, prints every step ok, keeps running, and sto
   child.kill('SIGINT');
   assert.equal(await exited, 0, stderr);
   assert.match(stdout, /stopping slipway\n$/);
-  assert.deepEqual(processesIn(dir), [], 'no process is left behind');
+  assert.deepEqual(processesIn(dir).map((found) => found.description), [], 'no process is left behind');
 });
 
 test('slipway demo refuses a folder it did not make, and bad ports', async (t) => {

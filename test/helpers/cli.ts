@@ -35,9 +35,17 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-/** Starts `slipway serve` and waits for its "listening" log line. */
-export function startServer(t: TestContext, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+/**
+ * Starts `slipway serve` and waits for its "listening" log line. It listens on 127.0.0.1, on
+ * any free port, unless `fromConfig`: then where the config's `server:` says.
+ */
+export function startServer(
+  t: TestContext,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; fromConfig?: boolean } = {},
+): Promise<RunningServer> {
+  const listen = options.fromConfig === true ? [] : ['--host', '127.0.0.1', '--port', '0'];
+  const child = spawn(process.execPath, [CLI, 'serve', ...listen, ...args], {
     cwd: options.cwd,
     env: { ...process.env, SLIPWAY_LOG_FORMAT: 'json', ...options.env },
   });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A real git repository in a temp folder, standing in for the GitHub remote. */
 export class Origin {
@@ -23,13 +23,24 @@ export class Origin {
 
   /** Commits `content` to `file` on `branch` (created from main when missing); returns the sha. */
   commit(branch: string, content: string, file = 'version.txt'): string {
+    return this.commitFiles(branch, { [file]: content }, content);
+  }
+
+  /**
+   * Commits several files (path → content, folders made as needed) on `branch` (created from
+   * main when missing) with `message`; returns the sha.
+   */
+  commitFiles(branch: string, files: Record<string, string>, message = Object.keys(files).join(', ')): string {
     const exists = this.git('branch', '--list', branch).length > 0;
     const started = this.git('branch', '--list').length > 0;
     if (exists) this.git('checkout', '-q', branch);
     else if (started) this.git('checkout', '-q', '-b', branch, 'main');
-    writeFileSync(join(this.dir, file), content);
-    this.git('add', file);
-    this.git('commit', '-q', '-m', content);
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(this.dir, file)), { recursive: true });
+      writeFileSync(join(this.dir, file), content);
+    }
+    this.git('add', '--', ...Object.keys(files));
+    this.git('commit', '-q', '-m', message);
     return this.git('rev-parse', 'HEAD');
   }
 
