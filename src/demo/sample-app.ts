@@ -67,9 +67,16 @@ start: node server.js
 health: { path: /healthz, timeout: 30s }
 `;
 
+/**
+ * The app's own package.json: Node reads the nearest one to tell CommonJS from ES modules, and
+ * without it a worktree inside an ESM project (slipway's own checkout) would run server.js as ESM.
+ */
+const PACKAGE_JSON = `${JSON.stringify({ name: 'slipway-demo-web', private: true, type: 'commonjs' }, null, 2)}\n`;
+
 /** The files of one commit of the sample app (path → content). */
 export function sampleAppFiles(release: SampleRelease): Record<string, string> {
   return {
+    'package.json': PACKAGE_JSON,
     'server.js': SERVER_JS,
     'slipway.app.yaml': MANIFEST,
     'version.json': `${JSON.stringify(release, null, 2)}\n`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parse } from 'yaml';
@@ -8,8 +8,12 @@ import { sampleAppFiles, type SampleRelease } from '../../src/demo/sample-app.js
 import { tempDir } from '../helpers/temp.js';
 
 /** Writes the app's files and runs `node server.js` as its manifest says, with a free port. */
-async function startApp(t: TestContext, release: SampleRelease, env: Record<string, string>) {
-  const dir = tempDir(t);
+async function startApp(t: TestContext, release: SampleRelease, env: Record<string, string>, inside: 'module' | null = null) {
+  // `inside: 'module'`: the app's folder sits inside an ES-module package, as in a slipway checkout.
+  const parent = tempDir(t);
+  if (inside !== null) writeFileSync(join(parent, 'package.json'), JSON.stringify({ type: inside }));
+  const dir = join(parent, 'app');
+  mkdirSync(dir);
   for (const [path, content] of Object.entries(sampleAppFiles(release))) writeFileSync(join(dir, path), content);
   const child = spawn(process.execPath, ['server.js'], { cwd: dir, env: { PATH: process.env.PATH, PORT: '0', ...env } });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -60,4 +64,11 @@ test('SIGTERM stops the app cleanly', async (t) => {
   assert.equal((await fetch(url)).status, 200);
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('the app runs inside an ES-module package too (its own package.json says commonjs)', async (t) => {
+  const { url } = await startApp(t, { version: 'v9', message: 'm' }, { SLIPWAY_ENV: 'staging', SLIPWAY_SHA: 'a'.repeat(40) }, 'module');
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /v9/);
 });
