@@ -44,9 +44,12 @@ export function webhookRoute(options: WebhookRouteOptions) {
       const status = error instanceof SlipwayError ? error.status : 500;
       const code = error instanceof SlipwayError ? error.code : 'internal_error';
       if (status === 413) {
-        // The rest of the body is never read: answer, half-close so the client reads the
-        // answer, and drop the connection if the client keeps sending.
-        sendError(response, error, { connection: 'close' });
+        // The rest of the body is not kept: answer, half-close, and drop the connection if
+        // the client keeps sending. No `Connection: close` header: with it node closes the
+        // socket as soon as the answer is written, and closing over unread bytes sends a
+        // reset that can destroy the answer before the client reads it. Without it node
+        // discards what still arrives until the drop (a lingering close).
+        sendError(response, error);
         response.on('finish', () => {
           request.socket.end();
           setTimeout(() => request.destroy(), 2000).unref();
