@@ -80,14 +80,18 @@ export class Supervisor {
         // What the process left running in its group would hold the port.
         await release.stop(this.graceMs);
       }
-      if (ranFor >= this.backoff.stableMs) crashes = 0;
-      crashes += 1;
-      if (crashes >= MAX_CRASHES) {
-        await this.hooks.changed('crashed', this.restarts, exit, reason);
-        return;
+      // Starting a release that was not running when slipway started (slipway stopped it, or
+      // was stopped) is not a crash: it counts no restart. A launch that fails then does.
+      if (!immediate) {
+        if (ranFor >= this.backoff.stableMs) crashes = 0;
+        crashes += 1;
+        if (crashes >= MAX_CRASHES) {
+          await this.hooks.changed('crashed', this.restarts, exit, reason);
+          return;
+        }
+        this.restarts += 1;
+        await this.hooks.changed('restarting', this.restarts, exit, reason);
       }
-      this.restarts += 1;
-      await this.hooks.changed('restarting', this.restarts, exit, reason);
       const pause = immediate ? 0 : Math.min(this.backoff.baseMs * 2 ** (crashes - 1), this.backoff.maxMs);
       immediate = false;
       if (!(await sleep(pause, true, { signal }).catch(() => false))) return;
