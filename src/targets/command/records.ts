@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
+import { readStateFile } from '../state-file.js';
 
 /** What the command target remembers about one environment it deployed. */
 export interface CommandRecord {
@@ -75,19 +76,8 @@ export class CommandRecords {
   }
 
   private async read(file: string): Promise<CommandRecord | null> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let record: unknown;
-    try {
-      record = JSON.parse(text);
-    } catch {
-      record = null;
-    }
+    const record = await readStateFile(file);
+    if (record === undefined) return null;
     if (!isRecord(record)) {
       throw new SlipwayError(
         'target_state_unreadable',

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { SlipwayError } from '../../errors.js';
+import { readStateFile } from '../state-file.js';
 
 const releaseRecord = z.object({
   sha: z.string(),
@@ -131,19 +132,8 @@ export class ProcessRecords {
   }
 
   private async read(file: string): Promise<EnvRecord | null> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let data: unknown = null;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // reported below
-    }
+    const data = await readStateFile(file);
+    if (data === undefined) return null;
     const record = envRecord.safeParse(data);
     if (!record.success) {
       throw new SlipwayError(
