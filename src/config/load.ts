@@ -69,7 +69,7 @@ function validate(doc: ConfigDocument, file: string, baseDir: string): Config {
     message: p.message,
   }));
   if (doc.complete) {
-    const result = configSchema.safeParse(doc.data ?? {}, { error: describeIssue });
+    const result = configSchema(baseDir).safeParse(doc.data ?? {}, { error: describeIssue });
     if (result.success) {
       const config = result.data;
       if (problems.length > 0) throw new ConfigError(problems);

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
 import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
-import { isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { githubAppSchema } from './github-app.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
@@ -10,6 +11,7 @@ import { variablesSchema } from './variables.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
 export type { GateConfig } from './gates.js';
+export type { GitHubAppConfig } from './github-app.js';
 export type { RollbackConfig, RollbackState } from './rollback.js';
 export type { CommandTargetConfig, ProcessTargetConfig, TargetConfig, TargetType } from './targets.js';
 
@@ -17,7 +19,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Keys whose values are never printed, in messages or logs. */
-export const SECRET_KEYS = ['apiToken', 'webhookSecret', 'token'] as const;
+export const SECRET_KEYS = ['apiToken', 'webhookSecret', 'token', 'privateKey'] as const;
 
 const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const REPO = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
@@ -66,16 +68,23 @@ const server = strict({
   apiToken: guardSecret.optional(),
 });
 
-const github = strict({
+/** `github`; a relative `app.privateKeyPath` is read from `baseDir` (the config file's folder). */
+const github = (baseDir: string) => strict({
   webhookSecret: z
     .union([guardSecret, z.array(guardSecret).min(1)], {
       error: 'expected a non-empty string, or a non-empty list of them (remove the key to leave it unset)',
     })
     .optional(),
   token: optionalText(z.string()),
+  /** A GitHub App instead of a token: slipway acts with each repository's installation token. */
+  app: githubAppSchema(baseDir).optional(),
   /** The REST API's base URL; GitHub Enterprise Server's is `https://<host>/api/v3`. */
   apiUrl: optionalText(apiUrl),
-}).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
+}).superRefine((value, ctx) => {
+  if (isRecord(value) && value.token !== undefined && value.app !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['app'], message: 'github.token and github.app are both set; keep one: the App (installation tokens per repository) or the token' });
+  }
+}, { when: always }).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
 const store = strict({
   dataDir: z.string().min(1).default('.slipway'),
@@ -156,9 +165,10 @@ const apps = z.array(app).superRefine(
   { when: () => true },
 );
 
-export const configSchema = strict({
+/** The whole config; relative paths that are read while parsing resolve against `baseDir`. */
+export const configSchema = (baseDir: string) => strict({
   server: server.prefault({}),
-  github: github.prefault({}),
+  github: github(baseDir).prefault({}),
   store: store.prefault({}),
   log: log.prefault({}),
   engine: engine.prefault({}),
@@ -167,7 +177,7 @@ export const configSchema = strict({
   apps: apps.default([]),
 });
 
-export type Config = z.output<typeof configSchema>;
+export type Config = z.output<ReturnType<typeof configSchema>>;
 export type AppConfig = Config['apps'][number];
 export type EngineConfig = Config['engine'];
 

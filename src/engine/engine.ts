@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import { createGitHubApi } from '../github/api.js';
+import { clientsFromConfig, type GitHubClients } from '../github/client.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -45,6 +45,29 @@ export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, A
   return apps;
 }
 
+/** Says once, at start, what slipway cannot do without GitHub credentials. */
+function warnWithoutCredentials(config: Config, log: Logger): void {
+  const artifacts = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
+  log.warn(
+    { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
+    'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
+      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
+  );
+}
+
+/**
+ * Credentials for git over https to the configured apps' remotes: github.token, or the App's
+ * installation token of the app's repository (asked for each time; cached and renewed by the
+ * clients). Other remotes get none.
+ */
+function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
+  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
+  return async (remoteUrl) => {
+    const repo = repos.get(remoteUrl);
+    return repo === undefined ? {} : { token: await github.gitToken(repo) };
+  };
+}
+
 /** A target's report on a running process, as the store keeps it. */
 function runtimeStatus(report: RuntimeReport): RuntimeStatus {
   const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
@@ -59,18 +82,15 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   const apps = appRuntimes(config, { routes, log, onRuntime });
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
+  const github = clientsFromConfig(config, log, metrics);
+  if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
-    auth: config.github.token === undefined ? {} : { token: config.github.token },
+    ...(github ? { auth: gitAuth(config, github) } : {}),
     log: (msg, fields) => log.debug(fields, msg),
   });
-  const token = config.github.token;
-  const needsToken = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
-  if (token === undefined && needsToken.length > 0) {
-    log.warn({ environments: needsToken }, 'these environments deploy workflow artifacts, which needs github.token: set it, or their deployments fail');
-  }
-  const artifacts = token === undefined ? undefined : new ArtifactSource({
-    api: createGitHubApi({ apiUrl: config.github.apiUrl, token }),
+  const artifacts = github === null ? undefined : new ArtifactSource({
+    github,
     limits: config.artifacts,
     tempDir: join(config.store.dataDir, 'tmp'),
   });

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GitHubMetrics } from '../github/request-metrics.js';
 import type { Store } from '../store/store.js';
 
 /** Outcomes of a POST to the webhook endpoint, as counted in `slipway_deliveries_received_total`. */
@@ -14,7 +15,7 @@ export const RECEIVE_OUTCOMES = [
 ] as const;
 export type ReceiveOutcome = (typeof RECEIVE_OUTCOMES)[number];
 
-export interface Metrics {
+export interface Metrics extends GitHubMetrics {
   registry: Registry;
   received: Counter<'event' | 'outcome'>;
   ackSeconds: Histogram;
@@ -93,5 +94,17 @@ export function createMetrics(store: Store): Metrics {
       for (const env of await store.listEnvironments({ includeDestroyed: true })) this.inc({ state: env.state });
     },
   });
-  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds };
+  const githubRequests = new Counter({
+    name: 'slipway_github_requests_total',
+    help: 'Requests to the GitHub API, by method and status (error: no answer)',
+    labelNames: ['method', 'status'] as const,
+    registers: [registry],
+  });
+  const githubRateLimitRemaining = new Gauge({
+    name: 'slipway_github_rate_limit_remaining',
+    help: 'Requests left in the current GitHub rate-limit window, by resource, from the latest answer',
+    labelNames: ['resource'] as const,
+    registers: [registry],
+  });
+  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds, githubRequests, githubRateLimitRemaining };
 }

@@ -5,7 +5,7 @@ import { authConfig, gitEnv, scrub, secretsOf, type GitAuth } from './git-env.js
 import { KeyedQueue, withFileLock } from './locks.js';
 import { clearStaleGitLocks, lastFetch, markFetch, ensureMirror, gcAuto, hasCommit, mirrorFor, type Mirror } from './mirror.js';
 import { fetchInto, lsRemote, type Git } from './remote.js';
-import { isSha, redactUrl, validateRef, validateRemote, validateSha } from './refs.js';
+import { isHttps, isSha, redactUrl, validateRef, validateRemote, validateSha } from './refs.js';
 import { runGit } from './run-git.js';
 import { addWorktree, fillWorktree, headOf, inspectDir, isClean, pruneWorktrees, removeWorktree } from './worktree.js';
 
@@ -20,7 +20,8 @@ export type SourceLog = (msg: string, fields: Record<string, unknown>) => void;
 export interface GitSourceOptions {
   /** Holds `mirrors/<hash>.git`, one bare mirror per remote URL. */
   cacheDir: string;
-  auth?: GitAuth;
+  /** Fixed credentials, or a function asked each time git reaches an https remote (tokens that expire). */
+  auth?: GitAuth | ((remoteUrl: string) => Promise<GitAuth>);
   /** Per git command; a command that takes longer is killed. Default 5 minutes. */
   timeoutMs?: number;
   log?: SourceLog;
@@ -52,13 +53,15 @@ export class GitSource {
     this.mirrorsRoot = join(this.cacheDir, 'mirrors');
     this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
     this.log = options.log ?? (() => {});
-    const secrets = secretsOf(options.auth);
+    const { auth } = options;
     this.git = async (args, call) => {
-      const env = gitEnv(process.env, call.remote === undefined ? [] : authConfig(call.remote, options.auth));
+      const remote = call.remote;
+      const current = remote === undefined || !isHttps(remote) ? undefined : typeof auth === 'function' ? await auth(remote) : auth;
+      const env = gitEnv(process.env, remote === undefined ? [] : authConfig(remote, current));
       // Never look for a repository above the cache (a cache inside a project checkout).
       env.GIT_CEILING_DIRECTORIES = this.cacheDir;
       const result = await runGit({ args, cwd: this.mirrorsRoot, env, timeoutMs: this.timeoutMs, what: call.what, signal: call.signal });
-      return { ...result, stderr: scrub(result.stderr, secrets) };
+      return { ...result, stderr: scrub(result.stderr, secretsOf(current)) };
     };
   }
 

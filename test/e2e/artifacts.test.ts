@@ -19,7 +19,7 @@ async function fakeGitHub(t: TestContext, runs: Map<number, ZipEntry[]>) {
     const list = /^\/repos\/acme\/webapp\/actions\/runs\/(\d+)\/artifacts$/.exec(url.pathname);
     const zip = /^\/repos\/acme\/webapp\/actions\/artifacts\/(\d+)\/zip$/.exec(url.pathname);
     const blob = /^\/blob\/(\d+)$/.exec(url.pathname);
-    if ((list || zip) && req.headers.authorization !== `Bearer ${TOKEN}`) {
+    if ((list || zip) && req.headers.authorization !== `token ${TOKEN}`) {
       res.writeHead(401, { 'content-type': 'application/json' });
       return res.end('{"message":"Bad credentials"}');
     }

@@ -7,14 +7,22 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createGitHubApi } from '../../src/github/api.js';
 import { downloadRunArtifact } from '../../src/github/artifacts.js';
+import { createGitHubClients, type GitHubClientOptions } from '../../src/github/client.js';
+import { download } from '../../src/github/download.js';
 import { GitHubError } from '../../src/github/errors.js';
 import { unpackZip } from '../../src/source/artifacts.js';
+import { createLogger } from '../../src/logger.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeZip } from '../helpers/zip.js';
 
 const TOKEN = 'ghs_t0kenThatMustNeverLeak1234567890';
+const log = createLogger({ level: 'silent', pretty: false });
+
+/** A client for acme/web with no retries and no waiting out rate limits: each answer is final. */
+function client(apiUrl: string, options: Partial<GitHubClientOptions> = {}) {
+  return createGitHubClients({ apiUrl, auth: { kind: 'token', token: TOKEN }, log, retries: 0, maxRateLimitWaitMs: 0, ...options }).forRepo('acme/web');
+}
 const SIGNATURE = 'sig=signed-url-secret';
 
 interface FakeArtifact {
@@ -73,7 +81,7 @@ async function fakeGitHub(t: TestContext, artifacts: FakeArtifact[], answer?: (r
   });
   const api = await serve(t, (req, res) => {
     if (answer?.(req, res)) return;
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(res, 401, { message: 'Bad credentials' });
+    if (req.headers.authorization !== `token ${TOKEN}`) return json(res, 401, { message: 'Bad credentials' });
     const url = new URL(req.url ?? '', 'http://localhost');
     if (url.pathname === '/repos/acme/web/actions/runs/123/artifacts') {
       const name = url.searchParams.get('name');
@@ -98,7 +106,7 @@ async function fakeGitHub(t: TestContext, artifacts: FakeArtifact[], answer?: (r
     }
     json(res, 404, { message: 'Not Found' });
   });
-  return { apiUrl: api.url, apiRequests: api.requests, blobRequests: blob.requests, api: createGitHubApi({ apiUrl: api.url, token: TOKEN, userAgent: 'slipway-test' }) };
+  return { apiUrl: api.url, apiRequests: api.requests, blobRequests: blob.requests, api: await client(api.url) };
 }
 
 const failed = (expected: string, retryable: boolean, message?: RegExp) => (error: unknown) => {
@@ -136,10 +144,10 @@ test('downloads the newest unexpired artifact of that name; the token reaches Gi
 
   assert.deepEqual(github.apiRequests.map((r) => r.url), ['/repos/acme/web/actions/runs/123/artifacts?name=site&per_page=100', '/repos/acme/web/actions/artifacts/2/zip']);
   for (const { headers } of github.apiRequests) {
-    assert.equal(headers.authorization, `Bearer ${TOKEN}`);
-    assert.equal(headers.accept, 'application/vnd.github+json');
+    assert.equal(headers.authorization, `token ${TOKEN}`);
+    assert.match(headers.accept ?? '', /^application\/vnd\.github\.v3\+json/);
     assert.equal(headers['x-github-api-version'], '2022-11-28');
-    assert.equal(headers['user-agent'], 'slipway-test');
+    assert.match(headers['user-agent'] ?? '', /^slipway /);
   }
   assert.equal(github.blobRequests.length, 1);
   assert.equal(github.blobRequests[0]?.url, `/blob/2?${SIGNATURE}`);
@@ -167,20 +175,20 @@ test('an artifact that only exists expired is artifact_expired', async (t) => {
 
 test('GitHub error answers become GitHubError codes, retryable only when waiting helps', async (t) => {
   const cases: { status: number; headers?: Record<string, string>; body?: string; code: string; retryable: boolean; message?: RegExp }[] = [
-    { status: 401, code: 'github_unauthorized', retryable: false, message: /HTTP 401: GitHub said "Bad credentials for \[token\]"/ },
+    { status: 401, code: 'github_unauthorized', retryable: false, message: /HTTP 401: GitHub said "Bad credentials for \[redacted\]"/ },
     { status: 403, code: 'github_unauthorized', retryable: false },
     { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1714557600' }, code: 'github_rate_limited', retryable: true, message: /resets at 2024-05-01T10:00:00\.000Z/ },
     { status: 429, headers: { 'retry-after': '30' }, code: 'github_rate_limited', retryable: true, message: /retry after 30 s/ },
     { status: 404, code: 'github_not_found', retryable: false },
     { status: 500, code: 'github_unavailable', retryable: true, message: /HTTP 500/ },
     { status: 503, code: 'github_unavailable', retryable: true },
-    { status: 200, body: '<html>a proxy login page</html>', code: 'github_invalid_response', retryable: false, message: /did not answer with JSON/ },
+    { status: 200, body: '<html>a proxy login page</html>', code: 'github_invalid_response', retryable: false, message: /did not answer with JSON; check that github\.apiUrl/ },
     { status: 200, body: '{"artifacts": "none"}', code: 'github_invalid_response', retryable: false, message: /unexpected shape \(artifacts: / },
   ];
   for (const c of cases) {
     const github = await fakeGitHub(t, [], (req, res) => {
       // The body echoes the Authorization header, so a message quoting it would leak the token.
-      const body = c.body ?? JSON.stringify({ message: `Bad credentials for ${String(req.headers.authorization).slice('Bearer '.length)}` });
+      const body = c.body ?? JSON.stringify({ message: `Bad credentials for ${String(req.headers.authorization).replace(/^\S+ /, '')}` });
       res.writeHead(c.status, { 'content-type': 'application/json', ...c.headers });
       res.end(body);
       return true;
@@ -195,13 +203,13 @@ test('an unreachable or silent GitHub is github_unavailable; a caller abort reje
   const port = (gone.address() as { port: number }).port;
   await new Promise((resolve) => gone.close(resolve));
   const silent = await serve(t, () => {});
-  const refused = createGitHubApi({ apiUrl: `http://127.0.0.1:${port}`, token: TOKEN });
-  await assert.rejects(refused.getJson('/repos/acme/web'), failed('github_unavailable', true, /ECONNREFUSED/));
-  const slow = createGitHubApi({ apiUrl: silent.url, token: TOKEN, timeoutMs: 50 });
-  await assert.rejects(slow.getJson('/repos/acme/web'), failed('github_unavailable', true, /did not finish within 0\.05 s/));
+  const refused = await client(`http://127.0.0.1:${port}`);
+  await assert.rejects(downloadRunArtifact(refused, request(t)), failed('github_unavailable', true, /^GET \/repos\/acme\/web\/actions\/runs\/123\/artifacts failed: ECONNREFUSED/));
+  const slow = await client(silent.url, { timeoutMs: 50 });
+  await assert.rejects(downloadRunArtifact(slow, request(t)), failed('github_unavailable', true, /did not finish in time/));
   const stop = new AbortController();
   stop.abort(new Error('shutting down'));
-  await assert.rejects(createGitHubApi({ apiUrl: silent.url, token: TOKEN }).getJson('/x', stop.signal), /shutting down/);
+  await assert.rejects(downloadRunArtifact(await client(silent.url), { ...request(t), signal: stop.signal }), /shutting down/);
 });
 
 test('a download larger than maxBytes is artifact_too_large and leaves no file', async (t) => {
@@ -220,7 +228,7 @@ test('a download larger than maxBytes is artifact_too_large and leaves no file',
   assert.equal(github.blobRequests.length, 2, 'a listed size over the limit is not downloaded at all');
 });
 
-test('a redirect loop stops after 5 redirects', async (t) => {
+test('a redirect loop on the way to the zip stops after 5 redirects', async (t) => {
   const github = await fakeGitHub(t, [], (req, res) => {
     if (req.url !== '/loop') return false;
     res.writeHead(302, { location: '/loop' });
@@ -228,7 +236,7 @@ test('a redirect loop stops after 5 redirects', async (t) => {
     return true;
   });
   const destFile = join(tempDir(t), 'artifact.zip');
-  await assert.rejects(github.api.download(`${github.apiUrl}/loop`, destFile, { maxBytes: 1024 }), failed('github_invalid_response', false, /redirected more than 5 times/));
+  await assert.rejects(download(new URL(`${github.apiUrl}/loop`), destFile, { maxBytes: 1024, timeoutMs: 10_000 }), failed('github_invalid_response', false, /redirected more than 5 times/));
   assert.equal(github.apiRequests.length, 6, 'the first request and 5 redirects');
   assert.equal(existsSync(destFile), false);
 });

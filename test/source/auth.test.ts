@@ -82,49 +82,58 @@ test('scrub removes the token, its base64 forms and URL credentials', () => {
   assert.equal(scrub('nothing secret', secretsOf({})), 'nothing secret');
 });
 
-test('the token reaches git only through the environment, for the https remote only, and never an error', async (t) => {
-  const root = tempDir(t);
-  // A `git` first on PATH that records its argv and GIT_CONFIG_* environment, then runs the real git.
-  const realGit = join(execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(), 'git');
-  const log = join(root, 'calls.log');
-  writeFileSync(
-    join(root, 'git'),
-    `#!/bin/sh\nprintf 'ARGV %s\\n' "$*" >> '${log}'\nenv | grep '^GIT_CONFIG_VALUE' | sed 's/^/ENV /' >> '${log}'\nexec '${realGit}' "$@"\n`,
-  );
-  chmodSync(join(root, 'git'), 0o755);
-  const path = process.env.PATH;
-  process.env.PATH = `${root}:${path ?? ''}`;
-  t.after(() => {
-    process.env.PATH = path;
+for (const kind of ['fixed', 'asked for per remote'] as const) {
+  test(`the token (${kind}) reaches git only through the environment, for the https remote only, and never an error`, async (t) => {
+    const root = tempDir(t);
+    // A `git` first on PATH that records its argv and GIT_CONFIG_* environment, then runs the real git.
+    const realGit = join(execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(), 'git');
+    const log = join(root, 'calls.log');
+    writeFileSync(
+      join(root, 'git'),
+      `#!/bin/sh\nprintf 'ARGV %s\\n' "$*" >> '${log}'\nenv | grep '^GIT_CONFIG_VALUE' | sed 's/^/ENV /' >> '${log}'\nexec '${realGit}' "$@"\n`,
+    );
+    chmodSync(join(root, 'git'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${root}:${path ?? ''}`;
+    t.after(() => {
+      process.env.PATH = path;
+    });
+    // A port nothing listens on: git fails to connect without leaving this machine.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+
+    const lines: string[] = [];
+    // A GitHub App's installation token is asked for each time git reaches an https remote.
+    const asked: string[] = [];
+    const auth = kind === 'fixed' ? { token: TOKEN } : (remote: string) => {
+      asked.push(remote);
+      return Promise.resolve({ token: TOKEN });
+    };
+    const source = new GitSource({ cacheDir: join(root, 'cache'), auth, log: (msg, fields) => lines.push(msg + JSON.stringify(fields)) });
+    const https = `https://deploy:hunter2@127.0.0.1:${port}/acme/web.git`;
+    for (const attempt of [source.resolve(https, 'refs/heads/main'), source.checkout(https, 'refs/heads/main', 'a'.repeat(40), join(root, 'wt'))]) {
+      const error = await attempt.catch((e: unknown) => e);
+      assert.ok(error instanceof SourceError && error.code === 'remote_unreachable', String(error));
+      for (const secret of [TOKEN, BASIC, 'hunter2']) assert.equal(error.message.includes(secret) || String(error.stack).includes(secret), false);
+      assert.match(error.message, /127\.0\.0\.1/);
+    }
+    const https_calls = readFileSync(log, 'utf8');
+    assert.match(https_calls, new RegExp(`^ENV GIT_CONFIG_VALUE_1=Authorization: Basic ${BASIC}$`, 'm'), 'the header went to git');
+    writeFileSync(log, '');
+
+    const origin = makeOrigin(t);
+    const sha = await source.resolve(origin.url, 'refs/heads/main');
+    await source.checkout(origin.url, 'refs/heads/main', sha, join(root, 'wt'));
+    const file_calls = readFileSync(log, 'utf8');
+    assert.match(file_calls, /ARGV .*ls-remote/);
+    assert.match(file_calls, /ARGV .*fetch/);
+    assert.equal(file_calls.includes('Authorization'), false, 'no header for a file:// remote');
+    if (kind !== 'fixed') assert.ok(asked.length >= 2 && asked.every((remote) => remote === https), 'asked for the https remote only');
+    for (const text of [https_calls, file_calls, lines.join('\n')]) {
+      const argv = text.split('\n').filter((line) => !line.startsWith('ENV '));
+      for (const secret of [TOKEN, BASIC]) assert.equal(argv.join('\n').includes(secret), false);
+    }
   });
-  // A port nothing listens on: git fails to connect without leaving this machine.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-
-  const lines: string[] = [];
-  const source = new GitSource({ cacheDir: join(root, 'cache'), auth: { token: TOKEN }, log: (msg, fields) => lines.push(msg + JSON.stringify(fields)) });
-  const https = `https://deploy:hunter2@127.0.0.1:${port}/acme/web.git`;
-  for (const attempt of [source.resolve(https, 'refs/heads/main'), source.checkout(https, 'refs/heads/main', 'a'.repeat(40), join(root, 'wt'))]) {
-    const error = await attempt.catch((e: unknown) => e);
-    assert.ok(error instanceof SourceError && error.code === 'remote_unreachable', String(error));
-    for (const secret of [TOKEN, BASIC, 'hunter2']) assert.equal(error.message.includes(secret) || String(error.stack).includes(secret), false);
-    assert.match(error.message, /127\.0\.0\.1/);
-  }
-  const https_calls = readFileSync(log, 'utf8');
-  assert.match(https_calls, new RegExp(`^ENV GIT_CONFIG_VALUE_1=Authorization: Basic ${BASIC}$`, 'm'), 'the header went to git');
-  writeFileSync(log, '');
-
-  const origin = makeOrigin(t);
-  const sha = await source.resolve(origin.url, 'refs/heads/main');
-  await source.checkout(origin.url, 'refs/heads/main', sha, join(root, 'wt'));
-  const file_calls = readFileSync(log, 'utf8');
-  assert.match(file_calls, /ARGV .*ls-remote/);
-  assert.match(file_calls, /ARGV .*fetch/);
-  assert.equal(file_calls.includes('Authorization'), false, 'no header for a file:// remote');
-  for (const text of [https_calls, file_calls, lines.join('\n')]) {
-    const argv = text.split('\n').filter((line) => !line.startsWith('ENV '));
-    for (const secret of [TOKEN, BASIC]) assert.equal(argv.join('\n').includes(secret), false);
-  }
-});
+}
