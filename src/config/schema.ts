@@ -66,6 +66,12 @@ const server = strict({
   apiToken: guardSecret.optional(),
 });
 
+/** Missed webhooks: failed deliveries are redelivered, open pull requests and branches re-read. */
+const recovery = strict({
+  /** Time between runs, the first at start (kept as `intervalMs`). */
+  interval: duration({ max: MAX_TIMER_MS }).default(10 * 60_000),
+}).transform(({ interval }) => ({ intervalMs: interval }));
+
 const github = strict({
   webhookSecret: z
     .union([guardSecret, z.array(guardSecret).min(1)], {
@@ -75,6 +81,7 @@ const github = strict({
   token: optionalText(z.string()),
   /** The REST API's base URL; GitHub Enterprise Server's is `https://<host>/api/v3`. */
   apiUrl: optionalText(apiUrl),
+  recovery: recovery.prefault({}),
 }).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
 const store = strict({
