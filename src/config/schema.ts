@@ -68,6 +68,12 @@ const server = strict({
   apiToken: guardSecret.optional(),
 });
 
+/** Missed webhooks: failed deliveries are redelivered, open pull requests and branches re-read. */
+const recovery = strict({
+  /** Time between runs, the first at start (kept as `intervalMs`). */
+  interval: duration({ max: MAX_TIMER_MS }).default(10 * 60_000),
+}).transform(({ interval }) => ({ intervalMs: interval }));
+
 /** `github`; a relative `app.privateKeyPath` is read from `baseDir` (the config file's folder). */
 const github = (baseDir: string) => strict({
   webhookSecret: z
@@ -80,6 +86,7 @@ const github = (baseDir: string) => strict({
   app: githubAppSchema(baseDir).optional(),
   /** The REST API's base URL; GitHub Enterprise Server's is `https://<host>/api/v3`. */
   apiUrl: optionalText(apiUrl),
+  recovery: recovery.prefault({}),
 }).superRefine((value, ctx) => {
   if (isRecord(value) && value.token !== undefined && value.app !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['app'], message: 'github.token and github.app are both set; keep one: the App (installation tokens per repository) or the token' });

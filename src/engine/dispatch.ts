@@ -43,7 +43,8 @@ export function dispatchDelivery(
   return result;
 }
 
-function toChange(intent: Intent): EnvironmentChange {
+/** An intent as the store applies it: a follow names its sha as a hint. */
+export function toChange(intent: Intent): EnvironmentChange {
   if (intent.kind !== 'follow') return intent;
   const { sha, ...rest } = intent;
   return { ...rest, shaHint: sha };

@@ -10,6 +10,7 @@ import { createTarget, type TargetContext } from '../targets/registry.js';
 import type { RuntimeReport } from '../targets/target.js';
 import type { RuntimeStatus } from '../store/environments.js';
 import type { RouteSwitch } from '../targets/process/routes.js';
+import { MissedWebhooks } from './missed-webhooks.js';
 import type { AppRuntime } from './ports.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
@@ -74,7 +75,7 @@ function runtimeStatus(report: RuntimeReport): RuntimeStatus {
   return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
 }
 
-/** The reconciler with its git source, and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
+/** The reconciler with its git source, and the TTL, resync, orphan, gate, signal and missed-webhook sweeps on their schedules. */
 export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
   const onRuntime = (report: RuntimeReport) => {
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
@@ -122,10 +123,18 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   ];
   // At start: orphans first (what the store does not know), then expired environments.
   for (const index of [2, 0]) timers[index]?.run();
+  // With GitHub credentials, missed webhooks heal at start and on their schedule.
+  const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
+  if (missed !== null) {
+    const recovery = every(config.github.recovery.intervalMs, 'recovery', () => missed.run());
+    timers.push(recovery);
+    recovery.run();
+  }
   return {
     nudge: () => reconciler.nudge(),
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
+      await missed?.stop();
       await reconciler.stop();
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },

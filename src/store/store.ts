@@ -65,6 +65,25 @@ export interface HookRecord {
   seenAt: number;
 }
 
+/** A repository webhook slipway has heard from: by a `ping`, or by a delivery's `X-GitHub-Hook-ID`. */
+export interface RepositoryHook {
+  hookId: string;
+  /** `owner/name` */
+  repository: string;
+}
+
+/** What one recovery run over a hook's deliveries did. */
+export interface RecoveryProgress {
+  /** `app` for the GitHub App's hook, else the repository hook's id. */
+  hook: string;
+  /** The newest delivery id read; absent when the run stopped early, so the position stays. */
+  position?: number;
+  /** GUIDs GitHub was asked to redeliver. */
+  asked: string[];
+  /** Asks recorded before this time (ms) are forgotten. */
+  forgetBefore: number;
+}
+
 /** The outcome of dispatching one delivery, applied together with its effects. */
 export interface DispatchResult {
   id: string;
@@ -103,6 +122,14 @@ export interface Store {
   requeueDelivery(id: string): Promise<boolean>;
   backlog(): Promise<Backlog>;
   listHooks(): Promise<HookRecord[]>;
+  /** Repository webhooks slipway has heard from, by repository. */
+  repositoryHooks(): Promise<RepositoryHook[]>;
+  /** The newest delivery id recovery has read of `hook`; null before its first run. */
+  recoveryPosition(hook: string): Promise<number | null>;
+  /** Of these delivery GUIDs, those neither in the inbox nor already asked to be redelivered. */
+  missedDeliveries(guids: string[]): Promise<string[]>;
+  /** Remembers what a recovery run asked for and, when given, moves its position forward (never back). */
+  recordRecovery(progress: RecoveryProgress): Promise<void>;
   /**
    * Takes or renews the named lease for `holder` until now + ttlMs. Resolves to a fencing
    * token that grows each time the lease changes hands, or null while another holder has it.

@@ -316,6 +316,19 @@ test('engine: defaults, and values from the environment', () => {
   ]);
 });
 
+test('github.recovery: its interval defaults to 10m; bad values name the key', () => {
+  assert.deepEqual(parse('').github.recovery, { intervalMs: 600_000 });
+  assert.deepEqual(parse('github:\n  recovery:\n    interval: 30s\n').github.recovery, { intervalMs: 30_000 });
+  assert.deepEqual(problems('github:\n  recovery:\n    interval: often\n'), [
+    'slipway.yaml:3 github.recovery.interval: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
+  ]);
+  assert.deepEqual(problems('github:\n  recovery:\n    interval: 0s\n'), ['slipway.yaml:3 github.recovery.interval: must be longer than 0s']);
+  assert.deepEqual(problems('github:\n  recovery:\n    interval: 30d\n'), ['slipway.yaml:3 github.recovery.interval: must be at most 24d']);
+  assert.deepEqual(problems('github:\n  recovery:\n    every: 1m\n'), [
+    'slipway.yaml:3 github.recovery.every: unknown key "every"; expected one of: interval',
+  ]);
+});
+
 test('every problem across apps, targets and environments is reported at once', () => {
   const error = configError(() =>
     parse(

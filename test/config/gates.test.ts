@@ -45,7 +45,7 @@ apps:
         gate: { workflows: [CI] }
 `;
   const config = parseConfig(text, 'slipway.yaml', { GITHUB_TOKEN: 'gh-token' }, '/srv');
-  assert.deepEqual(config.github, { token: 'gh-token', apiUrl: 'https://github.example.com/api/v3' });
+  assert.deepEqual(config.github, { token: 'gh-token', apiUrl: 'https://github.example.com/api/v3', recovery: { intervalMs: 600_000 } });
   assert.deepEqual(config.artifacts, { maxBytes: 1_073_741_824, maxFiles: 10_000 });
   const gate = { checks: [], statuses: [], workflows: [], checkSuites: null, timeoutMs: HOUR };
   const pullRequests = { kind: 'pullRequests', base: ['**'], drafts: false, labels: [], forks: 'deny' };

@@ -15,7 +15,7 @@ test('github.app with privateKeyPath reads the key relative to the config file w
   await writeFile(join(dir, 'keys', 'app.pem'), PEM.privateKey);
   await writeFile(join(dir, 'slipway.yaml'), 'github:\n  app:\n    id: 12345\n    privateKeyPath: keys/app.pem\n');
   const { config } = await loadConfig({ file: 'slipway.yaml', env: {}, cwd: dir });
-  assert.deepEqual(config.github, { app: { id: 12345, privateKey: PEM.privateKey }, apiUrl: 'https://api.github.com' });
+  assert.deepEqual(config.github, { app: { id: 12345, privateKey: PEM.privateKey }, recovery: { intervalMs: 600_000 }, apiUrl: 'https://api.github.com' });
 });
 
 test('github.app with privateKey takes the PEM inline, also from a variable with its newlines written as \\n', () => {

@@ -160,6 +160,25 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE environments ADD COLUMN last_exit TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'webhook delivery recovery',
+    sql: `
+      -- The newest GitHub delivery id that recovery has read, per hook ('app' for the App's hook).
+      CREATE TABLE recovery_positions (
+        hook        TEXT    PRIMARY KEY,
+        delivery_id INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      -- Deliveries (by GUID) slipway asked GitHub to redeliver, so it asks once; forgotten after GitHub's retention.
+      CREATE TABLE redeliveries (
+        guid     TEXT    PRIMARY KEY,
+        hook     TEXT    NOT NULL,
+        asked_at INTEGER NOT NULL
+      );
+      CREATE INDEX redeliveries_by_age ON redeliveries (asked_at);
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

@@ -96,6 +96,10 @@ export class SqliteStore implements Store {
   requeueDelivery: Store['requeueDelivery'] = (id) => this.call('requeueDelivery', id);
   backlog: Store['backlog'] = () => this.call('backlog');
   listHooks: Store['listHooks'] = () => this.call('listHooks');
+  repositoryHooks: Store['repositoryHooks'] = () => this.call('repositoryHooks');
+  recoveryPosition: Store['recoveryPosition'] = (hook) => this.call('recoveryPosition', hook);
+  missedDeliveries: Store['missedDeliveries'] = (guids) => this.call('missedDeliveries', guids);
+  recordRecovery: Store['recordRecovery'] = (progress) => this.call('recordRecovery', progress, Date.now());
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
   releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
   changeEnvironments: Store['changeEnvironments'] = (changes, source) =>
