@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../environments.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
 import type {
   Backlog,
@@ -50,6 +51,7 @@ export function createQueries(db: Database.Database) {
   const environments = createEnvironmentQueries(db);
   const deployments = createDeploymentQueries(db);
   const signals = createSignalQueries(db);
+  const reports = createReportQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -160,6 +162,7 @@ export function createQueries(db: Database.Database) {
     ...deployments,
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,
+    ...reports,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;
