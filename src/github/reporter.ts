@@ -32,6 +32,8 @@ export interface ReporterOptions {
   pollMs?: number;
 }
 
+/** Recorded for a deployment GitHub refused for good: `inactive` is final, nothing more is sent for it. */
+const GIVEN_UP: DeploymentState = 'inactive';
 /** Unreported deployments read per pass, at most. */
 const PAGE = 200;
 /** The longest wait between tries while GitHub fails. */
@@ -133,7 +135,7 @@ export class Reporter {
       // Superseded before GitHub ever heard of it, or no sha to name: it gets no GitHub deployment.
       if (!row.newest || target === 'inactive' || row.sha === null) return store.markReported(row.id, target, null);
       githubId = await this.createDeployment(row, rule, call);
-      if (githubId === null) return store.markReported(row.id, target, null);
+      if (githubId === null) return store.markReported(row.id, GIVEN_UP, null);
       await store.markReported(row.id, row.reportedState, githubId);
     } else if (!row.newest && target !== 'inactive') {
       // A status for a sha that is no longer the environment's newest is not sent.
@@ -144,10 +146,14 @@ export class Reporter {
       const status = deploymentStatus(state, row, reason);
       const logUrl = this.logUrl(row.id);
       const sent = await this.postStatus(call, githubId, status.state, status.description, state === 'success' ? env.url : null, logUrl);
-      if (!sent) break;
+      if (!sent) return store.markReported(row.id, GIVEN_UP, githubId);
       const commit = commitState(status.state);
       if (rule?.commitStatus === true && row.sha !== null && commit !== null) {
-        await postCommitStatus(call, { sha: row.sha, env: row.env, state: commit, description: status.description, ...(logUrl === null ? {} : { targetUrl: logUrl }) });
+        await postCommitStatus(call, { sha: row.sha, env: row.env, state: commit, description: status.description, ...(logUrl === null ? {} : { targetUrl: logUrl }) })
+          .catch((error: unknown) => {
+            if (!isGone(error)) throw error;
+            this.options.log.warn({ deployment: row.id, ...failureOf(error) }, 'GitHub refused the commit status; it is not sent');
+          });
       }
     }
     await store.markReported(row.id, target, githubId);
@@ -166,7 +172,7 @@ export class Reporter {
     }
   }
 
-  /** False when the GitHub deployment no longer exists: the rest of its statuses are skipped. */
+  /** False when the GitHub deployment no longer exists: nothing more is sent for it. */
   private async postStatus(call: RepoCall, githubId: number, state: GitHubDeploymentState, description: string, environmentUrl: string | null, logUrl: string | null): Promise<boolean> {
     try {
       await call.github.rest.repos.createDeploymentStatus({

@@ -6,7 +6,10 @@ import type { Deployment, DeploymentState } from './environments.js';
 
 /** A deployment whose state GitHub does not show yet. */
 export interface UnreportedDeployment extends Deployment {
-  /** The last state settled with GitHub (posted, or skipped as outdated); null when none yet. */
+  /**
+   * The last state settled with GitHub (posted, or skipped as outdated); null when none yet.
+   * `inactive` is final, also for a deployment GitHub refused for good (404, 422).
+   */
   reportedState: DeploymentState | null;
   /** What GitHub should show: its state, or `inactive` once a newer one succeeded or its environment was destroyed. */
   target: DeploymentState;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pullRequestWebhook, releaseWebhook, type Webhook } from '../../src/demo/payloads.js';
+import { deployment } from '../helpers/ci.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import type { Origin } from '../helpers/git.js';
 import { startTestService } from '../helpers/service.js';
@@ -216,4 +217,26 @@ test('GitHub down: the preview deploys anyway, and its reports are sent once Git
   const after = story(fake, refused);
   assert.deepEqual(after.filter((line) => !line.includes('/issues/')), [`deployment pr-7 ${short(h1)}`, 'status 101 in_progress', `commit ${short(h1)} pending`, 'status 101 success', `commit ${short(h1)} success`]);
   assert.deepEqual(fake.calls(/POST .*\/issues\//), [`POST /repos/${REPO}/issues/7/comments`]);
+});
+
+test('a GitHub deployment someone else created gets its statuses; one GitHub lost is skipped, not retried forever', async (t) => {
+  const { fake } = await fakeApi(t);
+  fake.on('POST', new RegExp(`/repos/${REPO}/deployments/777/statuses`), () => ({ status: 404, body: { message: 'Not Found' } }));
+  fake.on('POST', new RegExp(`/repos/${REPO}/statuses/[0-9a-f]{40}`), () => ({ status: 422, body: { message: 'No commit found for SHA' } }));
+  const environments = `
+      - name: qa
+        track: { deployments: true }
+        commitStatus: true`;
+  const { origin, service } = await setup(t, { environments, top: top(fake.url) });
+  const lost = origin.commit('main', 'v1');
+  await deliver(service.url, { event: 'deployment', payload: deployment(lost, 'qa', { id: 777 }) });
+  await envState(service, 'qa', 'ready');
+  await eventually(async () => ((await service.store.unreportedDeployments(10)).length === 0 ? true : undefined), 20_000);
+  assert.deepEqual(story(fake), ['status 777 in_progress'], 'the first 404 ends its reports');
+
+  const found = origin.commit('main', 'v2');
+  await deliver(service.url, { event: 'deployment', payload: deployment(found, 'qa', { id: 778 }) });
+  await told(fake, `commit ${short(found)} success`);
+  // No deployment is created for it; refused commit statuses do not hold the deployment statuses up.
+  assert.deepEqual(story(fake), ['status 777 in_progress', 'status 778 in_progress', `commit ${short(found)} pending`, 'status 778 success', `commit ${short(found)} success`]);
 });
