@@ -4,6 +4,7 @@ import { Dispatcher } from './engine/dispatcher.js';
 import { startEngine } from './engine/engine.js';
 import { applyPolicy } from './policy/policy.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
+import { deploymentPageRoute } from './http/deployment-page.js';
 import { environmentApiRoutes } from './http/environment-api.js';
 import { createMetrics } from './http/metrics.js';
 import { sendJson } from './http/respond.js';
@@ -80,6 +81,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         res.end(text);
       },
     },
+    // GitHub links here as a deployment's log: the API's access rule.
+    { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, (id, normalized) => dispatcher.accepted(id, normalized)),

@@ -199,13 +199,20 @@ const NO_GATE: Partial<Record<TrackKind, string>> = {
   deployments: 'a GitHub deployment names its sha; slipway deploys it without a gate',
 };
 
-/** `gate` only where slipway picks the commit itself; `artifact` only from a workflow run. */
+/**
+ * `gate` only where slipway picks the commit itself; `artifact` only from a workflow run;
+ * `productionEnvironment` not on previews and branch environments.
+ */
 function checkOptionsFitTrack(value: unknown, ctx: z.core.$RefinementCtx): void {
   if (!isRecord(value)) return;
   const kind = kindOf(value.track);
   if (kind === null) return;
   const noGate = NO_GATE[kind];
   if (value.gate !== undefined && noGate !== undefined) ctx.addIssue({ code: 'custom', path: ['gate'], message: noGate });
+  if (value.productionEnvironment === true && (kind === 'pullRequests' || kind === 'branches')) {
+    const message = `a ${kind} environment is short-lived, not production; set productionEnvironment on a fixed environment such as production`;
+    ctx.addIssue({ code: 'custom', path: ['productionEnvironment'], message });
+  }
   if (value.artifact !== undefined && kind !== 'workflowRun') {
     ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'artifact needs track.workflowRun: artifacts come from a workflow run' });
   }
@@ -227,6 +234,10 @@ const environment = z
       rollback: rollbackSchema.optional(),
       /** Environment variables for this environment's processes; they win over the app's `env`. */
       env: variablesSchema.default({}),
+      /** Its GitHub deployments are marked `production_environment`. */
+      productionEnvironment: z.boolean().default(false),
+      /** Each deployment also sets a commit status `slipway/<name>` on its sha. */
+      commitStatus: z.boolean().default(false),
     }),
   )
   .superRefine(checkNameFitsTrack, { when: always })

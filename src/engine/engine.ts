@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import { clientsFromConfig, type GitHubClients } from '../github/client.js';
+import { Reporter } from '../github/reporter.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -11,6 +12,7 @@ import type { RuntimeReport } from '../targets/target.js';
 import type { RuntimeStatus } from '../store/environments.js';
 import type { RouteSwitch } from '../targets/process/routes.js';
 import { MissedWebhooks } from './missed-webhooks.js';
+import { notifyingStore } from './notify.js';
 import type { AppRuntime } from './ports.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
@@ -75,7 +77,7 @@ function runtimeStatus(report: RuntimeReport): RuntimeStatus {
   return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
 }
 
-/** The reconciler with its git source, and the TTL, resync, orphan, gate, signal and missed-webhook sweeps on their schedules. */
+/** The reconciler with its git source, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
 export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
   const onRuntime = (report: RuntimeReport) => {
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
@@ -95,8 +97,18 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     limits: config.artifacts,
     tempDir: join(config.store.dataDir, 'tmp'),
   });
-  const reconciler = new Reconciler({
+  const clients = clientsFromConfig(config, log);
+  const reporter = clients === null ? null : new Reporter({
     store,
+    clients,
+    apps,
+    publicUrl: config.server.publicUrl ?? null,
+    log: log.child({ component: 'reporter' }),
+  });
+  // Every write to deployments nudges the reporter.
+  const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
+  const reconciler = new Reconciler({
+    store: engineStore,
     source,
     ...(artifacts ? { artifacts } : {}),
     apps,
@@ -106,8 +118,10 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     concurrency: config.engine.concurrency,
     metrics,
   });
-  const sweeps = new Sweeps(store, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
+  const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
   await reconciler.start();
+  reporter?.start();
+  reporter?.start();
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
     const run = () => void task().catch((error: unknown) => log.error({ err: error, sweep: name }, 'sweep failed'));
     const timer = setInterval(run, ms);
@@ -136,6 +150,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
       for (const { timer } of timers) clearInterval(timer);
       await missed?.stop();
       await reconciler.stop();
+      await reporter?.stop();
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },
   };

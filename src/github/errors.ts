@@ -41,10 +41,13 @@ export class GitHubError extends SlipwayError {
   declare readonly code: GitHubErrorCode;
   /** True when the same call may succeed later without anyone changing anything. */
   readonly retryable: boolean;
+  /** The HTTP status GitHub answered with; null when no answer came (network, timeout) or none applies. */
+  readonly answered: number | null;
 
-  constructor(code: GitHubErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: GitHubErrorCode, message: string, options: { cause?: unknown; answered?: number } = {}) {
     super(code, message, { status: STATUS[code], cause: options.cause });
     this.retryable = RETRYABLE.has(code);
+    this.answered = options.answered ?? null;
   }
 }
 
@@ -89,22 +92,22 @@ function statusError(status: number, response: NonNullable<OctokitError['respons
   if (status === 429 || (status === 403 && limited)) {
     const reset = Number(header('x-ratelimit-reset'));
     const when = retryAfter !== null && /^\d+$/.test(retryAfter) ? `, retry after ${retryAfter} s` : reset > 0 ? `, the limit resets at ${new Date(reset * 1000).toISOString()}` : '';
-    return new GitHubError('github_rate_limited', `GitHub rate-limited ${what} (HTTP ${status}${said})${when}; try again later`);
+    return new GitHubError('github_rate_limited', `GitHub rate-limited ${what} (HTTP ${status}${said})${when}; try again later`, { answered: status });
   }
   if (status === 401 || status === 403) {
-    return new GitHubError('github_unauthorized', `GitHub refused ${what} (HTTP ${status}${said}); check that github.token or the GitHub App is valid and has the permissions slipway needs`);
+    return new GitHubError('github_unauthorized', `GitHub refused ${what} (HTTP ${status}${said}); check that github.token or the GitHub App is valid and has the permissions slipway needs`, { answered: status });
   }
   if (status === 404 || status === 410) {
-    return new GitHubError('github_not_found', `${what} found nothing (HTTP ${status}${said}); check the repository and that the credentials can see it`);
+    return new GitHubError('github_not_found', `${what} found nothing (HTTP ${status}${said}); check the repository and that the credentials can see it`, { answered: status });
   }
-  if (status >= 500) return new GitHubError('github_unavailable', `${what} failed with HTTP ${status}${said}; try again later`);
-  return new GitHubError('github_invalid_response', `${what} answered with unexpected HTTP ${status}${said}`);
+  if (status >= 500) return new GitHubError('github_unavailable', `${what} failed with HTTP ${status}${said}; try again later`, { answered: status });
+  return new GitHubError('github_invalid_response', `${what} answered with unexpected HTTP ${status}${said}`, { answered: status });
 }
 
 /** `error` with every one of `secrets` cut out of its message. */
 export function withoutSecrets(error: GitHubError, secrets: readonly string[]): GitHubError {
   const message = secrets.reduce((text, secret) => (secret === '' ? text : text.split(secret).join('[redacted]')), error.message);
-  return message === error.message ? error : new GitHubError(error.code, message, { cause: error.cause });
+  return message === error.message ? error : new GitHubError(error.code, message, { cause: error.cause, ...(error.answered === null ? {} : { answered: error.answered }) });
 }
 
 /** Why a `fetch` failed (`ECONNREFUSED`, …): fetch reports network failures as TypeError with the cause inside. */

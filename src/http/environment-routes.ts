@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InputError } from '../errors.js';
-import type { Environment } from '../store/environments.js';
+import type { DeploymentDetail, Environment } from '../store/environments.js';
 import type { Store } from '../store/store.js';
 import { environmentDetail, environmentSummary } from './environment-view.js';
 import { sendJson } from './respond.js';
@@ -44,11 +44,16 @@ export function listDeploymentsRoute(store: Store) {
 /** GET /api/deployments/:id — one deployment with its timeline and log. */
 export function getDeploymentRoute(store: Store) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
-    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new InputError('invalid_id', 'a deployment id is a positive whole number');
-    const deployment = await store.getDeployment(Number(id));
-    if (deployment === null) throw new InputError('not_found', `no deployment with id ${id}`, 404);
-    sendJson(response, 200, deployment);
+    sendJson(response, 200, await findDeployment(store, id));
   };
+}
+
+/** The deployment with its timeline and log, or a 400 for an id that is not one, or a 404. */
+export async function findDeployment(store: Store, id: string): Promise<DeploymentDetail> {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new InputError('invalid_id', 'a deployment id is a positive whole number');
+  const deployment = await store.getDeployment(Number(id));
+  if (deployment === null) throw new InputError('not_found', `no deployment with id ${id}`, 404);
+  return deployment;
 }
 
 /** The environment, or a 404 that names it. */

@@ -3,11 +3,13 @@ import type {
   CompleteDeployment,
   Deployment,
   DeploymentDetail,
+  DeploymentState,
   Environment,
   EnvironmentChange,
   Fence,
   RuntimeStatus,
 } from './environments.js';
+import type { PrComment, UnreportedDeployment } from './reports.js';
 import type { CiSignal, SignalRecord } from './signals.js';
 
 /**
@@ -159,6 +161,16 @@ export interface Store {
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
+  /**
+   * The reporter's outbox: deployments of the last week whose state GitHub does not show yet
+   * (or that a newer success or a destroy made inactive), oldest first, those made inactive last.
+   */
+  unreportedDeployments(limit: number): Promise<UnreportedDeployment[]>;
+  /** GitHub shows `state` for the deployment now (null: nothing); a GitHub deployment id, once known, is kept. */
+  markReported(id: number, state: DeploymentState | null, githubDeploymentId: number | null): Promise<void>;
+  /** The comment slipway keeps on a pull request, or null when it knows of none. */
+  getPrComment(repo: string, pr: number): Promise<PrComment | null>;
+  putPrComment(comment: PrComment): Promise<void>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */

@@ -10,7 +10,7 @@ const app = (extra: string) =>
 const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
 const envs = (text: string) => parse(app(`    environments:\n${text}`)).apps[0]?.environments;
 /** An environment without gate, artifact or rollback. */
-const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {} };
+const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {}, productionEnvironment: false, commitStatus: false };
 
 test('the example from the issue parses to typed tracks, defaults filled in', () => {
   const config = parse(`

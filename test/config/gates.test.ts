@@ -49,6 +49,7 @@ apps:
   assert.deepEqual(config.artifacts, { maxBytes: 1_073_741_824, maxFiles: 10_000 });
   const gate = { checks: [], statuses: [], workflows: [], checkSuites: null, timeoutMs: HOUR };
   const pullRequests = { kind: 'pullRequests', base: ['**'], drafts: false, labels: [], forks: 'deny' };
+  const REPORTS = { productionEnvironment: false, commitStatus: false };
   assert.deepEqual(config.apps[0]?.environments, [
     {
       name: 'dev',
@@ -58,11 +59,12 @@ apps:
       artifact: null,
       rollback: null,
       env: {},
+      ...REPORTS,
     },
-    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
-    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null, env: {} },
-    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
-    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null, env: {} },
+    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] }, env: {}, ...REPORTS },
+    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null, env: {}, ...REPORTS },
+    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] }, env: {}, ...REPORTS },
+    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null, env: {}, ...REPORTS },
   ]);
 });
 

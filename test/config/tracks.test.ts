@@ -8,7 +8,7 @@ import { problems } from './helpers.js';
 const app = (environments: string) =>
   `apps:\n  - name: web\n    repo: acme/web\n    target: { type: command, deploy: [./deploy.sh] }\n    environments:\n${environments}`;
 const envs = (environments: string) => parseConfig(app(environments), 'slipway.yaml', {}, '/srv').apps[0]?.environments ?? [];
-const none = { ttlMs: null, gate: null, artifact: null, rollback: null, env: {} };
+const none = { ttlMs: null, gate: null, artifact: null, rollback: null, env: {}, productionEnvironment: false, commitStatus: false };
 
 test('workflowRun follows one workflow, on a branch or any; deployments follows GitHub deployments', () => {
   const parsed = envs(
@@ -87,5 +87,28 @@ test('workflowRun and deployments environments have fixed names', () => {
     'slipway.yaml:6 apps.web.environments[0].name: an environment that follows workflow runs has a fixed name such as staging, without placeholders',
     'slipway.yaml:8 apps.web.environments[1].name: an environment that follows GitHub deployments has a fixed name such as staging, without placeholders',
     'slipway.yaml:10 apps.web.environments[2].name: expected 1 to 63 characters of a-z, 0-9 and "-", not starting or ending with "-"',
+  ]);
+});
+
+test('productionEnvironment and commitStatus are booleans, off by default; previews and branch environments are never production', () => {
+  const parsed = envs('      - { name: production, track: { release: {} }, productionEnvironment: true, commitStatus: true }\n');
+  assert.deepEqual(parsed[0], { name: 'production', track: { kind: 'release', prerelease: false }, ...none, productionEnvironment: true, commitStatus: true });
+  const text = app(
+    [
+      '      - name: pr-{number}', //                                   6
+      '        track: { pullRequests: {} }', //                         7
+      '        productionEnvironment: true', //                          8
+      '      - name: br-{branch}', //                                   9
+      '        track: { branches: [feature/*] }', //                   10
+      '        productionEnvironment: true', //                          11
+      '      - name: staging', //                                         12
+      '        track: { branch: main }', //                              13
+      '        commitStatus: "yes"', //                                   14
+    ].join('\n'),
+  );
+  assert.deepEqual(problems(text), [
+    'slipway.yaml:8 apps.web.environments[0].productionEnvironment: a pullRequests environment is short-lived, not production; set productionEnvironment on a fixed environment such as production',
+    'slipway.yaml:11 apps.web.environments[1].productionEnvironment: a branches environment is short-lived, not production; set productionEnvironment on a fixed environment such as production',
+    'slipway.yaml:14 apps.web.environments.staging.commitStatus: expected true or false, got a string',
   ]);
 });

@@ -23,9 +23,9 @@ const ENVIRONMENTS = `
 /**
  * `environments` replaces the app's environments (YAML list items indented by six spaces);
  * `top` adds top-level config (github:, artifacts:); `deploy` replaces the deploy command (given
- * the journal's path, which `lines()` reads).
+ * the journal's path, which `lines()` reads); `targetUrl` is the target's url template.
  */
-export async function setup(t: TestContext, options: { url?: string; environments?: string; top?: string; deploy?: (journal: string) => string[] } = {}) {
+export async function setup(t: TestContext, options: { url?: string; environments?: string; top?: string; deploy?: (journal: string) => string[]; targetUrl?: string } = {}) {
   const root = tempDir(t);
   const origin = new Origin(join(root, 'origin'));
   const journal = join(root, 'deploys.log');
@@ -36,12 +36,12 @@ apps:
   - name: webapp
     repo: acme/webapp
     url: ${options.url ?? origin.url}
-    target: { type: command, deploy: ${deploy}, destroy: ${record('destroy')}, timeout: 30s }
+    target: { type: command, deploy: ${deploy}, destroy: ${record('destroy')}, timeout: 30s${options.targetUrl === undefined ? '' : `, url: "${options.targetUrl}"`} }
     environments:${options.environments ?? ENVIRONMENTS}
 `;
   const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
   const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n') : []);
-  return { origin, service, lines, root, journal };
+  return { origin, service, lines, root, journal, yaml };
 }
 
 export async function envState(service: TestService, name: string, state: string) {

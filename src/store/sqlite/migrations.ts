@@ -161,6 +161,32 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 5,
+    name: 'reports to GitHub',
+    sql: `
+      -- The last state settled with GitHub: posted there, or skipped as outdated. NULL: none yet.
+      -- 'inactive' is final. Deployments made before this migration count as reported, so an
+      -- upgrade does not send GitHub the whole history.
+      ALTER TABLE deployments ADD COLUMN reported_state TEXT;
+      UPDATE deployments SET reported_state = state;
+      -- The reporter's queue.
+      CREATE INDEX deployments_unreported ON deployments (id)
+        WHERE reported_state IS NOT state AND reported_state IS NOT 'inactive';
+      -- Deployments GitHub shows as running: a newer success or a destroy makes them inactive.
+      CREATE INDEX deployments_reported_live ON deployments (environment_id)
+        WHERE reported_state IN ('success', 'failure', 'error');
+      -- The one comment per pull request that lists its previews, and the body last posted.
+      CREATE TABLE pr_comments (
+        repo       TEXT    NOT NULL COLLATE NOCASE,
+        pr         INTEGER NOT NULL,
+        comment_id INTEGER NOT NULL,
+        body       TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pr)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 6,
     name: 'webhook delivery recovery',
     sql: `

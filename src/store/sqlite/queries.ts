@@ -4,6 +4,7 @@ import type { EnvironmentChange } from '../environments.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
+import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
 import type {
   Backlog,
@@ -52,6 +53,7 @@ export function createQueries(db: Database.Database) {
   const deployments = createDeploymentQueries(db);
   const signals = createSignalQueries(db);
   const recovery = createRecoveryQueries(db);
+  const reports = createReportQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -163,6 +165,7 @@ export function createQueries(db: Database.Database) {
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,
     ...recovery,
+    ...reports,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

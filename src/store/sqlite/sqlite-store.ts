@@ -120,6 +120,10 @@ export class SqliteStore implements Store {
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
   getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
+  unreportedDeployments: Store['unreportedDeployments'] = (limit) => this.call('unreportedDeployments', limit, Date.now());
+  markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
+  getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);
+  putPrComment: Store['putPrComment'] = (comment) => this.call('putPrComment', comment, Date.now());
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };

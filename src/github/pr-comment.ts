@@ -1,0 +1,73 @@
+import type { DeploymentState, EnvironmentState } from '../store/environments.js';
+import { shorten } from './deployment-report.js';
+
+/** The longest reason a table cell shows. */
+const REASON_MAX = 100;
+
+/** Starts every preview comment slipway writes; found again by it after a restart. */
+export const COMMENT_MARKER = '<!-- slipway:preview';
+
+/** What the comment shows of one preview environment. */
+export interface PreviewEntry {
+  app: string;
+  env: string;
+  present: boolean;
+  state: EnvironmentState;
+  url: string | null;
+  expiresAt: number | null;
+  /** Its newest deployment; null before the first. */
+  deployment: {
+    sha: string | null;
+    state: DeploymentState;
+    error: string | null;
+    /** The newest line of its timeline (what a waiting deployment waits for). */
+    message: string | null;
+    /** slipway's page for it; null without server.publicUrl. */
+    logUrl: string | null;
+  } | null;
+}
+
+/** The comment on pull request `pr` of `repo` listing its previews (several apps may share a repo). */
+export function previewCommentBody(repo: string, pr: number, entries: readonly PreviewEntry[]): string {
+  const rows = [...entries]
+    .sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env))
+    .map((entry) => {
+      const live = entry.present && entry.state !== 'destroyed';
+      const url = live && entry.url !== null ? `[${cell(entry.url)}](${entry.url})` : '—';
+      const sha = entry.deployment?.sha == null ? '—' : `\`${entry.deployment.sha.slice(0, 7)}\``;
+      const expires = live && entry.expiresAt !== null ? `${new Date(entry.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—';
+      const log = entry.deployment?.logUrl == null ? '—' : `[log](${entry.deployment.logUrl})`;
+      return `| ${cell(`${entry.app}/${entry.env}`)} | ${stateText(entry)} | ${url} | ${sha} | ${expires} | ${log} |`;
+    });
+  return [
+    `${COMMENT_MARKER} ${repo}#${pr} -->`,
+    '### slipway preview',
+    '',
+    '| Environment | State | URL | Commit | Expires | Log |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+function stateText(entry: PreviewEntry): string {
+  if (!entry.present) return entry.state === 'destroyed' ? '🗑️ destroyed' : '🗑️ being destroyed';
+  const deployment = entry.deployment;
+  if (deployment === null) return '⏳ waiting to deploy';
+  switch (deployment.state) {
+    case 'success':
+      return '✅ ready';
+    case 'failure':
+    case 'error':
+      return `❌ failed: ${cell(shorten(deployment.error ?? deployment.message ?? deployment.state, REASON_MAX))}`;
+    case 'waiting':
+      return `⏳ waiting: ${cell(shorten(deployment.message ?? 'for its gate', REASON_MAX))}`;
+    default:
+      return '⏳ deploying';
+  }
+}
+
+/** Text as a table cell: no Markdown or HTML from it takes effect, no `|` ends the cell. */
+function cell(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/[\\`*_[\]<>|#~!@]/g, (char) => `\\${char}`);
+}
