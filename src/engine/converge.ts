@@ -28,6 +28,8 @@ export interface ConvergeContext {
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
   resolved?: (sha: string) => void;
   metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
+  /** Called after a deployment started waiting for its gate (its CI may be confirmed through the API). */
+  waiting?: () => void;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import { createGitHubApi } from '../github/api.js';
+import { clientsFromConfig } from '../github/client.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -11,6 +12,7 @@ import type { RuntimeReport } from '../targets/target.js';
 import type { RuntimeStatus } from '../store/environments.js';
 import type { RouteSwitch } from '../targets/process/routes.js';
 import type { AppRuntime } from './ports.js';
+import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
 
@@ -74,6 +76,10 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     limits: config.artifacts,
     tempDir: join(config.store.dataDir, 'tmp'),
   });
+  const clients = clientsFromConfig(config, log);
+  const gateInterval = gateCheckInterval(config);
+  let confirmer: GateConfirmer | null = null;
+  const confirm = () => void confirmer?.confirmWaiting().catch((error: unknown) => log.error({ err: error }, 'cannot confirm gates'));
   const reconciler = new Reconciler({
     store,
     source,
@@ -84,7 +90,11 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     artifactRoot: join(config.store.dataDir, 'artifacts'),
     concurrency: config.engine.concurrency,
     metrics,
+    waiting: confirm,
   });
+  if (clients !== null) {
+    confirmer = new GateConfirmer(store, apps, clients, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
+  }
   const sweeps = new Sweeps(store, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
   await reconciler.start();
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
@@ -97,7 +107,10 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire()),
     every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
     every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans()),
-    every(gateCheckInterval(config), 'gates', () => sweeps.gateTimeouts()),
+    every(gateInterval, 'gates', async () => {
+      await confirmer?.confirmWaiting();
+      await sweeps.gateTimeouts();
+    }),
     every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
   ];
   // At start: orphans first (what the store does not know), then expired environments.

@@ -132,6 +132,8 @@ export interface Store {
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
+  /** CI results read outside a delivery (the GitHub API); they wake what waits on their sha as a delivery's do. */
+  recordSignals(records: SignalRecord[]): Promise<void>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */

@@ -1,6 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../environments.js';
+import type { SignalRecord } from '../signals.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createSignalQueries } from './signal-queries.js';
@@ -158,6 +159,11 @@ export function createQueries(db: Database.Database) {
     markConverged: environments.markConverged,
     recordRuntime: environments.recordRuntime,
     ...deployments,
+    /** Signals read outside a delivery (the GitHub API): kept and woken on exactly as a delivery's. */
+    recordSignals(records: SignalRecord[], now: number): null {
+      for (const record of records) signals.recordSignal(record, null, now);
+      return null;
+    },
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,
     ping(): null {

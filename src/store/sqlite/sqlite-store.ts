@@ -108,6 +108,9 @@ export class SqliteStore implements Store {
   beginDeployment: Store['beginDeployment'] = (begin) => this.call('beginDeployment', begin, Date.now());
   startDeployment: Store['startDeployment'] = (id, message, fence) => this.call('startDeployment', id, message, fence, Date.now());
   waitingDeployments: Store['waitingDeployments'] = () => this.call('waitingDeployments');
+  recordSignals: Store['recordSignals'] = async (records) => {
+    await this.call('recordSignals', records, Date.now());
+  };
   signalsFor: Store['signalsFor'] = (repo, sha) => this.call('signalsFor', repo, sha);
   pruneSignals: Store['pruneSignals'] = (before) => this.call('pruneSignals', before);
   recordRuntime: Store['recordRuntime'] = (status) => this.call('recordRuntime', status, Date.now());
