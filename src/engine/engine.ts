@@ -3,7 +3,10 @@ import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 import { createGitHubApi } from '../github/api.js';
+import { ApprovalDesk } from '../github/approvals.js';
 import { clientsFromConfig } from '../github/client.js';
+import { approvesForks } from '../policy/approvals.js';
+import { appsFor } from '../policy/policy.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -18,6 +21,8 @@ import { Sweeps } from './sweeps.js';
 
 /** How often TTLs are checked. */
 const EXPIRY_CHECK_MS = 30_000;
+/** How often `/slipway deploy` requests GitHub could not be asked about are tried again. */
+const APPROVAL_RETRY_MS = 15_000;
 /** How often old CI signals are forgotten. */
 const SIGNAL_PRUNE_MS = 3_600_000;
 
@@ -42,7 +47,7 @@ export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, A
   const apps = new Map<string, AppRuntime>();
   for (const app of config.apps) {
     const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, ...wiring });
-    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, environments: app.environments });
+    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
   }
   return apps;
 }
@@ -91,7 +96,18 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     concurrency: config.engine.concurrency,
     metrics,
     waiting: confirm,
+    canApprove: clients !== null,
   });
+  const desk = clients === null ? null : new ApprovalDesk(store, clients, (repo) => appsFor(repo, config).map((app) => app.name), log.child({ component: 'approvals' }));
+  const approvals = async () => {
+    if (desk === null) return;
+    await desk.run();
+    reconciler.nudge();
+  };
+  const approving = config.apps.filter(approvesForks).map((app) => app.name);
+  if (clients === null && approving.length > 0) {
+    log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token to check who comments: without it no fork preview deploys');
+  }
   if (clients !== null) {
     confirmer = new GateConfirmer(store, apps, clients, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
   }
@@ -112,11 +128,17 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
       await sweeps.gateTimeouts();
     }),
     every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
+    every(APPROVAL_RETRY_MS, 'approvals', approvals),
   ];
   // At start: orphans first (what the store does not know), then expired environments.
   for (const index of [2, 0]) timers[index]?.run();
+  const approvalsTimer = timers.at(-1);
   return {
-    nudge: () => reconciler.nudge(),
+    nudge: () => {
+      reconciler.nudge();
+      // A delivery may have brought a /slipway deploy request.
+      approvalsTimer?.run();
+    },
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       await reconciler.stop();

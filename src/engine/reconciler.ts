@@ -23,6 +23,8 @@ export interface ReconcilerOptions {
   metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
   /** Called after a deployment started waiting for its gate. */
   waiting?: () => void;
+  /** GitHub credentials exist: fork previews can be approved. */
+  canApprove?: boolean;
 }
 
 /** More than any installation runs at once; the query is one indexed scan. */
@@ -145,6 +147,7 @@ export class Reconciler {
         signal: entry.controller.signal,
         ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
         ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
+        canApprove: this.options.canApprove === true,
         resolved: (sha) => {
           entry.sha = sha;
         },

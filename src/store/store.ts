@@ -8,6 +8,7 @@ import type {
   Fence,
   RuntimeStatus,
 } from './environments.js';
+import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from './approvals.js';
 import type { CiSignal, SignalRecord } from './signals.js';
 
 /**
@@ -77,6 +78,8 @@ export interface DispatchResult {
   changes?: EnvironmentChange[];
   /** CI results it reports; kept before `changes` apply, and they wake environments waiting on them. */
   signals?: SignalRecord[];
+  /** What it says about fork approvals: a pull request's new head, or a `/slipway deploy` request. */
+  approvals?: ApprovalNote[];
 }
 
 export interface Backlog {
@@ -140,6 +143,12 @@ export interface Store {
   recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Forgets signals received before `before` (ms); resolves to how many. */
   pruneSignals(before: number): Promise<number>;
+  /** The approval of a fork pull request under `forks: approve` (for its PR comment); null when none is known. */
+  approvalFor(repo: string, pr: number): Promise<ForkApproval | null>;
+  /** `/slipway deploy` requests not decided yet, oldest first. */
+  approvalRequests(): Promise<ApprovalRequest[]>;
+  /** Records a request's outcome (unless a newer request replaced it); an approval wakes the PR's fork previews. */
+  decideApproval(decision: ApprovalDecision): Promise<void>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

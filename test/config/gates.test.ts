@@ -58,11 +58,12 @@ apps:
       artifact: null,
       rollback: null,
       env: {},
+      secretEnv: [],
     },
-    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
-    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null, env: {} },
-    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] }, env: {} },
-    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null, env: {} },
+    { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, gate: { ...gate, checkSuites: 'all' }, artifact: null, rollback: { on: ['failure', 'error'] }, env: {}, secretEnv: [] },
+    { name: 'nightly', track: { kind: 'workflowRun', workflow: 'build', branch: 'main' }, ttlMs: null, gate: null, artifact: 'site', rollback: null, env: {}, secretEnv: [] },
+    { name: 'qa', track: { kind: 'deployments' }, ttlMs: null, gate: null, artifact: null, rollback: { on: ['failure', 'error'] }, env: {}, secretEnv: [] },
+    { name: 'pr-{number}', track: pullRequests, ttlMs: null, gate: { ...gate, workflows: ['CI'] }, artifact: null, rollback: null, env: {}, secretEnv: [] },
   ]);
 });
 

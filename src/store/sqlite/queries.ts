@@ -2,6 +2,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../environments.js';
 import type { SignalRecord } from '../signals.js';
+import { createApprovalQueries } from './approval-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createSignalQueries } from './signal-queries.js';
@@ -51,6 +52,7 @@ export function createQueries(db: Database.Database) {
   const environments = createEnvironmentQueries(db);
   const deployments = createDeploymentQueries(db);
   const signals = createSignalQueries(db);
+  const approvals = createApprovalQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -122,6 +124,7 @@ export function createQueries(db: Database.Database) {
         if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
         for (const record of result.signals ?? []) signals.recordSignal(record, result.id, result.processedAt);
         for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
+        for (const note of result.approvals ?? []) approvals.noteApproval(note, result.processedAt);
         applied.push(result.id);
       }
       return applied;
@@ -166,6 +169,9 @@ export function createQueries(db: Database.Database) {
     },
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,
+    approvalFor: approvals.approvalFor,
+    approvalRequests: approvals.approvalRequests,
+    decideApproval: approvals.decideApproval,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;
