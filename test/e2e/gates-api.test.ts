@@ -12,6 +12,7 @@ interface Ci {
   runs?: unknown[];
   suites?: unknown[];
   statuses?: unknown[];
+  workflowRuns?: unknown[];
   /** Overrides every answer (an outage). */
   down?: FakeAnswer;
 }
@@ -25,6 +26,7 @@ async function world(t: TestContext, gate: string, ci: Ci) {
     const statuses = ci.statuses ?? [];
     return answer({ state: statuses.length === 0 ? 'pending' : 'success', total_count: statuses.length, statuses, sha: 'x' });
   });
+  github.on('GET', '/repos/acme/webapp/actions/runs', () => answer({ total_count: ci.workflowRuns?.length ?? 0, workflow_runs: ci.workflowRuns ?? [] }));
   const environments = `
       - name: dev
         track: { branch: develop }
@@ -87,6 +89,18 @@ test('a combined status pending with no statuses at all is no pending status: a 
   assert.ok(github.calls(/\/status$/).length > 0, 'the combined status was read');
   const signals = await service.store.signalsFor('acme/webapp', sha);
   assert.deepEqual(signals.map((s) => `${s.kind} ${s.name} ${s.state}`), ['check_suite 31 success'], 'no status recorded');
+});
+
+test('statuses and workflow runs read through the API open a gate that requires them', async (t) => {
+  const status = { id: 41, context: 'ci/jenkins', state: 'success', target_url: '' };
+  const workflow = { id: 42, name: 'CI', path: '.github/workflows/ci.yml', run_attempt: 2, status: 'completed', conclusion: 'success', head_sha: 'x', html_url: 'https://github.com/acme/webapp/actions/runs/42' };
+  const { github, service, lines, sha } = await world(t, 'statuses: [ci/jenkins], workflows: [CI]', { statuses: [status], workflowRuns: [workflow] });
+  await deliver(service.url, { event: 'push', payload: push('develop', sha) });
+  await envState(service, 'dev', 'ready');
+  assert.deepEqual(lines(), [`deploy dev ${sha} refs/heads/develop v1`]);
+  assert.equal(github.requests.find((r) => r.path === '/repos/acme/webapp/actions/runs')?.query.get('head_sha'), sha);
+  const signals = await service.store.signalsFor('acme/webapp', sha);
+  assert.deepEqual(signals.map((s) => `${s.kind} ${s.name} ${s.state} ${s.order.join('.')}`), ['status ci/jenkins success 41.0.0', 'workflow_run CI success 42.2.2']);
 });
 
 test('GitHub answering 502 keeps the gate waiting; nothing fails, nothing deploys', async (t) => {
