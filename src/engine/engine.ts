@@ -83,7 +83,8 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   });
   const clients = clientsFromConfig(config, log);
   const gateInterval = gateCheckInterval(config);
-  let confirmer: GateConfirmer | null = null;
+  // Without credentials gates wait for webhooks only.
+  const confirmer = clients === null ? null : new GateConfirmer(store, apps, clients, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
   const confirm = () => void confirmer?.confirmWaiting().catch((error: unknown) => log.error({ err: error }, 'cannot confirm gates'));
   const reconciler = new Reconciler({
     store,
@@ -107,9 +108,6 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   const approving = config.apps.filter(approvesForks).map((app) => app.name);
   if (clients === null && approving.length > 0) {
     log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token to check who comments: without it no fork preview deploys');
-  }
-  if (clients !== null) {
-    confirmer = new GateConfirmer(store, apps, clients, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
   }
   const sweeps = new Sweeps(store, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
   await reconciler.start();
