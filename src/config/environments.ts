@@ -9,8 +9,11 @@ import { rollbackSchema } from './rollback.js';
 export const TRACK_KINDS = ['branch', 'branches', 'release', 'pullRequests', 'workflowRun', 'deployments'] as const;
 export type TrackKind = (typeof TRACK_KINDS)[number];
 
-/** Who may get a preview from a fork: nobody, anybody, or authors with write access. */
-export const FORK_POLICIES = ['deny', 'allow', 'trusted'] as const;
+/**
+ * Who may get a preview from a fork: nobody, anybody, authors with write access, or any fork
+ * once a user with write access comments `/slipway deploy` (for the head it was given on).
+ */
+export const FORK_POLICIES = ['deny', 'allow', 'trusted', 'approve'] as const;
 export type ForkPolicy = (typeof FORK_POLICIES)[number];
 
 export type Track =
@@ -233,7 +236,7 @@ const environment = z
       artifact: z.string().min(1).optional(),
       rollback: rollbackSchema.optional(),
       /** Environment variables for this environment's processes; they win over the app's `env`. */
-      env: variablesSchema.default({}),
+      env: variablesSchema.prefault({}),
       /** Its GitHub deployments are marked `production_environment`. */
       productionEnvironment: z.boolean().default(false),
       /** Each deployment also sets a commit status `slipway/<name>` on its sha. */
@@ -242,8 +245,11 @@ const environment = z
   )
   .superRefine(checkNameFitsTrack, { when: always })
   .superRefine(checkOptionsFitTrack, { when: always })
-  .transform(({ ttl, gate, artifact, rollback, ...rest }) => ({
+  .transform(({ ttl, gate, artifact, rollback, env, ...rest }) => ({
     ...rest,
+    env: env.values,
+    /** Names in `env` that fork previews never get. */
+    secretEnv: env.secret,
     ttlMs: ttl ?? null,
     gate: gate ?? null,
     artifact: artifact ?? null,

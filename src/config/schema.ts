@@ -149,9 +149,16 @@ const app = strict({
   /** How its environments run; local processes behind the router unless given. */
   target: targetSchema.optional(),
   /** Environment variables for every environment's processes (an environment's own `env` wins). */
-  env: variablesSchema.default({}),
+  env: variablesSchema.prefault({}),
   environments: environmentsSchema.default([]),
-}).transform(({ url, target, ...rest }) => ({ ...rest, target: target ?? DEFAULT_TARGET, url: url ?? defaultRemote(rest.repo) }));
+}).transform(({ url, target, env, ...rest }) => ({
+  ...rest,
+  env: env.values,
+  /** Names in `env` that fork previews never get. */
+  secretEnv: env.secret,
+  target: target ?? DEFAULT_TARGET,
+  url: url ?? defaultRemote(rest.repo),
+}));
 
 const apps = z.array(app).superRefine(
   (list: unknown[], ctx) => {

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Deployment, Environment, Fence } from '../store/environments.js';
 import type { Store } from '../store/store.js';
 import { TARGET_CANCELLED } from '../targets/target.js';
+import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
 import { DeploymentLog } from './deployment-log.js';
 import { passGate } from './gating.js';
@@ -28,6 +29,10 @@ export interface ConvergeContext {
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
   resolved?: (sha: string) => void;
   metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
+  /** Called after a deployment started waiting for its gate (its CI may be confirmed through the API). */
+  waiting?: () => void;
+  /** GitHub credentials exist: a fork preview can be approved (the commenter's permission is read). */
+  canApprove?: boolean;
 }
 
 /**
@@ -58,8 +63,14 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     return;
   }
   const rule = ruleOf(app, env);
+  let note = 'nothing to wait for';
+  if (needsApproval(env, rule)) {
+    const approved = await passApproval(env, sha, context);
+    if (approved === null) return;
+    note = approved;
+  }
   const gate = following ? (rule?.gate ?? null) : null;
-  const deployment = gate === null ? await store.beginDeployment(beginOf(env, sha, fence)) : await passGate(env, sha, gate, context);
+  const deployment = gate === null ? await beginOrStart(env, sha, note, context) : await passGate(env, sha, gate, context);
   if (deployment === null) return;
   await deploy(env, sha, deployment, rule, context);
 }
@@ -86,7 +97,7 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
       event: env.lastTrigger ?? 'slipway',
       deploymentId: deployment.id,
       workdir,
-      vars: { ...app.vars, ...rule?.env },
+      vars: variablesOf(app, env, rule),
       log: output.write,
       signal: context.signal,
     });
@@ -110,6 +121,15 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
     });
     if (!cancelled) await rollBackAfterFailure(env, sha, deployment, rule, context);
   }
+}
+
+/** The app's variables with the environment's own on top; a fork's preview gets none marked secret. */
+function variablesOf(app: AppRuntime, env: Environment, rule: EnvironmentConfig | null): Record<string, string> {
+  const own = rule?.env ?? {};
+  const vars = { ...app.vars, ...own };
+  if (!env.fork) return vars;
+  const secret = (name: string) => (Object.hasOwn(own, name) ? (rule?.secretEnv ?? []) : app.secretVars).includes(name);
+  return Object.fromEntries(Object.entries(vars).filter(([name]) => !secret(name)));
 }
 
 /** The folder to deploy from: the commit checked out, or the workflow run's artifact unpacked. */
@@ -191,7 +211,7 @@ async function destroy(env: Environment, context: ConvergeContext): Promise<void
     app: env.app,
     env: env.name,
     workdir: kept,
-    vars: { ...app.vars, ...ruleOf(app, env)?.env },
+    vars: variablesOf(app, env, ruleOf(app, env)),
     log: output.write,
     signal: context.signal,
   });

@@ -120,7 +120,7 @@ export class Dispatcher {
     });
     const applied = new Set(await store.finishDeliveries(results));
     // A CI signal may have woken a waiting environment in the store.
-    const effects = (result: DispatchResult) => result.changes !== undefined || result.signals !== undefined;
+    const effects = (result: DispatchResult) => result.changes !== undefined || result.signals !== undefined || result.approvals !== undefined;
     if (results.some((result) => applied.has(result.id) && effects(result))) this.options.onChanged?.();
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];

@@ -2,8 +2,11 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
+import { ApprovalDesk } from '../github/approvals.js';
 import { clientsFromConfig, type GitHubClients } from '../github/client.js';
 import { Reporter } from '../github/reporter.js';
+import { approvesForks } from '../policy/approvals.js';
+import { appsFor } from '../policy/policy.js';
 import { ArtifactSource } from '../source/artifact-source.js';
 import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
@@ -14,11 +17,14 @@ import type { RouteSwitch } from '../targets/process/routes.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
 import type { AppRuntime } from './ports.js';
+import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
 
 /** How often TTLs are checked. */
 const EXPIRY_CHECK_MS = 30_000;
+/** How often `/slipway deploy` requests GitHub could not be asked about are tried again. */
+const APPROVAL_RETRY_MS = 15_000;
 /** How often old CI signals are forgotten. */
 const SIGNAL_PRUNE_MS = 3_600_000;
 
@@ -43,7 +49,7 @@ export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, A
   const apps = new Map<string, AppRuntime>();
   for (const app of config.apps) {
     const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, ...wiring });
-    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, environments: app.environments });
+    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
   }
   return apps;
 }
@@ -97,16 +103,19 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     limits: config.artifacts,
     tempDir: join(config.store.dataDir, 'tmp'),
   });
-  const clients = clientsFromConfig(config, log);
-  const reporter = clients === null ? null : new Reporter({
+  const reporter = github === null ? null : new Reporter({
     store,
-    clients,
+    clients: github,
     apps,
     publicUrl: config.server.publicUrl ?? null,
     log: log.child({ component: 'reporter' }),
   });
   // Every write to deployments nudges the reporter.
   const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
+  const gateInterval = gateCheckInterval(config);
+  // Without credentials gates wait for webhooks only.
+  const confirmer = github === null ? null : new GateConfirmer(store, apps, github, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
+  const confirm = () => void confirmer?.confirmWaiting().catch((error: unknown) => log.error({ err: error }, 'cannot confirm gates'));
   const reconciler = new Reconciler({
     store: engineStore,
     source,
@@ -117,10 +126,27 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     artifactRoot: join(config.store.dataDir, 'artifacts'),
     concurrency: config.engine.concurrency,
     metrics,
+    waiting: confirm,
+    canApprove: github !== null,
   });
+  const desk = github === null ? null : new ApprovalDesk(
+    store,
+    github,
+    (repo) => appsFor(repo, config).map((app) => app.name),
+    log.child({ component: 'approvals' }),
+    (repo, pr) => reporter?.commentOn(repo, pr),
+  );
+  const approvals = async () => {
+    if (desk === null) return;
+    await desk.run();
+    reconciler.nudge();
+  };
+  const approving = config.apps.filter(approvesForks).map((app) => app.name);
+  if (github === null && approving.length > 0) {
+    log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token or github.app to check who comments: without them no fork preview deploys');
+  }
   const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
   await reconciler.start();
-  reporter?.start();
   reporter?.start();
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
     const run = () => void task().catch((error: unknown) => log.error({ err: error, sweep: name }, 'sweep failed'));
@@ -128,15 +154,23 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     timer.unref();
     return { run, timer };
   };
+  const orphans = every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans());
+  const expiry = every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire());
+  const approvalRuns = every(APPROVAL_RETRY_MS, 'approvals', approvals);
   const timers = [
-    every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire()),
+    orphans,
+    expiry,
+    approvalRuns,
     every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
-    every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans()),
-    every(gateCheckInterval(config), 'gates', () => sweeps.gateTimeouts()),
+    every(gateInterval, 'gates', async () => {
+      await confirmer?.confirmWaiting();
+      await sweeps.gateTimeouts();
+    }),
     every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
   ];
   // At start: orphans first (what the store does not know), then expired environments.
-  for (const index of [2, 0]) timers[index]?.run();
+  orphans.run();
+  expiry.run();
   // With GitHub credentials, missed webhooks heal at start and on their schedule.
   const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
   if (missed !== null) {
@@ -145,7 +179,11 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     recovery.run();
   }
   return {
-    nudge: () => reconciler.nudge(),
+    nudge: () => {
+      reconciler.nudge();
+      // A delivery may have brought a /slipway deploy request.
+      approvalRuns.run();
+    },
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       await missed?.stop();

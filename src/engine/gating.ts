@@ -43,6 +43,7 @@ export async function passGate(env: Environment, sha: string, gate: GateConfig, 
   if (waiting === null) {
     await store.beginDeployment({ ...begin, waiting: `gate: ${verdict.summary}` });
     context.log.info({ env: env.name, sha, gate: verdict.summary }, 'waiting for CI');
+    context.waiting?.();
   }
   return converged(env, context);
 }

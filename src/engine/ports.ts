@@ -33,6 +33,8 @@ export interface AppRuntime {
   target: Target;
   /** Extra environment variables for its commands (may hold secrets: never logged). */
   vars: Record<string, string>;
+  /** Names in `vars` marked secret: a fork's preview never gets them. */
+  secretVars: readonly string[];
   /** Its configured environments: gates, rollback and artifacts come from here. */
   environments: readonly EnvironmentConfig[];
 }

@@ -21,6 +21,10 @@ export interface ReconcilerOptions {
   leaseMs?: number;
   pollMs?: number;
   metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
+  /** Called after a deployment started waiting for its gate. */
+  waiting?: () => void;
+  /** GitHub credentials exist: fork previews can be approved. */
+  canApprove?: boolean;
 }
 
 /** More than any installation runs at once; the query is one indexed scan. */
@@ -142,6 +146,8 @@ export class Reconciler {
         log: log.child({ app: env.app }),
         signal: entry.controller.signal,
         ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+        ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
+        canApprove: this.options.canApprove === true,
         resolved: (sha) => {
           entry.sha = sha;
         },

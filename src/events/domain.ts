@@ -206,6 +206,23 @@ export interface StatusEvent extends EventEnvelope {
   branches: string[];
 }
 
+/** A comment on an issue or a pull request (`/slipway deploy` approves a fork's preview). */
+export interface IssueCommentEvent extends EventEnvelope {
+  kind: 'issue_comment';
+  /** `created`, `edited`, `deleted`. */
+  action: string;
+  /** The issue's or pull request's number. */
+  number: number;
+  /** The comment is on a pull request, not a plain issue. */
+  pullRequest: boolean;
+  commentId: number;
+  body: string;
+  /** The commenter's login; null when the account is gone. */
+  author: string | null;
+  /** The commenter's association: `OWNER`, `MEMBER`, `CONTRIBUTOR`, `NONE`, … (a hint; permission is read through the API). */
+  authorAssociation: string;
+}
+
 export type DomainEvent =
   | PingEvent
   | PushEvent
@@ -218,5 +235,6 @@ export type DomainEvent =
   | CheckRunEvent
   | CheckSuiteEvent
   | WorkflowRunEvent
-  | StatusEvent;
+  | StatusEvent
+  | IssueCommentEvent;
 

@@ -1,6 +1,7 @@
 import { normalizeCheckRun, normalizeCheckSuite } from './checks.js';
 import { normalizeDeployment, normalizeDeploymentStatus } from './deployment.js';
 import type { DomainEvent } from './domain.js';
+import { normalizeIssueComment } from './issue-comment.js';
 import { normalizePing } from './ping.js';
 import { normalizePullRequest } from './pull-request.js';
 import { normalizePush } from './push.js';
@@ -23,6 +24,7 @@ export const ESSENTIAL_EVENTS = [
   'check_suite',
   'workflow_run',
   'status',
+  'issue_comment',
 ] as const;
 export type EssentialEvent = (typeof ESSENTIAL_EVENTS)[number];
 
@@ -43,6 +45,7 @@ export const NORMALIZERS = Object.freeze({
   check_suite: normalizeCheckSuite,
   workflow_run: normalizeWorkflowRun,
   status: normalizeStatus,
+  issue_comment: normalizeIssueComment,
 } satisfies { [E in EssentialEvent]: Normalizer<E> });
 
 /** True for the events slipway normalizes. Own keys only: `constructor` or `__proto__` are not events. */

@@ -1,3 +1,4 @@
+import type { ForkApproval } from '../store/approvals.js';
 import type { DeploymentState, EnvironmentState } from '../store/environments.js';
 import { shorten } from './deployment-report.js';
 
@@ -27,8 +28,11 @@ export interface PreviewEntry {
   } | null;
 }
 
-/** The comment on pull request `pr` of `repo` listing its previews (several apps may share a repo). */
-export function previewCommentBody(repo: string, pr: number, entries: readonly PreviewEntry[]): string {
+/**
+ * The comment on pull request `pr` of `repo` listing its previews (several apps may share a
+ * repo), and, for a fork under `forks: approve`, where its approval stands.
+ */
+export function previewCommentBody(repo: string, pr: number, entries: readonly PreviewEntry[], approval: ForkApproval | null = null): string {
   const rows = [...entries]
     .sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env))
     .map((entry) => {
@@ -47,7 +51,22 @@ export function previewCommentBody(repo: string, pr: number, entries: readonly P
     '|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...(approval === null ? [] : [approvalText(approval), '']),
   ].join('\n');
+}
+
+/** Where a fork pull request's approval stands, and what a maintainer can do about it. */
+function approvalText(approval: ForkApproval): string {
+  const sha = approval.sha === null ? 'its head' : `\`${approval.sha.slice(0, 7)}\``;
+  const ask = 'a user with write permission comments `/slipway deploy` to deploy it';
+  switch (approval.state) {
+    case 'approved':
+      return `🔓 ${sha} was approved by ${cell(`@${approval.by ?? 'someone'}`)}; a new push needs a new approval.`;
+    case 'refused':
+      return `⛔ \`/slipway deploy\` by ${cell(`@${approval.by ?? 'someone'}`)} was refused: ${cell(approval.reason ?? 'not allowed')}.`;
+    default:
+      return `🔒 This pull request comes from a fork: ${approval.reason === null ? '' : `${cell(approval.reason)}; `}${sha} deploys only once ${ask}.`;
+  }
 }
 
 function stateText(entry: PreviewEntry): string {

@@ -68,6 +68,12 @@ export class Reporter {
     this.wakeup.nudge();
   }
 
+  /** Something the comment on `repo#pr` shows changed besides deployments (a fork approval): bring it up to date. */
+  commentOn(repo: string, pr: number): void {
+    this.comments.set(`${repo.toLowerCase()}#${pr}`, { repo, pr });
+    this.wakeup.nudge();
+  }
+
   /** Stops reporting; calls in flight are aborted and their reports sent at the next start. */
   async stop(): Promise<void> {
     this.stopped.abort();
@@ -103,8 +109,14 @@ export class Reporter {
     // One environment failing (a repository the token may not write to) does not hold up the others.
     const failures: unknown[] = [];
     for (const rows of byEnvironment.values()) await this.reportEnvironment(rows).catch((error: unknown) => failures.push(error));
-    for (const [key, { repo, pr }] of this.comments) {
-      await this.updateComment(repo, pr).then(() => this.comments.delete(key), (error: unknown) => failures.push(error));
+    // Taken off first: a change while a comment is written asks for it again.
+    const pending = [...this.comments];
+    this.comments.clear();
+    for (const [key, target] of pending) {
+      await this.updateComment(target.repo, target.pr).catch((error: unknown) => {
+        if (!this.comments.has(key)) this.comments.set(key, target);
+        failures.push(error);
+      });
     }
     if (failures.length > 0) throw failures[0];
   }
@@ -197,7 +209,8 @@ export class Reporter {
   private async updateComment(repo: string, pr: number): Promise<void> {
     const { store } = this.options;
     const apps = [...this.options.apps].filter(([, app]) => app.repo.toLowerCase() === repo.toLowerCase()).map(([name]) => name);
-    const body = previewCommentBody(repo, pr, await previewEntries(store, apps, pr, (id) => this.logUrl(id)));
+    const entries = await previewEntries(store, apps, pr, (id) => this.logUrl(id));
+    const body = previewCommentBody(repo, pr, entries, await store.approvalFor(repo, pr));
     const stored = await store.getPrComment(repo, pr);
     if (stored?.body === body) return;
     try {

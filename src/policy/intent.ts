@@ -1,3 +1,4 @@
+import type { ApprovalNote } from '../store/approvals.js';
 import type { EnvironmentChange } from '../store/environments.js';
 import type { SignalReport } from './signals.js';
 
@@ -24,6 +25,8 @@ export type Intent =
       eventAt?: number | null;
       /** The configured environment (name or template) that matched; policy fills it in. */
       rule?: string;
+      /** A pull request from a fork: untrusted code, never given secret variables. */
+      fork?: boolean;
     }
   /** Deploy one sha (a GitHub deployment, a workflow run's output) until the next follow. */
   | Extract<EnvironmentChange, { kind: 'pin' }>
@@ -58,6 +61,8 @@ export interface PolicyResult {
   decisions: Decision[];
   /** A CI result the event reports, and the apps of its repository (whose gates it may open). */
   signal: { report: SignalReport; apps: string[] } | null;
+  /** What it says about fork approvals (a fork PR's new head, a `/slipway deploy` request). */
+  approval: ApprovalNote | null;
 }
 
 /** One environment's answer to one event. */

@@ -73,6 +73,7 @@ export function onPullRequest(event: PullRequestEvent, app: AppConfig, env: Envi
       branch: event.head.ref,
       trigger,
       ttlMs: env.ttlMs,
+      fork: event.fork,
     },
     reason: `${pr} (${event.head.ref} into ${event.base.ref}) ${event.action}: ${name} follows ${ref}`,
   };

@@ -19,7 +19,10 @@ function verdict(status: string | null, conclusion: string | null): SignalState 
   return conclusion !== null && PASSING.has(conclusion) ? 'success' : 'failure';
 }
 
-function fromCheckRun(event: CheckRunEvent): SignalReport {
+type Repo = { repository: { fullName: string } };
+
+/** A check run as a signal (from its webhook, or read through the API). */
+export function checkRunSignal(event: Repo & Pick<CheckRunEvent, 'id' | 'name' | 'status' | 'conclusion' | 'headSha' | 'appSlug' | 'htmlUrl'>): SignalReport {
   return {
     repo: event.repository.fullName,
     sha: event.headSha,
@@ -34,7 +37,8 @@ function fromCheckRun(event: CheckRunEvent): SignalReport {
   };
 }
 
-function fromCheckSuite(event: CheckSuiteEvent): SignalReport {
+/** A check suite as a signal (from its webhook, or read through the API). */
+export function checkSuiteSignal(event: Repo & Pick<CheckSuiteEvent, 'id' | 'status' | 'conclusion' | 'headSha' | 'appSlug'>): SignalReport {
   return {
     repo: event.repository.fullName,
     sha: event.headSha,
@@ -48,7 +52,8 @@ function fromCheckSuite(event: CheckSuiteEvent): SignalReport {
   };
 }
 
-function fromStatus(event: StatusEvent): SignalReport {
+/** A commit status as a signal (from its webhook, or read through the API). */
+export function statusSignal(event: Repo & Pick<StatusEvent, 'id' | 'sha' | 'context' | 'state' | 'targetUrl'>): SignalReport {
   const state: SignalState = event.state === 'success' ? 'success' : event.state === 'pending' ? 'pending' : 'failure';
   return {
     repo: event.repository.fullName,
@@ -64,7 +69,10 @@ function fromStatus(event: StatusEvent): SignalReport {
   };
 }
 
-function fromWorkflowRun(event: WorkflowRunEvent): SignalReport {
+/** A workflow run as a signal (from its webhook, or read through the API). */
+export function workflowRunSignal(
+  event: Repo & Pick<WorkflowRunEvent, 'id' | 'name' | 'path' | 'runAttempt' | 'status' | 'conclusion' | 'headSha' | 'htmlUrl'>,
+): SignalReport {
   return {
     repo: event.repository.fullName,
     sha: event.headSha,
@@ -86,13 +94,13 @@ function fromWorkflowRun(event: WorkflowRunEvent): SignalReport {
 export function signalOf(event: DomainEvent): SignalReport | null {
   switch (event.kind) {
     case 'check_run':
-      return fromCheckRun(event);
+      return checkRunSignal(event);
     case 'check_suite':
-      return fromCheckSuite(event);
+      return checkSuiteSignal(event);
     case 'status':
-      return fromStatus(event);
+      return statusSignal(event);
     case 'workflow_run':
-      return fromWorkflowRun(event);
+      return workflowRunSignal(event);
     default:
       return null;
   }

@@ -31,6 +31,8 @@ export type EnvironmentChange =
       rule?: string;
       /** Someone asked to follow the ref again: a quarantined sha may deploy. */
       clearQuarantine?: boolean;
+      /** A pull request from a fork: untrusted code, never given secret variables. */
+      fork?: boolean;
     }
   | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string; eventAt?: number | null }
   /** Deploy exactly this sha (CLI, API, GitHub deployments, workflow artifacts) until the next follow. */
@@ -100,6 +102,8 @@ export interface Environment {
   restarts: number;
   /** How the running release last exited: `code 1`, `signal SIGKILL`; null when it never did. */
   lastExit: string | null;
+  /** A pull request preview from a fork: untrusted code, never given secret variables. */
+  fork: boolean;
   /** When the webhook (or request) that last changed the desired state arrived. */
   requestedAt: number | null;
   createdAt: number;

@@ -10,6 +10,7 @@ import type {
   RuntimeStatus,
 } from './environments.js';
 import type { PrComment, UnreportedDeployment } from './reports.js';
+import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from './approvals.js';
 import type { CiSignal, SignalRecord } from './signals.js';
 
 /**
@@ -98,6 +99,8 @@ export interface DispatchResult {
   changes?: EnvironmentChange[];
   /** CI results it reports; kept before `changes` apply, and they wake environments waiting on them. */
   signals?: SignalRecord[];
+  /** What it says about fork approvals: a pull request's new head, or a `/slipway deploy` request. */
+  approvals?: ApprovalNote[];
 }
 
 export interface Backlog {
@@ -171,12 +174,20 @@ export interface Store {
   /** The comment slipway keeps on a pull request, or null when it knows of none. */
   getPrComment(repo: string, pr: number): Promise<PrComment | null>;
   putPrComment(comment: PrComment): Promise<void>;
+  /** CI results read outside a delivery (the GitHub API); they wake what waits on their sha as a delivery's do. */
+  recordSignals(records: SignalRecord[]): Promise<void>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */
   recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Forgets signals received before `before` (ms); resolves to how many. */
   pruneSignals(before: number): Promise<number>;
+  /** The approval of a fork pull request under `forks: approve` (for its PR comment); null when none is known. */
+  approvalFor(repo: string, pr: number): Promise<ForkApproval | null>;
+  /** `/slipway deploy` requests not decided yet, oldest first. */
+  approvalRequests(): Promise<ApprovalRequest[]>;
+  /** Records a request's outcome (unless a newer request replaced it); an approval wakes the PR's fork previews. */
+  decideApproval(decision: ApprovalDecision): Promise<void>;
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ const app = (extra: string) =>
 const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
 const envs = (text: string) => parse(app(`    environments:\n${text}`)).apps[0]?.environments;
 /** An environment without gate, artifact or rollback. */
-const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {}, productionEnvironment: false, commitStatus: false };
+const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {}, secretEnv: [], productionEnvironment: false, commitStatus: false };
 
 test('the example from the issue parses to typed tracks, defaults filled in', () => {
   const config = parse(`
@@ -42,6 +42,7 @@ engine:
       url: 'file:///srv/git/web.git',
       target: { type: 'command', deploy: ['./deploy.sh'], destroy: ['./destroy.sh'], timeoutMs: 600_000, url: 'https://{env}.example.com' },
       env: {},
+      secretEnv: [],
       environments: [
         { name: 'staging', track: { kind: 'branch', branch: 'main' }, ttlMs: null, ...NO_EXTRAS },
         { name: 'production', track: { kind: 'release', prerelease: false }, ttlMs: null, ...NO_EXTRAS },
@@ -195,7 +196,7 @@ test('track values: branch names, globs, booleans, labels and the fork policy', 
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.base: must not be an empty list',
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.drafts: expected true or false, got a number',
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.labels[0]: must not be empty',
-    'slipway.yaml:20 apps.web.environments[6].track.pullRequests.forks: expected one of: deny, allow, trusted',
+    'slipway.yaml:20 apps.web.environments[6].track.pullRequests.forks: expected one of: deny, allow, trusted, approve',
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.fork: unknown key "fork"; expected one of: base, drafts, labels, forks',
   ]);
 });
@@ -346,7 +347,7 @@ test('every problem across apps, targets and environments is reported at once', 
   );
   assert.deepEqual(error.message.split('\n'), [
     'slipway.yaml:4 apps.web.target.type: unknown target "helm"; expected one of: process, command',
-    'slipway.yaml:7 apps.web.environments[0].track.pullRequests.forks: expected one of: deny, allow, trusted',
+    'slipway.yaml:7 apps.web.environments[0].track.pullRequests.forks: expected one of: deny, allow, trusted, approve',
     'slipway.yaml:8 apps.web.environments[0].ttl: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
   ]);
   assert.deepEqual(error.problems[0], { file: 'slipway.yaml', line: 4, path: 'apps.web.target.type', message: 'unknown target "helm"; expected one of: process, command' });

@@ -61,8 +61,8 @@ apps:
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     router: { host: '0.0.0.0', port: 8081, domain: 'localhost' },
     apps: [
-      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, environments: [] },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, environments: [] },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },
     ],
   });
 });

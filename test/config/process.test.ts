@@ -23,6 +23,45 @@ apps:
   assert.deepEqual(app?.environments[0]?.env, { NODE_ENV: 'staging' });
 });
 
+test('a variable written { value, secret: true } is kept as text and named secret, on the app and on an environment', () => {
+  const config = parse(`
+apps:
+  - name: web
+    repo: acme/web
+    env: { API_KEY: { value: k3y, secret: true }, RETRIES: { value: 3 }, PLAIN: x }
+    environments:
+      - name: pr-{number}
+        track: { pullRequests: { forks: approve } }
+        env: { DB_URL: { value: "postgres://u:p@db/x", secret: true }, API_KEY: public }
+`);
+  const [app] = config.apps;
+  assert.deepEqual(app?.env, { API_KEY: 'k3y', RETRIES: '3', PLAIN: 'x' });
+  assert.deepEqual(app?.secretEnv, ['API_KEY']);
+  assert.deepEqual(app?.environments[0]?.env, { DB_URL: 'postgres://u:p@db/x', API_KEY: 'public' });
+  assert.deepEqual(app?.environments[0]?.secretEnv, ['DB_URL']);
+  assert.equal(app?.environments[0]?.track.kind === 'pullRequests' && app.environments[0].track.forks, 'approve');
+});
+
+test('a badly written secret variable is refused at its path, without its value', () => {
+  const text = `
+apps:
+  - name: web
+    repo: acme/web
+    env:
+      A: { value: s3cr3t-v4lue, secret: yes }
+      B: { secret: true }
+      C: { value: [1], sekret: true }
+`;
+  const found = problems(text);
+  assert.deepEqual(found, [
+    'slipway.yaml:6 apps.web.env.A.secret: expected true or false',
+    'slipway.yaml:7 apps.web.env.B.value: expected a string, a number or true/false',
+    'slipway.yaml:8 apps.web.env.C.value: expected a string, a number or true/false',
+    'slipway.yaml:8 apps.web.env.C: expected one of: value, secret',
+  ]);
+  assert.ok(found.every((line) => !line.includes('s3cr3t')));
+});
+
 test('a process target takes a manifest path and a stop grace; the router a port (0: any free one) and a domain', () => {
   const config = parse(`
 router: { port: 0, domain: preview.example.com, host: 127.0.0.1 }
@@ -57,6 +96,7 @@ apps:
     'slipway.yaml:9 apps.web.env.PORT: PORT and SLIPWAY_* are set by slipway for every process; choose another name',
     'slipway.yaml:10 apps.web.env.SLIPWAY_ENV: PORT and SLIPWAY_* are set by slipway for every process; choose another name',
     'slipway.yaml:11 apps.web.env["9LIVES"]: a variable name is letters, digits and "_", not starting with a digit',
-    'slipway.yaml:12 apps.web.env.NESTED: expected a string, a number or true/false',
+    'slipway.yaml:12 apps.web.env.NESTED.value: expected a string, a number or true/false',
+    'slipway.yaml:12 apps.web.env.NESTED: expected one of: value, secret',
   ]);
 });

@@ -30,7 +30,7 @@ async function setup(t: TestContext) {
     { type: 'command', deploy: ['true'], destroy: ['sh', '-c', `echo "$SLIPWAY_ENV" >> ${journal}`], timeoutMs: 10_000 },
     { app: 'webapp', stateDir: join(dir, 'data', 'targets', 'command') },
   );
-  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: 'file:///x', target, vars: {}, environments: [] }]]);
+  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: 'file:///x', target, vars: {}, secretVars: [], environments: [] }]]);
   let changed = 0;
   const sweeps = new Sweeps(store, apps, createLogger({ level: 'silent', pretty: false }), () => (changed += 1));
   const deploy = (env: string) =>

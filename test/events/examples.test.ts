@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { DomainEvent } from '../../src/events/domain.js';
 import { ESSENTIAL_EVENTS, normalize, type EssentialEvent } from '../../src/events/normalize.js';
 import type { GithubCheckRunPayload, GithubCheckSuitePayload } from '../../src/events/checks.js';
+import type { GithubIssueCommentPayload } from '../../src/events/issue-comment.js';
 import type { GithubDeploymentPayload, GithubDeploymentStatusPayload } from '../../src/events/deployment.js';
 import type { GithubPingPayload } from '../../src/events/ping.js';
 import type { GithubPullRequestPayload } from '../../src/events/pull-request.js';
@@ -119,6 +120,15 @@ const CHECKS: { [E in EssentialEvent]: Check<E> } = {
     assert.equal(event.state, p.state);
     assert.equal(event.context, p.context);
     assert.deepEqual(event.branches, p.branches.map((branch) => branch.name));
+  },
+  issue_comment(event, payload) {
+    const p = payload as GithubIssueCommentPayload;
+    assert.equal(event.action, p.action);
+    assert.equal(event.number, p.issue.number);
+    assert.equal(event.pullRequest, p.issue.pull_request !== undefined);
+    assert.equal(event.body, p.comment.body);
+    assert.equal(event.author, p.comment.user?.login ?? null);
+    assert.equal(event.authorAssociation, p.comment.author_association);
   },
 };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMENT_MARKER, previewCommentBody, type PreviewEntry } from '../../src/github/pr-comment.js';
+import type { ForkApproval } from '../../src/store/approvals.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const entry = (overrides: Partial<PreviewEntry> = {}): PreviewEntry => ({
@@ -43,4 +44,17 @@ test('text from a failure cannot break the table, add markup or mention anyone',
   assert.ok(!line.includes('<!--') && !line.includes('[click]') && !line.includes(' @admin'), line);
   assert.match(line, /\\<\\!-- slipway:preview x --\\>/);
   assert.ok(line.includes('…'), 'a long reason is cut');
+});
+
+test('a fork pull request under forks: approve says where its approval stands, without mentioning anyone', () => {
+  const approval = { repo: 'acme/web', pr: 7, sha: SHA, by: null, reason: null, updatedAt: 0 };
+  const note = (overrides: Partial<ForkApproval>) => previewCommentBody('acme/web', 7, [entry()], { ...approval, state: 'awaiting', ...overrides }).trimEnd().split('\n').at(-1);
+  assert.equal(note({}), '🔒 This pull request comes from a fork: `0123456` deploys only once a user with write permission comments `/slipway deploy` to deploy it.');
+  assert.equal(
+    note({ reason: 'new commits since the approval of 0123456789ab; a new approval is needed' }),
+    '🔒 This pull request comes from a fork: new commits since the approval of 0123456789ab; a new approval is needed; `0123456` deploys only once a user with write permission comments `/slipway deploy` to deploy it.',
+  );
+  assert.equal(note({ state: 'approved', by: 'maintainer' }), '🔓 `0123456` was approved by \\@maintainer; a new push needs a new approval.');
+  assert.equal(note({ state: 'refused', by: 'reader', reason: '@reader lacks write permission' }), '⛔ `/slipway deploy` by \\@reader was refused: \\@reader lacks write permission.');
+  assert.equal(previewCommentBody('acme/web', 7, [entry()]).includes('fork'), false, 'no approval: no note');
 });

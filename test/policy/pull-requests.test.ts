@@ -40,6 +40,7 @@ test('an opened pull request gets a preview that follows refs/pull/N/head', () =
       branch: 'feature/login',
       trigger: 'pull_request.opened',
       ttlMs: 259_200_000,
+      fork: false,
       rule: 'pr-{number}',
     },
   ]);
@@ -60,7 +61,7 @@ test('reopened, synchronize, ready_for_review, labeled, unlabeled and edited fol
     const [intent] = policy(event, EXAMPLE).intents;
     assert.deepEqual(
       intent,
-      { kind: 'follow', app: 'web', env: 'pr-42', ref: 'refs/pull/42/head', sha: 'abc123', pr: 42, branch: 'feature/login', trigger: `pull_request.${action}`, ttlMs: 259_200_000, rule: 'pr-{number}' },
+      { kind: 'follow', app: 'web', env: 'pr-42', ref: 'refs/pull/42/head', sha: 'abc123', pr: 42, branch: 'feature/login', trigger: `pull_request.${action}`, ttlMs: 259_200_000, fork: false, rule: 'pr-{number}' },
       action,
     );
   }

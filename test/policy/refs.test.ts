@@ -41,7 +41,7 @@ test('apps match on the repository case-insensitively; other repositories get no
   assert.deepEqual(summary(applyPolicy(elsewhere, EXAMPLE)), ['follow other/staging refs/heads/main']);
   const unknown = push('main');
   unknown.repository = { ...unknown.repository, fullName: 'someone/else' };
-  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [], signal: null });
+  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [], signal: null, approval: null });
 });
 
 test('a push to a branch matching a pattern follows it under the slugged {branch} name', () => {
@@ -208,5 +208,5 @@ test('two templates that slug to the same name for one event: the first one wins
 test('an app without environments yields no decisions', () => {
   const cfg = config('');
   assert.deepEqual(cfg.apps[0]?.environments, []);
-  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [], signal: null });
+  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [], signal: null, approval: null });
 });

@@ -87,6 +87,7 @@ test('workflowRun and deployments environments: described for explain, skipped b
       { app: 'web', environment: 'qa', matched: false, reason: 'follows GitHub deployments to qa, not branches' },
     ],
     signal: null,
+    approval: null,
   });
 });
 

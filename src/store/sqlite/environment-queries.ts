@@ -8,11 +8,11 @@ const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_s
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
   last_trigger AS lastTrigger, last_delivery AS lastDelivery, requested_at AS requestedAt, event_at AS eventAt,
   rule, quarantined_sha AS quarantinedSha, github_deployment_id AS githubDeploymentId, artifact_run_id AS artifactRunId,
-  restarts, last_exit AS lastExit,
+  restarts, last_exit AS lastExit, fork,
   created_at AS createdAt, updated_at AS updatedAt`;
 
-type EnvironmentRow = Omit<Environment, 'present'> & { present: number; eventAt: number | null };
-const toEnvironment = ({ eventAt: _eventAt, ...row }: EnvironmentRow): Environment => ({ ...row, present: row.present === 1 });
+type EnvironmentRow = Omit<Environment, 'present' | 'fork'> & { present: number; fork: number; eventAt: number | null };
+const toEnvironment = ({ eventAt: _eventAt, ...row }: EnvironmentRow): Environment => ({ ...row, present: row.present === 1, fork: row.fork === 1 });
 
 /**
  * A change from an event older than the newest one applied is stale (a late or replayed
@@ -72,20 +72,20 @@ export function createEnvironmentQueries(db: Database.Database) {
       return;
     }
     const expiresAt = change.ttlMs === null ? null : now + change.ttlMs;
-    const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now, change.rule ?? null];
+    const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now, change.rule ?? null, change.fork === undefined ? null : Number(change.fork)];
     if (change.clearQuarantine === true && current !== undefined) {
       db.prepare('UPDATE environments SET quarantined_sha = NULL WHERE id = ?').run(current.id);
     }
     if (current === undefined) {
       db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at,
-        last_trigger, last_delivery, updated_at, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        last_trigger, last_delivery, updated_at, rule, fork, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, 0), ?)`)
         .run(change.app, change.env, ...fields, now);
       return;
     }
     // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds.
     db.prepare(`UPDATE environments SET desired_ref = ?, pinned_sha = NULL, github_deployment_id = NULL,
         artifact_run_id = NULL, pr = ?, branch = ?, ttl_ms = ?,
-        last_commit_at = ?, expires_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?, rule = coalesce(?, rule),
+        last_commit_at = ?, expires_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?, rule = coalesce(?, rule), fork = coalesce(?, fork),
         generation = generation + 1, present = 1,
         state = CASE WHEN present = 1 THEN state ELSE 'pending' END
       WHERE id = ?`).run(...fields, current.id);

@@ -205,6 +205,29 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX redeliveries_by_age ON redeliveries (asked_at);
     `,
   },
+  {
+    version: 7,
+    name: 'fork previews by approval',
+    sql: `
+      -- A pull request from a fork: untrusted code, never given secret variables.
+      ALTER TABLE environments ADD COLUMN fork INTEGER NOT NULL DEFAULT 0;
+
+      -- Per fork pull request under forks: approve: the head slipway last saw, and the approval
+      -- ('requested' while a /slipway deploy comment is checked) with the head it holds for.
+      CREATE TABLE fork_approvals (
+        repo       TEXT    NOT NULL COLLATE NOCASE,
+        pr         INTEGER NOT NULL,
+        state      TEXT    NOT NULL CHECK (state IN ('awaiting', 'requested', 'approved', 'refused')),
+        head_sha   TEXT,
+        sha        TEXT,
+        by_login   TEXT,
+        reason     TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, pr)
+      );
+      CREATE INDEX fork_approvals_requested ON fork_approvals (updated_at) WHERE state = 'requested';
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

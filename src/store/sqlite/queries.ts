@@ -1,6 +1,8 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../environments.js';
+import type { SignalRecord } from '../signals.js';
+import { createApprovalQueries } from './approval-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
@@ -54,6 +56,7 @@ export function createQueries(db: Database.Database) {
   const signals = createSignalQueries(db);
   const recovery = createRecoveryQueries(db);
   const reports = createReportQueries(db);
+  const approvals = createApprovalQueries(db);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -125,6 +128,7 @@ export function createQueries(db: Database.Database) {
         if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
         for (const record of result.signals ?? []) signals.recordSignal(record, result.id, result.processedAt);
         for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
+        for (const note of result.approvals ?? []) approvals.noteApproval(note, result.processedAt);
         applied.push(result.id);
       }
       return applied;
@@ -162,10 +166,18 @@ export function createQueries(db: Database.Database) {
     markConverged: environments.markConverged,
     recordRuntime: environments.recordRuntime,
     ...deployments,
+    /** Signals read outside a delivery (the GitHub API): kept and woken on exactly as a delivery's. */
+    recordSignals(records: SignalRecord[], now: number): null {
+      for (const record of records) signals.recordSignal(record, null, now);
+      return null;
+    },
     signalsFor: signals.signalsFor,
     pruneSignals: signals.pruneSignals,
     ...recovery,
     ...reports,
+    approvalFor: approvals.approvalFor,
+    approvalRequests: approvals.approvalRequests,
+    decideApproval: approvals.decideApproval,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

@@ -23,7 +23,7 @@ export function createSignalQueries(db: Database.Database) {
 
   return {
     /** Keeps the signal (unless a newer report of it is stored) and wakes what waits on its sha. */
-    recordSignal({ signal, apps }: SignalRecord, deliveryId: string, now: number): void {
+    recordSignal({ signal, apps }: SignalRecord, deliveryId: string | null, now: number): void {
       const [ordId, ordAttempt, ordPhase] = signal.order;
       const { repo, sha, kind, name, app, state, conclusion, url, receivedAt } = signal;
       const row = { repo, sha, kind, name, app, state, conclusion, url, receivedAt, ordId, ordAttempt, ordPhase };

@@ -112,8 +112,14 @@ export class SqliteStore implements Store {
   beginDeployment: Store['beginDeployment'] = (begin) => this.call('beginDeployment', begin, Date.now());
   startDeployment: Store['startDeployment'] = (id, message, fence) => this.call('startDeployment', id, message, fence, Date.now());
   waitingDeployments: Store['waitingDeployments'] = () => this.call('waitingDeployments');
+  recordSignals: Store['recordSignals'] = async (records) => {
+    await this.call('recordSignals', records, Date.now());
+  };
   signalsFor: Store['signalsFor'] = (repo, sha) => this.call('signalsFor', repo, sha);
   pruneSignals: Store['pruneSignals'] = (before) => this.call('pruneSignals', before);
+  approvalFor: Store['approvalFor'] = (repo, pr) => this.call('approvalFor', repo, pr);
+  approvalRequests: Store['approvalRequests'] = () => this.call('approvalRequests');
+  decideApproval: Store['decideApproval'] = (decision) => this.call('decideApproval', decision, Date.now());
   recordRuntime: Store['recordRuntime'] = (status) => this.call('recordRuntime', status, Date.now());
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());

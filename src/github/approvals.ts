@@ -1,0 +1,76 @@
+import type { Logger } from '../logger.js';
+import type { ApprovalDecision, ApprovalRequest } from '../store/approvals.js';
+import type { Store } from '../store/store.js';
+import type { GitHubClients } from './client.js';
+
+/** Repository roles that may approve a fork's preview. */
+export const APPROVING_PERMISSIONS = ['admin', 'maintain', 'write'] as const;
+
+/** The apps configured for a repository (`owner/name`). */
+export type AppsOf = (repo: string) => string[];
+
+/**
+ * Decides `/slipway deploy` requests through the GitHub API: the commenter must have write
+ * permission (admin, maintain or write), and the pull request's head must still be the one
+ * slipway last saw; the approval then holds for that head only. An API error leaves the request
+ * pending, to be tried again: it is never taken as a refusal.
+ */
+export class ApprovalDesk {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clients: GitHubClients,
+    private readonly appsOf: AppsOf,
+    private readonly log: Logger,
+    /** Called after a request was decided (the pull request's comment shows it). */
+    private readonly decided: (repo: string, pr: number) => void = () => undefined,
+  ) {}
+
+  /** Decides the pending requests; a call while a pass runs makes it pass once more. */
+  run(): Promise<void> {
+    if (this.running !== null) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        for (const request of await this.store.approvalRequests()) await this.decide(request);
+      } while (this.again);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async decide(request: ApprovalRequest): Promise<void> {
+    const { repo, pr, login } = request;
+    let decision: Pick<ApprovalDecision, 'state' | 'sha' | 'reason'>;
+    try {
+      decision = await this.check(request);
+    } catch (error) {
+      this.log.warn({ repo, pr, login, reason: (error as Error).message }, 'cannot check an approval through the GitHub API; will try again');
+      return;
+    }
+    await this.store.decideApproval({ repo, pr, login, ...decision, apps: this.appsOf(repo) });
+    this.decided(repo, pr);
+    this.log.info({ repo, pr, login, state: decision.state, sha: decision.sha, reason: decision.reason }, `fork preview ${decision.state}`);
+  }
+
+  private async check({ repo, pr, login, headSha }: ApprovalRequest): Promise<Pick<ApprovalDecision, 'state' | 'sha' | 'reason'>> {
+    const [owner = '', name = ''] = repo.split('/');
+    const github = await this.clients.forRepo(repo);
+    const { data: access } = await github.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: login });
+    const roles: readonly string[] = APPROVING_PERMISSIONS;
+    if (!roles.includes(access.permission) && !roles.includes(access.role_name)) {
+      return { state: 'refused', sha: null, reason: `@${login} lacks write permission` };
+    }
+    const { data: pull } = await github.rest.pulls.get({ owner, repo: name, pull_number: pr });
+    const head = pull.head.sha;
+    if (headSha === null) return { state: 'refused', sha: head, reason: 'slipway has seen no head of this pull request to approve yet; comment again after its next push' };
+    if (head !== headSha) return { state: 'refused', sha: headSha, reason: `the head moved to ${head.slice(0, 12)} after the comment; comment again` };
+    return { state: 'approved', sha: head, reason: null };
+  }
+}
