@@ -16,7 +16,7 @@ const only = process.argv.slice(2).map((file) =>
   file.replace(/^test\//, 'build/test/').replace(/\.ts$/, '.js'),
 );
 const files = only.length > 0 ? only : find('build/test').sort();
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=3', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
