@@ -4,7 +4,7 @@ import { ruleOf } from '../engine/rules.js';
 import { Wakeup } from '../engine/wakeup.js';
 import type { Logger } from '../logger.js';
 import type { DeploymentState, Environment } from '../store/environments.js';
-import type { UnreportedDeployment } from '../store/reports.js';
+import { REPORT_WINDOW_MS, type UnreportedDeployment } from '../store/reports.js';
 import type { Store } from '../store/store.js';
 import type { GitHubClients } from './client.js';
 import { upsertComment } from './comments.js';
@@ -83,6 +83,7 @@ export class Reporter {
 
   private async run(): Promise<void> {
     const { log } = this.options;
+    await this.catchUp().catch((error: unknown) => log.error({ err: error }, 'cannot read the preview environments to bring their comments up to date'));
     while (!this.stopped.signal.aborted) {
       this.wakeup.take();
       try {
@@ -98,6 +99,19 @@ export class Reporter {
         if (this.failures === 1) log.warn({ ...failureOf(error), retryInMs }, 'cannot report to GitHub; trying again with backoff');
         await sleep(retryInMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * At start: comments to bring up to date were held in memory, so every recent preview's
+   * comment is checked once (one that already says the same is not written again).
+   */
+  private async catchUp(): Promise<void> {
+    const since = Date.now() - REPORT_WINDOW_MS;
+    for (const env of await this.options.store.listEnvironments({ includeDestroyed: true })) {
+      const app = this.options.apps.get(env.app);
+      if (env.pr === null || app === undefined || (!env.present && env.updatedAt < since)) continue;
+      this.comments.set(`${app.repo.toLowerCase()}#${env.pr}`, { repo: app.repo, pr: env.pr });
     }
   }
 

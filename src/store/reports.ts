@@ -4,6 +4,9 @@
  */
 import type { Deployment, DeploymentState } from './environments.js';
 
+/** Only what happened this recently is reported to GitHub (an upgrade or a long outage does not replay history). */
+export const REPORT_WINDOW_MS = 7 * 86_400_000;
+
 /** A deployment whose state GitHub does not show yet. */
 export interface UnreportedDeployment extends Deployment {
   /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pullRequestWebhook, releaseWebhook, type Webhook } from '../../src/demo/payloads.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { deployment } from '../helpers/ci.js';
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from '../helpers/fake-github.js';
 import type { Origin } from '../helpers/git.js';
@@ -203,6 +204,28 @@ test('after a restart the comment is edited, found again by its marker when its 
   assert.equal(state.comments.size, 1);
   assert.deepEqual(fake.calls(/POST .*\/issues\//), [`POST /repos/${REPO}/issues/7/comments`]);
   assert.deepEqual(fake.calls(/GET .*\/issues\//), [`GET /repos/${REPO}/issues/7/comments`, `GET /repos/${REPO}/issues/7/comments`], 'listed only without a stored id');
+});
+
+test('a comment edit still pending when slipway stopped is made at the next start', async (t) => {
+  const { fake, state, comment } = await fakeApi(t);
+  const { origin, service, yaml } = await setup(t, { environments: PREVIEWS, top: top(fake.url) });
+  origin.commit('main', 'base');
+  await pullRequest(service.url, origin, 'opened', origin.commit('feature/login', 'pr v1'));
+  await shows(comment, '✅ ready');
+  await service.close();
+  // As if the last edit had not been made when slipway stopped: GitHub and the store show an older body.
+  const [id = 0] = [...state.comments.keys()];
+  state.comments.set(id, 'an older body');
+  const store = await SqliteStore.open(service.dataDir);
+  const stored = await store.getPrComment(REPO, 7);
+  assert.ok(stored !== null);
+  await store.putPrComment({ ...stored, body: 'an older body' });
+  await store.close();
+  const edits = fake.calls(/^PATCH/).length;
+  await startTestService(t, { yaml, dataDir: service.dataDir });
+  await shows(comment, '✅ ready');
+  assert.equal(fake.calls(/^PATCH/).length, edits + 1, 'one edit, with no new deployment');
+  assert.deepEqual(fake.calls(/^POST .*\/issues\//), [`POST /repos/${REPO}/issues/7/comments`]);
 });
 
 test('GitHub down: the preview deploys anyway, and its reports are sent once GitHub is back', async (t) => {

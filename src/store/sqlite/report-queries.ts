@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DeploymentState } from '../environments.js';
-import type { PrComment, UnreportedDeployment } from '../reports.js';
+import { REPORT_WINDOW_MS, type PrComment, type UnreportedDeployment } from '../reports.js';
 import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
 
 /** Deployments older than this are not reported any more (GitHub was unreachable for a week). */
-const REPORT_WINDOW_MS = 7 * 86_400_000;
 
 type Row = Omit<UnreportedDeployment, 'newest'> & { newest: number };
 
