@@ -31,6 +31,8 @@ export async function call<T extends z.ZodType>(
 /**
  * The pages of a list endpoint in GitHub's order, following `Link: rel="next"` (page numbers
  * or cursors alike) for at most `maxPages`. A caller that stops early reads no further page.
+ * Not Octokit's `paginate.iterator`: it drops the per-call `request` options (the job's
+ * signal, no retries) after the first page, and reads a 409 as an empty list.
  */
 export async function* pages<T extends z.ZodType>(
   octokit: GitHub,
