@@ -6,7 +6,7 @@ import { applyPolicy } from './policy/policy.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
 import { deploymentPageRoute } from './http/deployment-page.js';
 import { environmentApiRoutes } from './http/environment-api.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics } from './metrics.js';
 import { sendJson } from './http/respond.js';
 import { createHttpServer, type Route } from './http/server.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -85,7 +85,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
-    ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, (id, normalized) => dispatcher.accepted(id, normalized)),
+    ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, store, (id, normalized) => dispatcher.accepted(id, normalized)),
   ];
   const server = createHttpServer({ routes, log, apiToken: config.server.apiToken });
   dispatcher.start();

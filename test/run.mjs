@@ -1,6 +1,7 @@
 // Runs the compiled test files (build/test/**/*.test.js, made by `tsc -p tsconfig.json`)
-// with node's test runner. Pass file paths to run only those.
-import { readdirSync } from 'node:fs';
+// with node's test runner; a compiled file whose test/**/*.test.ts is gone (a stale build) is
+// skipped. Pass file paths to run only those.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -8,7 +9,8 @@ function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return find(path);
-    return entry.name.endsWith('.test.js') ? [path] : [];
+    const source = path.replace(/^build\//, '').replace(/\.js$/, '.ts');
+    return entry.name.endsWith('.test.js') && existsSync(source) ? [path] : [];
   });
 }
 

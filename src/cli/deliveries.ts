@@ -1,5 +1,5 @@
 import type { DeliverySummary } from '../store/store.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CLIENT_OPTIONS, connect, segment } from './client.js';
 import { formatTable } from './table.js';

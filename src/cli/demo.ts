@@ -1,4 +1,4 @@
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse, portValue } from './args.js';
 
 const HELP = `usage: slipway demo [--port N] [--router-port N] [--dir DIR]

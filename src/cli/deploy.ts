@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { commitSha, fullRef } from '../http/deploy-request.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';

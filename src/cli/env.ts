@@ -1,5 +1,5 @@
 import type { EnvironmentDetail } from '../http/environment-view.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { duration, shortSha, text, time } from './format.js';

@@ -1,5 +1,5 @@
 import type { EnvironmentSummary } from '../http/environment-view.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect } from './client.js';
 import { shortSha, text, time } from './format.js';

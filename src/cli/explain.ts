@@ -3,7 +3,7 @@ import { SlipwayError } from '../errors.js';
 import type { DomainEvent } from '../events/domain.js';
 import { normalize } from '../events/normalize.js';
 import { appsFor, applyPolicy, type Intent, type PolicyResult } from '../policy/policy.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_OPTIONS, connect } from './client.js';
 import { loadCliConfig } from './config-option.js';

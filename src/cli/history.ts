@@ -1,5 +1,5 @@
-import type { Deployment } from '../store/environments.js';
-import type { Command } from './main.js';
+import type { Deployment } from '../domain/environments.js';
+import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';

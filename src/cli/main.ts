@@ -5,11 +5,8 @@
  */
 import { SlipwayError } from '../errors.js';
 import { UsageError } from './args.js';
+import type { Command } from './command.js';
 
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serve,

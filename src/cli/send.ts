@@ -4,7 +4,7 @@ import { SlipwayError } from '../errors.js';
 import { webhookSecrets } from '../config/schema.js';
 import { sign } from '../ingest/signature.js';
 import { SECRET_FILE } from '../ingest/secret.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
 import { readPayloadFile } from './payload-file.js';

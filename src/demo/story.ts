@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlipwayError } from '../errors.js';
-import type { Environment } from '../store/environments.js';
+import type { Environment } from '../domain/environments.js';
 import { DEMO_APP } from './config.js';
 import type { Webhook } from './payloads.js';
 import type { Expectation, Step } from './steps.js';

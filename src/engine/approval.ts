@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config/schema.js';
-import type { Deployment, Environment } from '../store/environments.js';
+import type { Deployment, Environment } from '../domain/environments.js';
 import { beginOf } from './attempt.js';
 import type { ConvergeContext } from './converge.js';
 

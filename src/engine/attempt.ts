@@ -1,4 +1,4 @@
-import type { BeginDeployment, Environment, Fence } from '../store/environments.js';
+import type { BeginDeployment, Environment, Fence } from '../domain/environments.js';
 
 /** A deployment attempt of an environment's current desired state, at `sha`. */
 export function beginOf(env: Environment, sha: string | null, fence: Fence): BeginDeployment {

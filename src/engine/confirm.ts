@@ -3,7 +3,7 @@ import { fetchSignals } from '../github/ci.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
-import { ruleOf } from './rules.js';
+import { ruleOf } from '../policy/rules.js';
 
 /** A commit a gate waits on, and the apps of its repository whose environments it may open. */
 interface Wanted {

@@ -1,17 +1,16 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../config/schema.js';
-import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import type { Deployment, Environment, Fence } from '../store/environments.js';
+import type { Deployment, Environment, Fence } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
 import { TARGET_CANCELLED } from '../targets/target.js';
 import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
 import { DeploymentLog } from './deployment-log.js';
 import { passGate } from './gating.js';
-import type { AppRuntime, ArtifactPort, SourcePort } from './ports.js';
-import { ruleOf } from './rules.js';
+import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
+import { ruleOf } from '../policy/rules.js';
 
 export interface ConvergeContext {
   store: Store;
@@ -28,7 +27,7 @@ export interface ConvergeContext {
   signal: AbortSignal;
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
   resolved?: (sha: string) => void;
-  metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
+  metrics?: Pick<EngineMetrics, 'deployments' | 'deployStartSeconds'>;
   /** Called after a deployment started waiting for its gate (its CI may be confirmed through the API). */
   waiting?: () => void;
   /** GitHub credentials exist: a fork preview can be approved (the commenter's permission is read). */

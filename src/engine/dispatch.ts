@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { ESSENTIAL_EVENTS, type Normalized } from '../events/normalize.js';
 import type { DomainEvent, PingEvent } from '../events/domain.js';
 import type { Intent, PolicyResult } from '../policy/policy.js';
-import type { EnvironmentChange } from '../store/environments.js';
+import type { EnvironmentChange } from '../domain/environments.js';
 import type { DeliverySummary, DispatchResult } from '../store/store.js';
 
 /** Policy as the dispatcher sees it: what an event asks of the environments, and the CI result it reports. */

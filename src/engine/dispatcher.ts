@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../http/metrics.js';
+import type { EngineMetrics } from './ports.js';
 import type { DispatchResult, Store } from '../store/store.js';
 import { dispatchDelivery, type Policy } from './dispatch.js';
-import { Wakeup } from './wakeup.js';
+import { Wakeup } from '../wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
 
 export const DISPATCHER_LEASE = 'dispatcher';
@@ -11,7 +11,7 @@ export const DISPATCHER_LEASE = 'dispatcher';
 export interface DispatcherOptions {
   store: Store;
   log: Logger;
-  metrics: Metrics;
+  metrics: Pick<EngineMetrics, 'dispatched' | 'dispatchLagSeconds'>;
   /** How many deliveries one pass takes and commits together. */
   batchSize?: number;
   /** How often to look for work nobody nudged us about (another replica's inserts). */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { Metrics } from '../http/metrics.js';
+import type { GitHubMetrics } from '../github/request-metrics.js';
 import type { Logger } from '../logger.js';
 import { ApprovalDesk } from '../github/approvals.js';
 import { clientsFromConfig, type GitHubClients } from '../github/client.js';
@@ -12,11 +12,11 @@ import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
 import { createTarget, type TargetContext } from '../targets/registry.js';
 import type { RuntimeReport } from '../targets/target.js';
-import type { RuntimeStatus } from '../store/environments.js';
+import type { RuntimeStatus } from '../domain/environments.js';
 import type { RouteSwitch } from '../targets/process/routes.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
-import type { AppRuntime } from './ports.js';
+import type { AppRuntime, EngineMetrics } from './ports.js';
 import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
@@ -84,7 +84,7 @@ function runtimeStatus(report: RuntimeReport): RuntimeStatus {
 }
 
 /** The reconciler with its git source, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
-export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
+export async function startEngine(config: Config, store: Store, log: Logger, metrics: EngineMetrics & GitHubMetrics, routes: RouteSwitch | null): Promise<Engine> {
   const onRuntime = (report: RuntimeReport) => {
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
   };

@@ -1,5 +1,5 @@
 import type { GateConfig } from '../config/schema.js';
-import type { CiSignal, SignalKind } from '../store/signals.js';
+import type { CiSignal, SignalKind } from '../domain/signals.js';
 
 export const REQUIREMENT_STATES = ['passed', 'pending', 'failed', 'missing'] as const;
 export type RequirementState = (typeof REQUIREMENT_STATES)[number];

@@ -1,6 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import type { GateConfig } from '../config/schema.js';
-import type { Deployment, Environment } from '../store/environments.js';
+import type { Deployment, Environment } from '../domain/environments.js';
 import { beginOf } from './attempt.js';
 import type { ConvergeContext } from './converge.js';
 import { evaluateGate } from './gate.js';

@@ -3,10 +3,10 @@ import type { CreateEvent, PullRequestEvent } from '../events/domain.js';
 import type { RepoState } from '../github/repo-state.js';
 import type { Logger } from '../logger.js';
 import { applyPolicy, type Intent } from '../policy/policy.js';
-import type { Environment, EnvironmentChange } from '../store/environments.js';
+import type { Environment, EnvironmentChange } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
 import { toChange } from './dispatch.js';
-import { ruleOf } from './rules.js';
+import { ruleOf } from '../policy/rules.js';
 
 /** The trigger of every change the sweep makes. */
 const TRIGGER = 'sweep';

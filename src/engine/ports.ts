@@ -1,6 +1,16 @@
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 
+/** What the engine counts; `metrics.ts` makes these and `/metrics` serves them. */
+export interface EngineMetrics {
+  dispatched: { inc(labels: { event: string; status: string }): void };
+  dispatchLagSeconds: { observe(seconds: number): void };
+  /** Deployments finished, by outcome (success, failure, error, inactive). */
+  deployments: { inc(labels: { outcome: string }): void };
+  /** From the webhook that asked for a change to its deployment starting. */
+  deployStartSeconds: { observe(seconds: number): void };
+}
+
 /** The slice of source/ the engine uses: resolve refs and check shas out into worktrees. */
 export interface SourcePort {
   resolve(remoteUrl: string, ref: string): Promise<string>;

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import type { Environment } from '../store/environments.js';
+import type { Environment } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
 import { converge, RetryLater } from './converge.js';
-import type { AppRuntime, ArtifactPort, SourcePort } from './ports.js';
-import { Wakeup } from './wakeup.js';
+import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
+import { Wakeup } from '../wakeup.js';
 
 export interface ReconcilerOptions {
   store: Store;
@@ -20,7 +19,7 @@ export interface ReconcilerOptions {
   concurrency: number;
   leaseMs?: number;
   pollMs?: number;
-  metrics?: Pick<Metrics, 'deployments' | 'deployStartSeconds'>;
+  metrics?: Pick<EngineMetrics, 'deployments' | 'deployStartSeconds'>;
   /** Called after a deployment started waiting for its gate. */
   waiting?: () => void;
   /** GitHub credentials exist: fork previews can be approved. */

@@ -1,8 +1,8 @@
 import type { Logger } from '../logger.js';
-import type { EnvironmentChange } from '../store/environments.js';
+import type { EnvironmentChange } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
-import { ruleOf } from './rules.js';
+import { ruleOf } from '../policy/rules.js';
 
 /** CI signals are kept this long: longer than any gate waits (timeouts are at most 24 days). */
 export const SIGNAL_RETENTION_MS = 30 * 86_400_000;

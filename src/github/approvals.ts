@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
-import type { ApprovalDecision, ApprovalRequest } from '../store/approvals.js';
-import type { Store } from '../store/store.js';
+import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals.js';
+import type { ApprovalStore } from '../store/store.js';
 import type { GitHubClients } from './client.js';
 
 /** Repository roles that may approve a fork's preview. */
@@ -20,7 +20,7 @@ export class ApprovalDesk {
   private again = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ApprovalStore,
     private readonly clients: GitHubClients,
     private readonly appsOf: AppsOf,
     private readonly log: Logger,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { HookStore } from '../store/store.js';
 import type { GitHub, GitHubClients } from './client.js';
 import { call, pages } from './pages.js';
 
@@ -35,7 +35,7 @@ interface Hook {
 
 export interface DeliveryRecoveryOptions {
   clients: GitHubClients;
-  store: Pick<Store, 'repositoryHooks' | 'recoveryPosition' | 'missedDeliveries' | 'recordRecovery'>;
+  store: HookStore;
   /** Repositories (`owner/name`) of the configured apps: only their hooks are read. */
   repos: string[];
   log: Logger;

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config/schema.js';
 import { SLIPWAY_MARKER } from '../policy/deployments.js';
-import type { Deployment, DeploymentState } from '../store/environments.js';
+import type { Deployment, DeploymentState } from '../domain/environments.js';
 
 /** The states of a GitHub deployment status. */
 export type GitHubDeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';

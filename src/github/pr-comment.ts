@@ -1,5 +1,5 @@
-import type { ForkApproval } from '../store/approvals.js';
-import type { DeploymentState, EnvironmentState } from '../store/environments.js';
+import type { ForkApproval } from '../domain/approvals.js';
+import type { DeploymentState, EnvironmentState } from '../domain/environments.js';
 import { shorten } from './deployment-report.js';
 
 /** The longest reason a table cell shows. */

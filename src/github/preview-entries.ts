@@ -1,11 +1,11 @@
-import type { Store } from '../store/store.js';
+import type { EnvironmentStore } from '../store/store.js';
 import type { PreviewEntry } from './pr-comment.js';
 
 /**
  * The preview environments of pull request `pr` in the apps listed (those of its repository),
  * destroyed ones included, each with its newest deployment, for the comment.
  */
-export async function previewEntries(store: Store, apps: readonly string[], pr: number, logUrl: (id: number) => string | null): Promise<PreviewEntry[]> {
+export async function previewEntries(store: EnvironmentStore, apps: readonly string[], pr: number, logUrl: (id: number) => string | null): Promise<PreviewEntry[]> {
   const environments = (await store.listEnvironments({ includeDestroyed: true })).filter((env) => env.pr === pr && apps.includes(env.app));
   return Promise.all(
     environments.map(async (env): Promise<PreviewEntry> => {

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { ruleOf } from '../engine/rules.js';
-import { Wakeup } from '../engine/wakeup.js';
+import { ruleOf } from '../policy/rules.js';
+import { Wakeup } from '../wakeup.js';
 import type { Logger } from '../logger.js';
-import type { DeploymentState, Environment } from '../store/environments.js';
+import type { DeploymentState, Environment } from '../domain/environments.js';
 import { REPORT_WINDOW_MS, type UnreportedDeployment } from '../store/reports.js';
-import type { Store } from '../store/store.js';
+import type { ApprovalStore, EnvironmentStore, ReportStore } from '../store/store.js';
 import type { GitHubClients } from './client.js';
 import { upsertComment } from './comments.js';
 import { postCommitStatus } from './commit-status.js';
@@ -22,7 +22,7 @@ export interface ReportedApp {
 }
 
 export interface ReporterOptions {
-  store: Store;
+  store: ReportStore & EnvironmentStore & Pick<ApprovalStore, 'approvalFor'>;
   clients: GitHubClients;
   apps: ReadonlyMap<string, ReportedApp>;
   /** `server.publicUrl`: the deployment pages GitHub links to; null sends no links. */

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InputError } from '../errors.js';
-import { DELIVERY_STATUSES, type DeliveryQuery, type DeliveryStatus, type Store } from '../store/store.js';
+import { DELIVERY_STATUSES, type DeliveryQuery, type DeliveryStatus, type InboxStore } from '../store/store.js';
 import { sendJson } from './respond.js';
 
 export const MAX_PAGE = 500;
 
 /** GET /api/deliveries?event=&status=&limit=&before= — newest first, paged by `next`. */
-export function listDeliveriesRoute(store: Store) {
+export function listDeliveriesRoute(store: InboxStore) {
   return async (_request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const query = deliveryQuery(url.searchParams);
     const deliveries = await store.listDeliveries(query);
@@ -17,7 +17,7 @@ export function listDeliveriesRoute(store: Store) {
 }
 
 /** GET /api/deliveries/:id — one delivery with its payload. */
-export function getDeliveryRoute(store: Store) {
+export function getDeliveryRoute(store: InboxStore) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
     const delivery = await store.getDelivery(id);
     if (delivery === null) throw new InputError('not_found', `no delivery with id ${JSON.stringify(id)}`, 404);

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from '../router/pages.js';
-import type { DeploymentDetail } from '../store/environments.js';
-import type { Store } from '../store/store.js';
+import type { DeploymentDetail } from '../domain/environments.js';
+import type { EnvironmentStore } from '../store/store.js';
 import { findDeployment } from './environment-routes.js';
 
 /** GET /deployments/:id — a deployment as a page (GitHub links here as its log): what, where, its timeline and log. */
-export function deploymentPageRoute(store: Store) {
+export function deploymentPageRoute(store: EnvironmentStore) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
     const body = deploymentPage(await findDeployment(store, id));
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });

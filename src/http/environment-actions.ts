@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFixedEnvironment } from '../config/environments.js';
 import type { AppConfig, Config } from '../config/schema.js';
 import { InputError } from '../errors.js';
-import type { Environment, EnvironmentChange } from '../store/environments.js';
-import type { Store } from '../store/store.js';
+import type { Environment, EnvironmentChange } from '../domain/environments.js';
+import type { EnvironmentStore } from '../store/store.js';
 import { branchOf, commitSha, isEnvironmentName, parseDeployRequest, pullRequestOf, SHA_HINT } from './deploy-request.js';
 import { findEnvironment } from './environment-routes.js';
 import { onlyFields, readJsonObject } from './json-body.js';
@@ -14,7 +14,7 @@ const API_SOURCE = 'api';
 
 export interface EnvironmentActions {
   config: Config;
-  store: Store;
+  store: EnvironmentStore;
   /** Desired state changed: the engine should converge now. */
   changed: () => void;
 }
@@ -95,7 +95,7 @@ export function rollbackRoute({ config, store, changed }: EnvironmentActions) {
 }
 
 /** The newest successful deployment's sha other than the one running, or null. */
-async function lastGoodSha(store: Store, env: Environment): Promise<string | null> {
+async function lastGoodSha(store: EnvironmentStore, env: Environment): Promise<string | null> {
   const deployments = await store.listDeployments(env.id, ROLLBACK_SEARCH);
   return deployments.find((d) => d.state === 'success' && d.sha !== null && d.sha !== env.observedSha)?.sha ?? null;
 }

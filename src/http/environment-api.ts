@@ -1,4 +1,5 @@
 import type { Normalized } from '../events/normalize.js';
+import type { EnvironmentStore, InboxStore, SignalStore } from '../store/store.js';
 import { deployRoute, destroyRoute, rollbackRoute, type EnvironmentActions } from './environment-actions.js';
 import { getDeploymentRoute, getEnvironmentRoute, listDeploymentsRoute, listEnvironmentsRoute } from './environment-routes.js';
 import { gateRoute } from './gate-route.js';
@@ -11,8 +12,11 @@ const ENV = '([^/]+)/([^/]+)';
  * The environment, deployment and replay API, all under the API access rule. `requeued` hands
  * a replayed delivery to the dispatcher, as ingest hands it new ones.
  */
-export function environmentApiRoutes(actions: EnvironmentActions, requeued: (id: string, normalized: Normalized) => void): Route[] {
-  const { store } = actions;
+export function environmentApiRoutes(
+  actions: EnvironmentActions,
+  store: EnvironmentStore & SignalStore & InboxStore,
+  requeued: (id: string, normalized: Normalized) => void,
+): Route[] {
   return [
     { method: 'GET', path: '/api/environments', private: true, handler: listEnvironmentsRoute(store) },
     { method: 'GET', path: new RegExp(`^/api/environments/${ENV}$`), private: true, handler: getEnvironmentRoute(store) },

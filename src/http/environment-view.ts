@@ -1,4 +1,4 @@
-import type { Deployment, Environment, EnvironmentState } from '../store/environments.js';
+import type { Deployment, Environment, EnvironmentState } from '../domain/environments.js';
 
 /** An environment as the API lists it (and the CLI reads it). Times are epoch milliseconds. */
 export interface EnvironmentSummary {

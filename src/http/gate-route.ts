@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config, GateConfig } from '../config/schema.js';
 import { evaluateGate, type GateVerdict } from '../engine/gate.js';
-import { ruleOf } from '../engine/rules.js';
+import { ruleOf } from '../policy/rules.js';
 import { InputError } from '../errors.js';
-import type { Environment } from '../store/environments.js';
-import type { Store } from '../store/store.js';
+import type { Environment } from '../domain/environments.js';
+import type { EnvironmentStore, SignalStore } from '../store/store.js';
 import { commitSha } from './deploy-request.js';
 import { findEnvironment } from './environment-routes.js';
 import { sendJson } from './respond.js';
@@ -19,7 +19,7 @@ export interface GateReport {
 }
 
 /** The commit the environment deployed or waits on last. */
-async function lastSha(env: Environment, store: Store): Promise<string | null> {
+async function lastSha(env: Environment, store: EnvironmentStore & SignalStore): Promise<string | null> {
   const [latest] = await store.listDeployments(env.id, 1);
   return latest?.sha ?? env.observedSha;
 }
@@ -28,7 +28,7 @@ async function lastSha(env: Environment, store: Store): Promise<string | null> {
  * GET /api/environments/:app/:env/gate[?sha=SHA] — for a commit (default: the one the
  * environment deployed or waits on last), which required CI signals passed, are missing or failed.
  */
-export function gateRoute(config: Config, store: Store) {
+export function gateRoute(config: Config, store: EnvironmentStore & SignalStore) {
   return async (_request: IncomingMessage, response: ServerResponse, url: URL, app: string, name: string): Promise<void> => {
     const appConfig = config.apps.find((candidate) => candidate.name === app);
     const known = await store.getEnvironment(app, name);

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { readBody } from '../ingest/body.js';
 import { contentTypeOf, type Inbox } from '../ingest/inbox.js';
 import type { Normalized } from '../events/normalize.js';
-import type { Metrics, ReceiveOutcome } from './metrics.js';
+import type { Metrics, ReceiveOutcome } from '../metrics.js';
 import { sendError, sendJson } from './respond.js';
 
 const OUTCOME_BY_STATUS: Record<number, ReceiveOutcome> = {

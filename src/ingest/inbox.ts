@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { InputError, SlipwayError } from '../errors.js';
-import type { InsertOutcome, NewDelivery, Store } from '../store/store.js';
+import type { InsertOutcome, NewDelivery, InboxStore } from '../store/store.js';
 import { verifySignature } from './signature.js';
 import { tryNormalize, type Normalized } from '../events/normalize.js';
 
@@ -40,7 +40,7 @@ export class Inbox {
   private inFlight = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: InboxStore,
     /** null accepts unsigned requests (`--insecure-skip-signature`). */
     private readonly secrets: readonly string[] | null,
     /**

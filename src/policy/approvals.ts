@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/schema.js';
 import type { DomainEvent } from '../events/domain.js';
-import type { ApprovalNote } from '../store/approvals.js';
+import type { ApprovalNote } from '../domain/approvals.js';
 import type { Intent } from './intent.js';
 
 /** The comment that approves a fork's preview at its current head. */

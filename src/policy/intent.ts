@@ -1,5 +1,5 @@
-import type { ApprovalNote } from '../store/approvals.js';
-import type { EnvironmentChange } from '../store/environments.js';
+import type { ApprovalNote } from '../domain/approvals.js';
+import type { EnvironmentChange } from '../domain/environments.js';
 import type { SignalReport } from './signals.js';
 
 /** What policy asks of the environments: the engine applies intents, `explain` prints decisions. */

@@ -1,5 +1,7 @@
 import { formatDuration } from '../config/duration.js';
 import type { AppConfig, EnvironmentConfig, GateConfig, TrackKind } from '../config/schema.js';
+import type { Environment } from '../domain/environments.js';
+import { nameFits } from '../names.js';
 
 /** Author associations that `forks: trusted` lets through: people with write access. */
 export const TRUSTED_ASSOCIATIONS = ['OWNER', 'MEMBER', 'COLLABORATOR'] as const;
@@ -63,4 +65,14 @@ export function environmentRules(app: AppConfig): EnvironmentRule[] {
     gate: env.gate === null ? null : describeGate(env.gate),
     rollback: env.rollback === null ? null : `on ${env.rollback.on.join(', ')}`,
   }));
+}
+
+/**
+ * The configured environment an environment was made from: by the rule recorded with it, else
+ * (environments made before rules were recorded, or by the API) by its name.
+ */
+export function ruleOf(app: { environments: readonly EnvironmentConfig[] }, env: Pick<Environment, 'name' | 'rule'>): EnvironmentConfig | null {
+  const byRule = env.rule === null ? undefined : app.environments.find((config) => config.name === env.rule);
+  const exact = app.environments.find((config) => config.name === env.name);
+  return byRule ?? exact ?? app.environments.find((config) => nameFits(config.name, env.name)) ?? null;
 }

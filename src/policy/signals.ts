@@ -1,5 +1,5 @@
 import type { CheckRunEvent, CheckSuiteEvent, DomainEvent, StatusEvent, WorkflowRunEvent } from '../events/domain.js';
-import type { CiSignal, SignalState } from '../store/signals.js';
+import type { CiSignal, SignalState } from '../domain/signals.js';
 
 /** A CI signal as policy reads it from an event; the dispatcher adds when it arrived. */
 export type SignalReport = Omit<CiSignal, 'receivedAt'>;

@@ -2,7 +2,7 @@
  * What slipway has told GitHub: per deployment the state GitHub shows (the reporter's outbox is
  * every deployment whose state differs), and the one comment per pull request listing its previews.
  */
-import type { Deployment, DeploymentState } from './environments.js';
+import type { Deployment, DeploymentState } from '../domain/environments.js';
 
 /** Only what happened this recently is reported to GitHub (an upgrade or a long outage does not replay history). */
 export const REPORT_WINDOW_MS = 7 * 86_400_000;

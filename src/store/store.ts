@@ -8,10 +8,10 @@ import type {
   EnvironmentChange,
   Fence,
   RuntimeStatus,
-} from './environments.js';
+} from '../domain/environments.js';
 import type { PrComment, UnreportedDeployment } from './reports.js';
-import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from './approvals.js';
-import type { CiSignal, SignalRecord } from './signals.js';
+import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../domain/approvals.js';
+import type { CiSignal, SignalRecord } from '../domain/signals.js';
 
 /**
  * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
@@ -108,7 +108,8 @@ export interface Backlog {
   oldestReceivedAt: number | null;
 }
 
-export interface Store {
+/** The inbox: deliveries as they arrive, dispatched in order, each applied with its effects once. */
+export interface InboxStore {
   /** Durable when the promise resolves: committed and synced to disk. */
   insertDelivery(delivery: NewDelivery): Promise<InsertOutcome>;
   getDelivery(id: string): Promise<Delivery | null>;
@@ -126,6 +127,10 @@ export interface Store {
   /** Marks a finished delivery pending again so it is dispatched anew; false when unknown or pending. */
   requeueDelivery(id: string): Promise<boolean>;
   backlog(): Promise<Backlog>;
+}
+
+/** The webhooks slipway has heard from, and how far missed-delivery recovery has read each. */
+export interface HookStore {
   listHooks(): Promise<HookRecord[]>;
   /** Repository webhooks slipway has heard from, by repository. */
   repositoryHooks(): Promise<RepositoryHook[]>;
@@ -135,13 +140,20 @@ export interface Store {
   missedDeliveries(guids: string[]): Promise<string[]>;
   /** Remembers what a recovery run asked for and, when given, moves its position forward (never back). */
   recordRecovery(progress: RecoveryProgress): Promise<void>;
+}
+
+/** Named leases with fencing tokens: one writer per environment. */
+export interface LeaseStore {
   /**
    * Takes or renews the named lease for `holder` until now + ttlMs. Resolves to a fencing
    * token that grows each time the lease changes hands, or null while another holder has it.
    */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, holder: string): Promise<void>;
+}
 
+/** Environments (desired and observed state) and their deployments. */
+export interface EnvironmentStore {
   /** Desired-state changes from outside a delivery (CLI, API, TTL expiry). */
   changeEnvironments(changes: EnvironmentChange[], source: string): Promise<void>;
   getEnvironment(app: string, name: string): Promise<Environment | null>;
@@ -164,6 +176,12 @@ export interface Store {
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
+  /** A target's report on an environment's running release (restarts, crash loop). */
+  recordRuntime(status: RuntimeStatus): Promise<void>;
+}
+
+/** The reporter's outbox, and the comment kept on each pull request. */
+export interface ReportStore {
   /**
    * The reporter's outbox: deployments of the last week whose state GitHub does not show yet
    * (or that a newer success or a destroy made inactive), oldest first, those made inactive last.
@@ -174,20 +192,31 @@ export interface Store {
   /** The comment slipway keeps on a pull request, or null when it knows of none. */
   getPrComment(repo: string, pr: number): Promise<PrComment | null>;
   putPrComment(comment: PrComment): Promise<void>;
+}
+
+/** CI results per repository and commit: what gates read. */
+export interface SignalStore {
   /** CI results read outside a delivery (the GitHub API); they wake what waits on their sha as a delivery's do. */
   recordSignals(records: SignalRecord[]): Promise<void>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
-  /** A target's report on an environment's running release (restarts, crash loop). */
-  recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Forgets signals received before `before` (ms); resolves to how many. */
   pruneSignals(before: number): Promise<number>;
+}
+
+/** Approvals of fork pull requests under `forks: approve`. */
+export interface ApprovalStore {
   /** The approval of a fork pull request under `forks: approve` (for its PR comment); null when none is known. */
   approvalFor(repo: string, pr: number): Promise<ForkApproval | null>;
   /** `/slipway deploy` requests not decided yet, oldest first. */
   approvalRequests(): Promise<ApprovalRequest[]>;
   /** Records a request's outcome (unless a newer request replaced it); an approval wakes the PR's fork previews. */
   decideApproval(decision: ApprovalDecision): Promise<void>;
+}
+
+/** Everything slipway keeps, as one object; each part of slipway depends on the roles it uses. */
+export interface Store
+  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GateConfig } from '../../src/config/schema.js';
 import { evaluateGate } from '../../src/engine/gate.js';
-import type { CiSignal } from '../../src/store/signals.js';
+import type { CiSignal } from '../../src/domain/signals.js';
 
 const gate = (overrides: Partial<GateConfig> = {}): GateConfig => ({
   checks: [], statuses: [], workflows: [], checkSuites: null, timeoutMs: 3_600_000, ...overrides,

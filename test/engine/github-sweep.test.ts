@@ -9,7 +9,7 @@ import { sweepGitHub } from '../../src/engine/github-sweep.js';
 import { createGitHubClients } from '../../src/github/client.js';
 import { repoState } from '../../src/github/repo-state.js';
 import { createLogger } from '../../src/logger.js';
-import type { EnvironmentChange } from '../../src/store/environments.js';
+import type { EnvironmentChange } from '../../src/domain/environments.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { tempDir } from '../helpers/temp.js';

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { createGitHubClients, type GitHubClientOptions } from '../../src/github/client.js';
 import { GitHubError } from '../../src/github/errors.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createMetrics } from '../../src/metrics.js';
 import { createLogger } from '../../src/logger.js';
 import type { Store } from '../../src/store/store.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMENT_MARKER, previewCommentBody, type PreviewEntry } from '../../src/github/pr-comment.js';
-import type { ForkApproval } from '../../src/store/approvals.js';
+import type { ForkApproval } from '../../src/domain/approvals.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const entry = (overrides: Partial<PreviewEntry> = {}): PreviewEntry => ({

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Deployment } from '../../src/store/environments.js';
+import type { Deployment } from '../../src/domain/environments.js';
 import { pullRequestWebhook, pushWebhook, type Webhook } from '../../src/demo/payloads.js';
 import { Origin } from './git.js';
 import { startTestService, type TestService } from './service.js';

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { normalize, type Normalized } from '../../src/events/normalize.js';
 import { environmentApiRoutes } from '../../src/http/environment-api.js';
 import type { EnvironmentDetail, EnvironmentSummary } from '../../src/http/environment-view.js';
-import type { DeploymentDetail } from '../../src/store/environments.js';
+import type { DeploymentDetail } from '../../src/domain/environments.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -258,7 +258,7 @@ test('replay of a delivery that is still pending is 409; a finished one goes to 
   t.after(() => store.close());
   const handed: [string, Normalized][] = [];
   const config = parseConfig('', 'test.yaml', {}, '/tmp');
-  const routes = environmentApiRoutes({ config, store, changed: () => undefined }, (id, normalized) => handed.push([id, normalized]));
+  const routes = environmentApiRoutes({ config, store, changed: () => undefined }, store, (id, normalized) => handed.push([id, normalized]));
   const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), apiToken: undefined });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(resolve)));

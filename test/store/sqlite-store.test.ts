@@ -23,18 +23,6 @@ function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery
   };
 }
 
-test('a delivery id is stored once; the second insert reports a duplicate', async (t) => {
-  const store = await SqliteStore.open(tempDir(t));
-  t.after(() => store.close());
-  assert.equal(await store.insertDelivery(delivery('a')), 'inserted');
-  assert.equal(await store.insertDelivery(delivery('a', { event: 'ping' })), 'duplicate');
-  const stored = await store.getDelivery('a');
-  assert.equal(stored?.event, 'push');
-  assert.equal(stored?.status, 'pending');
-  assert.equal(stored?.payload, JSON.stringify({ ref: 'refs/heads/main' }));
-  assert.equal(await store.getDelivery('missing'), null);
-});
-
 test('payloads read back exactly as sent, by id, and are stored compressed', async (t) => {
   const dir = tempDir(t);
   const store = await SqliteStore.open(dir);

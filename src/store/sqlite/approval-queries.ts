@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../approvals.js';
+import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../../domain/approvals.js';
 
 type ApprovalRow = Omit<ForkApproval, 'state'> & { state: ForkApproval['state'] | 'requested' };
 

@@ -8,7 +8,7 @@ import type {
   Fence,
   FinalDeploymentState,
   TimelineEntry,
-} from '../environments.js';
+} from '../../domain/environments.js';
 
 export const DEPLOYMENT_COLUMNS = `d.id, d.environment_id AS environmentId, e.app, e.name AS env, d.generation, d.sha, d.ref,
   d.trigger, d.delivery_id AS deliveryId, d.github_deployment_id AS githubDeploymentId,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Environment, EnvironmentChange, Fence, RuntimeStatus } from '../environments.js';
+import type { Environment, EnvironmentChange, Fence, RuntimeStatus } from '../../domain/environments.js';
 import { createDeploymentBasics } from './deployment-queries.js';
 import { createRollback } from './rollback.js';
 

@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
-import type { EnvironmentChange } from '../environments.js';
-import type { SignalRecord } from '../signals.js';
+import type { EnvironmentChange } from '../../domain/environments.js';
+import type { SignalRecord } from '../../domain/signals.js';
 import { createApprovalQueries } from './approval-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';

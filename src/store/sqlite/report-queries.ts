@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DeploymentState } from '../environments.js';
+import type { DeploymentState } from '../../domain/environments.js';
 import { REPORT_WINDOW_MS, type PrComment, type UnreportedDeployment } from '../reports.js';
 import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EnvironmentChange } from '../environments.js';
+import type { EnvironmentChange } from '../../domain/environments.js';
 
 type Rollback = Extract<EnvironmentChange, { kind: 'rollback' }>;
 type Note = (deploymentId: number, message: string, now: number) => void;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CiSignal, SignalRecord } from '../signals.js';
+import type { CiSignal, SignalRecord } from '../../domain/signals.js';
 
 type SignalRow = Omit<CiSignal, 'order'> & { ordId: number; ordAttempt: number; ordPhase: number };
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GitHubMetrics } from '../github/request-metrics.js';
-import type { Store } from '../store/store.js';
+import type { GitHubMetrics } from './github/request-metrics.js';
+import type { EnvironmentStore, InboxStore } from './store/store.js';
 
 /** Outcomes of a POST to the webhook endpoint, as counted in `slipway_deliveries_received_total`. */
 export const RECEIVE_OUTCOMES = [
@@ -28,7 +28,7 @@ export interface Metrics extends GitHubMetrics {
 }
 
 /** One registry per service instance (no global state), read by GET /metrics. */
-export function createMetrics(store: Store): Metrics {
+export function createMetrics(store: Pick<InboxStore, 'backlog'> & Pick<EnvironmentStore, 'listEnvironments'>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'slipway_process_' });
   const received = new Counter({

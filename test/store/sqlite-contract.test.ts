@@ -1,0 +1,25 @@
+import { describe } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { tempDir } from '../helpers/temp.js';
+import { approvalsContract } from './contract/approvals.js';
+import { environmentsContract } from './contract/environments.js';
+import type { StoreFactory } from './contract/factory.js';
+import { inboxContract } from './contract/inbox.js';
+import { reportsContract } from './contract/reports.js';
+import { rollbackContract } from './contract/rollback.js';
+import { signalsContract } from './contract/signals.js';
+
+const openSqlite: StoreFactory = async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  t.after(() => store.close());
+  return store;
+};
+
+describe('the SQLite store keeps the Store contract', () => {
+  inboxContract(openSqlite);
+  environmentsContract(openSqlite);
+  rollbackContract(openSqlite);
+  reportsContract(openSqlite);
+  signalsContract(openSqlite);
+  approvalsContract(openSqlite);
+});
