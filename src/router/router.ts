@@ -4,8 +4,9 @@ import type { Duplex } from 'node:stream';
 import { SlipwayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseHost } from './host.js';
-import { notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
+import { badRequestPage, notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
 import { createBackendProxy, type Backend } from './proxy.js';
+import { requestAuthority } from './request-target.js';
 import type { RouteTable } from './routes.js';
 
 export interface RouterOptions {
@@ -23,7 +24,9 @@ export interface Router {
 
 /** Where a request goes: an environment's process, or a page the router answers itself. */
 function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
-  const host = request.headers.host ?? '';
+  const asked = requestAuthority(request);
+  if ('refused' in asked) return badRequestPage(asked.refused);
+  const { host } = asked;
   if (!routes.serving) return startingPage();
   const target = parseHost(host, routes.domain);
   const route = target === undefined ? undefined : routes.lookup(target.app, target.env);

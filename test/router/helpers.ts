@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Writable, type Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -129,5 +129,23 @@ export function ask(port: number, host: string, path = '/', init: { method?: str
     });
     req.on('error', reject);
     req.end(init.body);
+  });
+}
+
+/**
+ * Writes `text` as is on a new connection to 127.0.0.1:`port` (without ending it: a client that
+ * half-closes is a client that left) and reads until the server closes it, or until what was read
+ * matches `until`.
+ */
+export function rawExchange(port: number, text: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let read = '';
+    socket.on('data', (chunk: Buffer) => {
+      read += chunk.toString();
+      if (until?.test(read)) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(read));
   });
 }
