@@ -25,6 +25,8 @@ export interface Metrics extends GitHubMetrics {
   deployments: Counter<'outcome'>;
   /** From the webhook that asked for a change to its deployment starting. */
   deployStartSeconds: Histogram;
+  /** Connections closed as soon as accepted because their listener (server, router) was full. */
+  connectionsRefused: Counter<'listener'>;
 }
 
 /** One registry per service instance (no global state), read by GET /metrics. */
@@ -106,5 +108,12 @@ export function createMetrics(store: Pick<InboxStore, 'backlog'> & Pick<Environm
     labelNames: ['resource'] as const,
     registers: [registry],
   });
-  return { registry, received, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds, githubRequests, githubRateLimitRemaining };
+  const connectionsRefused = new Counter({
+    name: 'slipway_connections_refused_total',
+    help: 'Connections closed as soon as accepted because their listener (server, router) held its maxConnections',
+    labelNames: ['listener'] as const,
+    registers: [registry],
+  });
+  for (const listener of ['server', 'router']) connectionsRefused.inc({ listener }, 0);
+  return { registry, received, connectionsRefused, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds, githubRequests, githubRateLimitRemaining };
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.js';
+import { connectionBudget, readOpenFileLimit } from './connection-budget.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import { startEngine } from './engine/engine.js';
 import { applyPolicy } from './policy/policy.js';
@@ -13,7 +14,7 @@ import { webhookRoute } from './http/webhook-route.js';
 import { Inbox } from './ingest/inbox.js';
 import type { Logger } from './logger.js';
 import { RouteTable } from './router/routes.js';
-import { startRouter } from './router/router.js';
+import { startRouter, type RouterOptions } from './router/router.js';
 import type { Store } from './store/store.js';
 
 export interface ServiceOptions {
@@ -41,7 +42,16 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, store, log, secrets } = options;
   const metrics = createMetrics(store);
-  const router = await openRouter(config, options.routerPort ?? config.router.port, log);
+  const budget = connectionBudget(readOpenFileLimit(), {
+    server: config.server.listener.maxConnections,
+    router: config.router.listener.maxConnections,
+    withRouter: runsRouter(config),
+  });
+  const refused = (listener: 'server' | 'router') => () => metrics.connectionsRefused.inc({ listener });
+  const router = await openRouter(config, options.routerPort ?? config.router.port, log, {
+    limits: { ...config.router.listener, maxConnections: budget.router },
+    onRefused: refused('router'),
+  });
   const engine = await startEngine(config, store, log, metrics, router?.routes ?? null).catch(async (error: unknown) => {
     await router?.close();
     throw error;
@@ -87,7 +97,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, store, (id, normalized) => dispatcher.accepted(id, normalized)),
   ];
-  const server = createHttpServer({ routes, log, apiToken: config.server.apiToken });
+  const server = createHttpServer({
+    routes,
+    log,
+    apiToken: config.server.apiToken,
+    limits: { ...config.server.listener, maxConnections: budget.server },
+    onRefused: refused('server'),
+  });
   dispatcher.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -102,6 +118,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     throw error;
   });
   const { port } = server.address() as AddressInfo;
+  const { limit, source, headroom } = budget;
+  log.info(
+    { server: budget.server, router: router === null ? undefined : budget.router, openFiles: limit, source, headroom },
+    'connection limits: each listener closes connections past its cap at once; the rest of the open files are kept for the store, git and child processes',
+  );
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
 
   let closing: Promise<void> | null = null;
@@ -130,11 +151,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
  * known for the environments' URLs) but answers 503 until `serve()`, after the engine has
  * adopted or restarted what ran before.
  */
-async function openRouter(config: Config, port: number, log: Logger) {
-  if (!config.apps.some((app) => app.target.type === 'process')) return null;
+async function openRouter(config: Config, port: number, log: Logger, listener: Pick<RouterOptions, 'limits' | 'onRefused'>) {
+  if (!runsRouter(config)) return null;
   const routes = new RouteTable({ domain: config.router.domain, publicPort: port, serving: false });
-  const router = await startRouter({ host: config.router.host, port, routes, log: log.child({ component: 'router' }) });
+  const router = await startRouter({ host: config.router.host, port, routes, log: log.child({ component: 'router' }), ...listener });
   routes.listening(router.port);
   log.info({ url: router.url, domain: config.router.domain }, 'router listening: environments answer at http://<env>.<app>.<domain>');
   return { routes, url: router.url, serve: () => routes.open(), close: () => router.close() };
+}
+
+function runsRouter(config: Config): boolean {
+  return config.apps.some((app) => app.target.type === 'process');
 }

@@ -4,6 +4,7 @@ import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
 import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
 import { githubAppSchema } from './github-app.js';
+import { listenerKeys, withListener } from './listener.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
@@ -66,7 +67,8 @@ const server = strict({
   port: port.default(8080),
   publicUrl: optionalText(publicUrl),
   apiToken: guardSecret.optional(),
-});
+  ...listenerKeys,
+}).transform(withListener);
 
 /** Missed webhooks: failed deliveries are redelivered, open pull requests and branches re-read. */
 const recovery = strict({
@@ -107,7 +109,8 @@ const router = strict({
     .string()
     .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a lowercase domain name such as localhost or preview.example.com')
     .default('localhost'),
-});
+  ...listenerKeys,
+}).transform(withListener);
 
 const log = strict({
   level: z.enum(LOG_LEVELS).default('info'),

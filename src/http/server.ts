@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { InputError } from '../errors.js';
+import { capConnections, timeoutOptions, type ListenerLimits } from '../listener-limits.js';
 import type { Logger } from '../logger.js';
 import { checkAccess } from './access.js';
 import { sendError } from './respond.js';
@@ -20,7 +21,14 @@ export interface HttpServerOptions {
   routes: Route[];
   log: Logger;
   apiToken: string | undefined;
+  /** Connection cap and idle timeouts of the listener. */
+  limits: ListenerLimits;
+  /** A connection over the cap was closed. */
+  onRefused: () => void;
 }
+
+/** The whole of a request (a webhook body of up to 25 MiB included) must arrive within this. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
  * slipway's HTTP listener: a small route table on node:http (the webhook path is hot, so no
@@ -28,7 +36,7 @@ export interface HttpServerOptions {
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   const { routes, log, apiToken } = options;
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (request, response) => {
+  const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
     const url = new URL(request.url ?? '/', 'http://slipway.invalid');
     const handle = async () => {
       const matches = routes
@@ -49,6 +57,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       else response.destroy();
     });
   });
+  capConnections(server, options.limits, options.onRefused);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
     const [status, message] =

@@ -19,6 +19,11 @@ export function notFoundPage(host: string): Page {
   ]);
 }
 
+/** A request the router cannot route (RFC 9112 §3.2: two Host headers, an unusable target). */
+export function badRequestPage(reason: string): Page {
+  return page(400, 'Bad request', [escapeHtml(reason), 'Send one Host header, and a path or an http URL as the request target.']);
+}
+
 export function startingPage(): Page {
   const paragraphs = [
     'This environment is being deployed for the first time.',

@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlipwayError } from '../errors.js';
+import { capConnections, timeoutOptions, type ListenerLimits } from '../listener-limits.js';
 import type { Logger } from '../logger.js';
 import { parseHost } from './host.js';
-import { notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
+import { badRequestPage, notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
 import { createBackendProxy, type Backend } from './proxy.js';
+import { requestAuthority } from './request-target.js';
 import type { RouteTable } from './routes.js';
 
 export interface RouterOptions {
@@ -13,7 +15,14 @@ export interface RouterOptions {
   port: number;
   routes: RouteTable;
   log: Logger;
+  /** Connection cap and idle timeouts; long-lived responses and WebSockets are not cut by them. */
+  limits: ListenerLimits;
+  /** A connection over the cap was closed. */
+  onRefused: () => void;
 }
+
+/** node's default: the whole of a request (an upload to an environment) must arrive within this. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface Router {
   url: string;
@@ -23,7 +32,9 @@ export interface Router {
 
 /** Where a request goes: an environment's process, or a page the router answers itself. */
 function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
-  const host = request.headers.host ?? '';
+  const asked = requestAuthority(request);
+  if ('refused' in asked) return badRequestPage(asked.refused);
+  const { host } = asked;
   if (!routes.serving) return startingPage();
   const target = parseHost(host, routes.domain);
   const route = target === undefined ? undefined : routes.lookup(target.app, target.env);
@@ -45,7 +56,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const proxy = createBackendProxy(log);
   const upgraded = new Set<Duplex>();
 
-  const server = createServer((request, response) => {
+  const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
     const where = resolve(request, routes);
     if (isPage(where)) return sendPage(response, where);
     // In flight from here until the response is over, whichever way it ends ('close' always fires).
@@ -53,6 +64,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     response.once('close', () => routes.end(where.port));
     proxy.web(request, response, where);
   });
+
+  capConnections(server, options.limits, options.onRefused);
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);

@@ -8,13 +8,16 @@ import { rejection, tempDir } from './helpers.js';
 
 const repoRoot = process.cwd(); // tests run from the repository root
 
+/** A listener's keys when left out: its cap derived at start, default timeouts. */
+const LISTENER = { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 };
+
 const DEFAULTS = {
-  server: { host: '0.0.0.0', port: 8080 },
+  server: { host: '0.0.0.0', port: 8080, listener: LISTENER },
   github: { apiUrl: 'https://api.github.com', recovery: { intervalMs: 600_000 } },
   log: { level: 'info' },
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
   artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
-  router: { host: '0.0.0.0', port: 8081, domain: 'localhost' },
+  router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
   apps: [],
 };
 
@@ -53,13 +56,13 @@ apps:
 `;
   const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
   assert.deepEqual(config, {
-    server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token' },
+    server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token', listener: LISTENER },
     github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token', apiUrl: 'https://github.example.com/api/v3', recovery: { intervalMs: 600_000 } },
     store: { dataDir: '/var/lib/slipway' },
     log: { level: 'debug' },
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
-    router: { host: '0.0.0.0', port: 8081, domain: 'localhost' },
+    router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
     apps: [
       { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },
       { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },

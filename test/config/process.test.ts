@@ -16,7 +16,7 @@ apps:
         track: { branch: main }
         env: { NODE_ENV: staging }
 `);
-  assert.deepEqual(config.router, { host: '0.0.0.0', port: 8081, domain: 'localhost' });
+  assert.deepEqual(config.router, { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
   const [app] = config.apps;
   assert.deepEqual(app?.target, { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 });
   assert.deepEqual(app?.env, { NODE_ENV: 'production', WORKERS: '3', DEBUG: 'false' });
@@ -70,7 +70,7 @@ apps:
     repo: acme/web
     target: { type: process, manifest: deploy/slipway.app.yaml, stopGrace: 30s }
 `);
-  assert.deepEqual(config.router, { host: '127.0.0.1', port: 0, domain: 'preview.example.com' });
+  assert.deepEqual(config.router, { host: '127.0.0.1', port: 0, domain: 'preview.example.com', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
   assert.deepEqual(config.apps[0]?.target, { type: 'process', manifest: 'deploy/slipway.app.yaml', stopGraceMs: 30_000 });
 });
 

@@ -37,15 +37,21 @@ export interface RunningServer {
 
 /**
  * Starts `slipway serve` and waits for its "listening" log line. It listens on 127.0.0.1, on
- * any free port, unless `fromConfig`: then where the config's `server:` says.
+ * any free port, unless `fromConfig`: then where the config's `server:` says. `openFiles`
+ * limits the files the process may open.
  */
 export function startServer(
   t: TestContext,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; fromConfig?: boolean } = {},
+  options: { env?: Record<string, string>; cwd?: string; fromConfig?: boolean; openFiles?: number } = {},
 ): Promise<RunningServer> {
   const listen = options.fromConfig === true ? [] : ['--host', '127.0.0.1', '--port', '0'];
-  const child = spawn(process.execPath, [CLI, 'serve', ...listen, ...args], {
+  const argv = [CLI, 'serve', ...listen, ...args];
+  // `ulimit -n` lowers both limits (node raises its soft limit to the hard one); exec keeps the pid.
+  const [command, commandArgs] = options.openFiles === undefined
+    ? [process.execPath, argv]
+    : ['/bin/sh', ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd,
     env: { ...process.env, SLIPWAY_LOG_FORMAT: 'json', ...options.env },
   });

@@ -259,7 +259,8 @@ test('replay of a delivery that is still pending is 409; a finished one goes to 
   const handed: [string, Normalized][] = [];
   const config = parseConfig('', 'test.yaml', {}, '/tmp');
   const routes = environmentApiRoutes({ config, store, changed: () => undefined }, store, (id, normalized) => handed.push([id, normalized]));
-  const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), apiToken: undefined });
+  const limits = { ...config.server.listener, maxConnections: 100 };
+  const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), apiToken: undefined, limits, onRefused: () => undefined });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(resolve)));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RouteTable } from '../../src/router/routes.js';
 import { startRouter } from '../../src/router/router.js';
-import { ask, backend, captureLog, closedPort, echoBackend, openSocket, socketEchoBackend, testRouter } from './helpers.js';
+import { ask, backend, captureLog, closedPort, echoBackend, LISTENER, openSocket, socketEchoBackend, testRouter } from './helpers.js';
 
 test('an unknown host answers 404 with a page that names no environment', async (t) => {
   const { routes, router } = await testRouter(t);
@@ -127,7 +127,7 @@ test('close() ends open streams and WebSockets at once; a taken port is a clear 
   const taken = await testRouter(t);
   const routes2 = new RouteTable({ domain: 'localhost', publicPort: taken.router.port });
   const log = captureLog().log;
-  await assert.rejects(startRouter({ host: '127.0.0.1', port: taken.router.port, routes: routes2, log }), {
+  await assert.rejects(startRouter({ host: '127.0.0.1', port: taken.router.port, routes: routes2, log, ...LISTENER }), {
     code: 'router_listen_failed',
     message: new RegExp(`127\\.0\\.0\\.1:${taken.router.port} \\(EADDRINUSE\\)`),
   });

@@ -1,8 +1,9 @@
 import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Writable, type Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
+import type { ListenerLimits } from '../../src/listener-limits.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { RouteTable } from '../../src/router/routes.js';
 import { startRouter, type Router } from '../../src/router/router.js';
@@ -91,11 +92,18 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The router's listener options in tests: the config's default timeouts, a cap no test reaches. */
+export const LISTENER = {
+  limits: { maxConnections: 1000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } as ListenerLimits,
+  onRefused: () => undefined,
+};
+
 /** A router on a free port with its own route table, closed after the test. */
-export async function testRouter(t: TestContext, options: { domain?: string; log?: Logger } = {}) {
+export async function testRouter(t: TestContext, options: { domain?: string; log?: Logger; limits?: Partial<ListenerLimits>; onRefused?: () => void } = {}) {
   const routes = new RouteTable({ domain: options.domain ?? 'localhost', publicPort: 8081 });
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });
-  const router: Router = await startRouter({ host: '127.0.0.1', port: 0, routes, log });
+  const limits = { ...LISTENER.limits, ...options.limits };
+  const router: Router = await startRouter({ host: '127.0.0.1', port: 0, routes, log, limits, onRefused: options.onRefused ?? LISTENER.onRefused });
   t.after(() => router.close(), { timeout: 5000 });
   return { routes, router };
 }
@@ -129,5 +137,23 @@ export function ask(port: number, host: string, path = '/', init: { method?: str
     });
     req.on('error', reject);
     req.end(init.body);
+  });
+}
+
+/**
+ * Writes `text` as is on a new connection to 127.0.0.1:`port` (without ending it: a client that
+ * half-closes is a client that left) and reads until the server closes it, or until what was read
+ * matches `until`.
+ */
+export function rawExchange(port: number, text: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let read = '';
+    socket.on('data', (chunk: Buffer) => {
+      read += chunk.toString();
+      if (until?.test(read)) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(read));
   });
 }
