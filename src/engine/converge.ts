@@ -10,6 +10,7 @@ import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
 import { DeploymentLog } from './deployment-log.js';
 import { passGate } from './gating.js';
+import { LeaseLost } from './leases.js';
 import type { AppRuntime, ArtifactPort, SourcePort } from './ports.js';
 import { ruleOf } from './rules.js';
 
@@ -106,7 +107,7 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
   } catch (error) {
     const cancelled = context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED;
-    const message = cancelled ? 'cancelled: a newer commit or a destroy superseded it' : (error as Error).message;
+    const message = cancelled ? cancelMessage(context.signal) : (error as Error).message;
     context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
     context.metrics?.deployments.inc({ outcome: cancelled ? 'inactive' : 'failure' });
     await store.completeDeployment({
@@ -191,6 +192,16 @@ const FINAL_SOURCE_ERRORS = new Set([
   'github_not_found',
   'github_invalid_response',
 ]);
+
+/** Why the reconciler cancelled an attempt (its signal's reason): a newer desired state, or a stop. */
+export class Superseded extends Error {}
+
+function cancelMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Superseded) return reason.message;
+  if (reason instanceof LeaseLost) return `cancelled: ${reason.message}`;
+  return 'cancelled: a newer commit or a destroy superseded it';
+}
 
 /** Thrown after a passing failure is recorded, so the reconciler tries again after a backoff. */
 export class RetryLater extends Error {}
