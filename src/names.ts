@@ -24,23 +24,34 @@ export function slug(text: string): string {
 
 /**
  * Fills `{number}`, `{branch}` and `{app}` in `template`, then slugs the result to a DNS label
- * (at most 63 characters, never empty). When the name had to be shortened, or a value it was
- * given slugged to nothing (`日本語`), a prefix is kept and `-` plus 8 hex of the sha256 of the
- * filled, unslugged name is appended, so different inputs keep different names.
- * Throws when the template uses a placeholder `values` lacks (a programming error).
+ * (at most 63 characters, never empty). Names are unique per source: whenever slugging changed
+ * the filled name (`feature/Login`, `release/1.2`, a value that slugged to nothing, a name too
+ * long), a prefix is kept and `-` plus 8 hex of the sha256 of the filled, unslugged name is
+ * appended, so `a/b-c`, `a-b/c` and `a-b-c` get three names. A name slugging leaves alone
+ * (`pr-7`, `br-main`) is kept as it is. Throws when the template uses a placeholder `values`
+ * lacks (a programming error).
  */
 export function slugName(template: string, values: NameValues): string {
-  let lost = false;
   const filled = template.replace(PLACEHOLDER, (_match, key: keyof NameValues) => {
     const value = values[key];
     if (value === undefined) throw new TypeError(`slugName: no value for {${key}} in "${template}"`);
-    const text = String(value);
-    if (text !== '' && slug(text) === '') lost = true;
-    return text;
+    return String(value);
   });
-  const slugged = slug(filled);
-  if (!lost && slugged !== '' && slugged.length <= MAX_NAME_LENGTH) return slugged;
-  const hash = createHash('sha256').update(filled).digest('hex').slice(0, HASH_LENGTH);
+  return label(filled, slug(filled) !== filled);
+}
+
+/**
+ * One value as a DNS label (a branch in a URL): slugged, with the hash only when it had to be
+ * shortened or slugged to nothing, so it stays readable (`Feature/Login` → `feature-login`).
+ */
+export function dnsLabel(text: string): string {
+  return label(text, text !== '' && slug(text) === '');
+}
+
+function label(text: string, hashed: boolean): string {
+  const slugged = slug(text);
+  if (!hashed && slugged !== '' && slugged.length <= MAX_NAME_LENGTH) return slugged;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, HASH_LENGTH);
   const prefix = slugged.slice(0, MAX_NAME_LENGTH - HASH_LENGTH - 1).replace(/-+$/, '');
   return prefix === '' ? hash : `${prefix}-${hash}`;
 }
@@ -55,3 +66,4 @@ export function nameFits(template: string, name: string): boolean {
     .join('');
   return new RegExp(`^${pattern}$`).test(wanted);
 }
+

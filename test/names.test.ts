@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { slug, slugName } from '../src/names.js';
+import { dnsLabel, slug, slugName } from '../src/names.js';
 import { DNS_LABEL } from './policy/helpers.js';
 
 const hash8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+/** `br-{branch}` for a branch slugging changes: the slug and the hash of the filled name. */
+const br = (slugged: string, branch: string) => `br-${slugged}-${hash8(`br-${branch}`)}`;
 
 test('placeholders are filled, then the name is slugged to a DNS label', () => {
   assert.equal(slugName('pr-{number}', { number: 7 }), 'pr-7');
-  assert.equal(slugName('br-{branch}', { branch: 'feature/Login' }), 'br-feature-login');
-  assert.equal(slugName('{app}-{branch}', { app: 'web', branch: 'release/1.x' }), 'web-release-1-x');
+  assert.equal(slugName('br-{branch}', { branch: 'feature/Login' }), br('feature-login', 'feature/Login'));
+  assert.equal(slugName('{app}-{branch}', { app: 'web', branch: 'release/1.x' }), `web-release-1-x-${hash8('web-release/1.x')}`);
   assert.equal(slugName('staging', {}), 'staging');
-  assert.equal(slugName('br-{branch}', { branch: '__Fix__  IT__' }), 'br-fix-it');
-  assert.equal(slugName('{branch}', { branch: '-feature-' }), 'feature');
+  assert.equal(slugName('br-{branch}', { branch: 'main' }), 'br-main');
+  assert.equal(slugName('br-{branch}', { branch: '__Fix__  IT__' }), br('fix-it', '__Fix__  IT__'));
+  assert.equal(slugName('{branch}', { branch: '-feature-' }), `feature-${hash8('-feature-')}`);
 });
 
 test('shell metacharacters, "..", spaces and control characters never survive', () => {
@@ -24,11 +27,11 @@ test('shell metacharacters, "..", spaces and control characters never survive', 
     ["it's \"quoted\" \\ {x}", 'br-it-s-quoted-x'],
     ['$HOME/${PATH}', 'br-home-path'],
   ];
-  for (const [branch, expected] of cases) assert.equal(slugName('br-{branch}', { branch }), expected, branch);
+  for (const [branch, expected] of cases) assert.equal(slugName('br-{branch}', { branch }), br(expected.slice(3), branch), branch);
 });
 
 test('unicode becomes "-"; a value that slugs to nothing still leaves a distinct, non-empty name', () => {
-  assert.equal(slugName('br-{branch}', { branch: 'feature/über' }), 'br-feature-ber');
+  assert.equal(slugName('br-{branch}', { branch: 'feature/über' }), br('feature-ber', 'feature/über'));
   assert.equal(slugName('{branch}', { branch: '日本語' }), hash8('日本語'));
   assert.equal(slugName('br-{branch}', { branch: '日本語' }), `br-${hash8('br-日本語')}`);
   assert.notEqual(slugName('br-{branch}', { branch: '日本語' }), slugName('br-{branch}', { branch: '中文' }));
@@ -71,4 +74,20 @@ test('slug alone, and a missing value is a programming error', () => {
   assert.equal(slug('  Hello, World!  '), 'hello-world');
   assert.equal(slug('---'), '');
   assert.throws(() => slugName('pr-{number}', {}), /no value for \{number\}/);
+});
+
+test('names are unique per source: slugging that changes the text adds a hash of the unslugged name', () => {
+  const names = ['a/b-c', 'a-b/c', 'a-b-c', 'A-b-c', 'a_b_c', 'release/1.2', 'release-1.2', 'release-1-2'].map((branch) => slugName('br-{branch}', { branch }));
+  assert.equal(new Set(names).size, names.length, names.join(' '));
+  assert.equal(slugName('br-{branch}', { branch: 'a-b-c' }), 'br-a-b-c', 'a name slugging leaves alone stays as it is');
+  assert.equal(slugName('br-{branch}', { branch: 'a/b-c' }), `br-a-b-c-${hash8('br-a/b-c')}`);
+  assert.equal(slugName('br-{branch}', { branch: 'release/1.2' }), `br-release-1-2-${hash8('br-release/1.2')}`);
+  assert.equal(slugName('pr-{number}', { number: 7 }), 'pr-7', 'pull request numbers never change');
+  assert.equal(slugName('{app}-pr-{number}', { app: 'web', number: 12 }), 'web-pr-12');
+});
+
+test('dnsLabel slugs a single value, hashing only what it had to shorten or lost entirely', () => {
+  assert.equal(dnsLabel('Feature/Login_Page'), 'feature-login-page');
+  assert.equal(dnsLabel('日本語'), hash8('日本語'));
+  assert.equal(dnsLabel('a'.repeat(64)), `${'a'.repeat(54)}-${hash8('a'.repeat(64))}`);
 });

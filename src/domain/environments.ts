@@ -34,7 +34,21 @@ export type EnvironmentChange =
       /** A pull request from a fork: untrusted code, never given secret variables. */
       fork?: boolean;
     }
-  | { kind: 'destroy'; app: string; env: string; reason: string; trigger: string; eventAt?: number | null }
+  | {
+      kind: 'destroy';
+      app: string;
+      env: string;
+      reason: string;
+      trigger: string;
+      eventAt?: number | null;
+      /**
+       * The ref whose environment goes (a deleted branch): an environment that follows another
+       * ref is left alone, and a live one of `rule` that follows it is found under any name.
+       */
+      ref?: string;
+      /** The configured environment (template) the destroy comes from. */
+      rule?: string;
+    }
   /** Deploy exactly this sha (CLI, API, GitHub deployments, workflow artifacts) until the next follow. */
   | {
       kind: 'pin';

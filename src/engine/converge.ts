@@ -9,6 +9,7 @@ import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
 import { DeploymentLog } from './deployment-log.js';
 import { passGate } from './gating.js';
+import { LeaseLost } from './leases.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { ruleOf } from '../policy/rules.js';
 
@@ -103,11 +104,9 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
     await store.completeDeployment({ id: deployment.id, state: 'success', error: null, log: output.toString(), url: result.url, fence });
     context.metrics?.deployments.inc({ outcome: 'success' });
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
-    await pruneWorktrees(context, env, [sha, env.observedSha]);
-    await pruneArtifacts(context, env, env.artifactRunId);
   } catch (error) {
     const cancelled = context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED;
-    const message = cancelled ? 'cancelled: a newer commit or a destroy superseded it' : (error as Error).message;
+    const message = cancelled ? cancelMessage(context.signal) : (error as Error).message;
     context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
     context.metrics?.deployments.inc({ outcome: cancelled ? 'inactive' : 'failure' });
     await store.completeDeployment({
@@ -119,7 +118,10 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
       fence,
     });
     if (!cancelled) await rollBackAfterFailure(env, sha, deployment, rule, context);
+    return;
   }
+  // Outside the deployment's outcome: a failure here is logged, and the next deploy prunes again.
+  await housekeep(context, env, [sha, env.observedSha], env.artifactRunId);
 }
 
 /** The app's variables with the environment's own on top; a fork's preview gets none marked secret. */
@@ -190,6 +192,16 @@ const FINAL_SOURCE_ERRORS = new Set([
   'github_invalid_response',
 ]);
 
+/** Why the reconciler cancelled an attempt (its signal's reason): a newer desired state, or a stop. */
+export class Superseded extends Error {}
+
+function cancelMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Superseded) return reason.message;
+  if (reason instanceof LeaseLost) return `cancelled: ${reason.message}`;
+  return 'cancelled: a newer commit or a destroy superseded it';
+}
+
 /** Thrown after a passing failure is recorded, so the reconciler tries again after a backoff. */
 export class RetryLater extends Error {}
 
@@ -214,25 +226,28 @@ async function destroy(env: Environment, context: ConvergeContext): Promise<void
     log: output.write,
     signal: context.signal,
   });
-  await pruneWorktrees(context, env, []);
-  await pruneArtifacts(context, env, null);
+  await housekeep(context, env, [], null);
   await store.completeDestroy(env.id, env.generation, fence);
   context.log.info({ env: env.name }, 'destroyed');
 }
 
-/** Removes the environment's worktrees except those of `keep`. */
-async function pruneWorktrees(context: ConvergeContext, env: Environment, keep: (string | null)[]): Promise<void> {
-  const dir = join(context.worktreeRoot, env.app, env.name);
-  const shas = await readdir(dir).catch(() => [] as string[]);
-  for (const sha of shas) {
-    if (!keep.includes(sha)) await context.source.remove(join(dir, sha));
+/**
+ * Removes the environment's worktrees except those of `keepShas`, and its unpacked artifacts
+ * except that of run `keepRun`. Housekeeping never changes an outcome: what cannot be removed
+ * is logged and left for the next deployment of the environment to prune again.
+ */
+async function housekeep(context: ConvergeContext, env: Environment, keepShas: (string | null)[], keepRun: number | null): Promise<void> {
+  const worktrees = join(context.worktreeRoot, env.app, env.name);
+  const artifacts = join(context.artifactRoot, env.app, env.name);
+  const removals = [
+    ...(await listDir(worktrees)).filter((sha) => !keepShas.includes(sha)).map((sha) => () => context.source.remove(join(worktrees, sha))),
+    ...(await listDir(artifacts)).filter((run) => run !== String(keepRun)).map((run) => () => rm(join(artifacts, run), { recursive: true, force: true })),
+  ];
+  for (const remove of removals) {
+    await remove().catch((error: unknown) => {
+      context.log.warn({ env: env.name, reason: (error as Error).message }, 'cannot remove an old worktree or artifact; the next deployment tries again');
+    });
   }
 }
 
-/** Removes the environment's unpacked artifacts except that of run `keep`. */
-async function pruneArtifacts(context: ConvergeContext, env: Environment, keep: number | null): Promise<void> {
-  const dir = join(context.artifactRoot, env.app, env.name);
-  for (const run of await readdir(dir).catch(() => [] as string[])) {
-    if (run !== String(keep)) await rm(join(dir, run), { recursive: true, force: true });
-  }
-}
+const listDir = (dir: string): Promise<string[]> => readdir(dir).catch(() => [] as string[]);

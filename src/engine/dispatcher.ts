@@ -113,12 +113,17 @@ export class Dispatcher {
     const stored = unread.length > 0 ? await store.deliveryPayloads(unread) : new Map<string, string>();
     const now = Date.now();
     const results = batch.map((delivery) => {
-      const normalized = this.handoff.get(delivery.id) ?? tryNormalizeText(delivery.event, stored.get(delivery.id) ?? 'null');
-      this.handoff.delete(delivery.id);
       const scoped = log.child({ delivery: delivery.id, event: delivery.event });
-      return dispatchDelivery(delivery, normalized, this.options.policy, scoped, now);
+      try {
+        const normalized = this.handoff.get(delivery.id) ?? tryNormalizeText(delivery.event, stored.get(delivery.id) ?? 'null');
+        return dispatchDelivery(delivery, normalized, this.options.policy, scoped, now);
+      } catch (error) {
+        return poisoned(delivery.id, error, scoped, now);
+      } finally {
+        this.handoff.delete(delivery.id);
+      }
     });
-    const applied = new Set(await store.finishDeliveries(results));
+    const applied = new Set(await this.finish(results));
     // A CI signal may have woken a waiting environment in the store.
     const effects = (result: DispatchResult) => result.changes !== undefined || result.signals !== undefined || result.approvals !== undefined;
     if (results.some((result) => applied.has(result.id) && effects(result))) this.options.onChanged?.();
@@ -130,4 +135,42 @@ export class Dispatcher {
     }
     return batch.length;
   }
+
+  /**
+   * Applies the batch in one transaction. When the store refuses it, each delivery is applied
+   * alone, in order, so one whose effects the store refuses (twice) fails by itself; when the
+   * store does not answer, or even marking that one failed is refused, the store itself is
+   * failing and what is left stays pending.
+   */
+  private async finish(results: DispatchResult[]): Promise<string[]> {
+    try {
+      return await this.options.store.finishDeliveries(results);
+    } catch {
+      const applied: string[] = [];
+      for (const result of results) applied.push(...(await this.finishAlone(result)));
+      return applied;
+    }
+  }
+
+  /** Twice, the store answering in between: a passing store failure is not the delivery's fault. */
+  private async finishAlone(result: DispatchResult): Promise<string[]> {
+    const { store, log } = this.options;
+    try {
+      return await store.finishDeliveries([result]);
+    } catch {
+      await store.ping();
+    }
+    try {
+      return await store.finishDeliveries([result]);
+    } catch (error) {
+      return store.finishDeliveries([poisoned(result.id, error, log.child({ delivery: result.id }), result.processedAt)]);
+    }
+  }
+}
+
+/** A delivery that could not be dispatched or applied: `failed` with the reason, its payload kept for replay. */
+function poisoned(id: string, error: unknown, log: Logger, now: number): DispatchResult {
+  const reason = `cannot be applied: ${(error as Error).message}; once the cause is fixed, run slipway replay ${id}`;
+  log.error({ err: error }, 'delivery failed; the next deliveries go on');
+  return { id, status: 'failed', error: reason, processedAt: now };
 }

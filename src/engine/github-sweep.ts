@@ -117,7 +117,7 @@ class RepoSweep {
       const event: CreateEvent = { kind: 'create', refType: 'branch', ref: `refs/heads/${branch}`, refName: branch, repository, sender: null, installationId: null };
       for (const intent of applyPolicy(event, config).intents) {
         // Only environments made per branch; one that ever existed (destroyed by hand or TTL) is not made again.
-        if (intent.kind !== 'follow' || this.known.has(`${intent.app}/${intent.env}`) || !this.perBranch(intent)) continue;
+        if (intent.kind !== 'follow' || this.exists(intent) || !this.perBranch(intent)) continue;
         this.changes.push(toChange({ ...intent, trigger: TRIGGER }));
       }
     }
@@ -125,8 +125,16 @@ class RepoSweep {
     for (const env of this.live('branches')) {
       if (env.branch === null || names.has(env.branch) || (await github.branchExists(this.repo, env.branch))) continue;
       const reason = `branch ${env.branch} was deleted (found by the sweep)`;
-      this.changes.push({ kind: 'destroy', app: env.app, env: env.name, reason, trigger: TRIGGER });
+      // Names the ref, so an environment that follows another branch by then is left alone.
+      const ref = env.desiredRef === null || env.rule === null ? {} : { ref: env.desiredRef, rule: env.rule };
+      this.changes.push({ kind: 'destroy', app: env.app, env: env.name, reason, trigger: TRIGGER, ...ref });
     }
+  }
+
+  /** An environment of that name, or one of the same rule that follows the ref under an older name. */
+  private exists(intent: Extract<Intent, { kind: 'follow' }>): boolean {
+    if (this.known.has(`${intent.app}/${intent.env}`)) return true;
+    return [...this.known.values()].some((env) => env.app === intent.app && env.rule === intent.rule && env.desiredRef === intent.ref);
   }
 
   private perBranch(intent: Extract<Intent, { kind: 'follow' }>): boolean {

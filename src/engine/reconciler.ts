@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Environment } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
-import { converge, RetryLater } from './converge.js';
+import { converge, RetryLater, Superseded } from './converge.js';
+import { environmentLease, withLease } from './leases.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { Wakeup } from '../wakeup.js';
 
@@ -33,6 +34,8 @@ interface Running {
   generation: number;
   /** The newest generation already checked for being outdated. */
   checked: number;
+  /** The newest desired state seen while it runs (null: none newer than its own). */
+  newest: Environment | null;
   sha: string | null;
   controller: AbortController;
   done: Promise<void>;
@@ -75,7 +78,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeup.nudge();
-    for (const run of this.running.values()) run.controller.abort();
+    for (const run of this.running.values()) run.controller.abort(new Superseded('cancelled: slipway is stopping; it runs again at the next start'));
     await this.loop;
     await Promise.all([...this.running.values()].map((run) => run.done));
   }
@@ -98,9 +101,10 @@ export class Reconciler {
   private consider(env: Environment): void {
     const current = this.running.get(env.id);
     if (current !== undefined) {
-      if (env.generation > current.generation && !env.present) current.controller.abort();
+      if (env.generation > current.generation && !env.present) current.controller.abort(new Superseded('cancelled: a destroy superseded it'));
       else if (env.generation > current.checked) {
         current.checked = env.generation;
+        current.newest = env;
         void this.cancelIfOutdated(env, current);
       }
       return;
@@ -111,7 +115,7 @@ export class Reconciler {
     const app = this.options.apps.get(env.app);
     if (app === undefined) return;
     const controller = new AbortController();
-    const entry: Running = { generation: env.generation, checked: env.generation, sha: null, controller, done: Promise.resolve() };
+    const entry: Running = { generation: env.generation, checked: env.generation, newest: null, sha: null, controller, done: Promise.resolve() };
     entry.done = this.pass(env, app, entry).finally(() => {
       this.running.delete(env.id);
       this.nudge();
@@ -119,38 +123,42 @@ export class Reconciler {
     this.running.set(env.id, entry);
   }
 
-  /** A newer generation arrived while deploying: cancel only if it resolves to another sha. */
+  /**
+   * A newer generation arrived while deploying: cancel the attempt when the newest desired state
+   * is another sha (a pin or rollback elsewhere, or its ref resolving to another commit).
+   */
   private async cancelIfOutdated(env: Environment, current: Running): Promise<void> {
     const app = this.options.apps.get(env.app);
-    if (app === undefined || env.desiredRef === null || current.sha === null) return;
-    const newest = await this.options.source.resolve(app.remoteUrl, env.desiredRef).catch(() => null);
-    if (newest !== null && newest !== current.sha) current.controller.abort();
+    if (app === undefined || current.sha === null) return;
+    const wanted = env.pinnedSha ?? (env.desiredRef === null ? null : await this.options.source.resolve(app.remoteUrl, env.desiredRef).catch(() => null));
+    if (wanted !== null && wanted !== current.sha) current.controller.abort(new Superseded('cancelled: a newer desired state superseded it'));
   }
 
   private async pass(env: Environment, app: AppRuntime, entry: Running): Promise<void> {
     const { store, log } = this.options;
-    const lease = `env:${env.id}`;
-    const token = await store.acquireLease(lease, this.holder, this.leaseMs).catch(() => null);
-    if (token === null) return; // another replica converges it
-    const renew = setInterval(() => void store.acquireLease(lease, this.holder, this.leaseMs).catch(() => undefined), this.leaseMs / 3);
     try {
-      await converge(env, {
-        store,
-        source: this.options.source,
-        app,
-        fence: { lease, token },
-        worktreeRoot: this.options.worktreeRoot,
-        artifactRoot: this.options.artifactRoot,
-        ...(this.options.artifacts ? { artifacts: this.options.artifacts } : {}),
-        log: log.child({ app: env.app }),
-        signal: entry.controller.signal,
-        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
-        ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
-        canApprove: this.options.canApprove === true,
-        resolved: (sha) => {
-          entry.sha = sha;
-        },
-      });
+      // Renewed while the attempt runs; once lost (another replica may take over), the attempt stops.
+      await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, ({ fence, signal }) =>
+        converge(env, {
+          store,
+          source: this.options.source,
+          app,
+          fence,
+          worktreeRoot: this.options.worktreeRoot,
+          artifactRoot: this.options.artifactRoot,
+          ...(this.options.artifacts ? { artifacts: this.options.artifacts } : {}),
+          log: log.child({ app: env.app }),
+          signal: AbortSignal.any([entry.controller.signal, signal]),
+          ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+          ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
+          canApprove: this.options.canApprove === true,
+          resolved: (sha) => {
+            entry.sha = sha;
+            // A newer desired state seen while this attempt was still resolving its own.
+            if (entry.newest !== null) void this.cancelIfOutdated(entry.newest, entry);
+          },
+        }),
+      );
       this.backoff.delete(env.id);
     } catch (error) {
       const failures = (this.backoff.get(env.id)?.failures ?? 0) + 1;
@@ -158,9 +166,6 @@ export class Reconciler {
       this.backoff.set(env.id, { until: Date.now() + delay, failures });
       if (error instanceof RetryLater) log.warn({ app: env.app, env: env.name, retryInMs: delay }, 'will try the environment again');
       else log.error({ err: error, app: env.app, env: env.name, retryInMs: delay }, 'environment could not be converged');
-    } finally {
-      clearInterval(renew);
-      await store.releaseLease(lease, this.holder).catch(() => undefined);
     }
   }
 }

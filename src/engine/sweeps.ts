@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EnvironmentChange } from '../domain/environments.js';
 import type { Store } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
+import { environmentLease, withLease } from './leases.js';
 import { ruleOf } from '../policy/rules.js';
 
 /** CI signals are kept this long: longer than any gate waits (timeouts are at most 24 days). */
 export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
+/** An orphan's destroy holds its environment's lease this long, renewed while it runs. */
+const ORPHAN_LEASE_MS = 60_000;
 
 /**
  * The periodic work beside the reconciler: TTL expiry, resync (every live environment
@@ -13,6 +17,9 @@ export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
  * runs that the store does not know is destroyed), gate timeouts and old CI signals.
  */
 export class Sweeps {
+  private readonly holder = `sweeps-${randomUUID()}`;
+  private orphanSweep: Promise<string[]> | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly apps: ReadonlyMap<string, AppRuntime>,
@@ -64,30 +71,50 @@ export class Sweeps {
     return live.length;
   }
 
-  /** Destroys what targets run for no live environment in the store. */
-  async orphans(): Promise<string[]> {
-    const known = new Set(
-      (await this.store.listEnvironments()).filter((env) => env.present).map((env) => `${env.app}/${env.name}`),
-    );
+  /**
+   * Destroys what targets run for no environment the store knows. Each one is looked up again
+   * holding its environment's lease (the reconciler's), so one created or being deployed since
+   * the list was read is left alone. One sweep at a time: a call during a sweep gets its result.
+   */
+  orphans(): Promise<string[]> {
+    this.orphanSweep ??= this.sweepOrphans().finally(() => {
+      this.orphanSweep = null;
+    });
+    return this.orphanSweep;
+  }
+
+  private async sweepOrphans(): Promise<string[]> {
+    const live = (await this.store.listEnvironments()).filter((env) => env.present);
+    const known = new Set(live.map((env) => `${env.app}/${env.name}`));
     const destroyed: string[] = [];
     const targets = new Set([...this.apps.values()].map((app) => app.target));
     for (const target of targets) {
       for (const running of await target.list()) {
         const key = `${running.app}/${running.env}`;
         if (known.has(key)) continue;
-        const app = this.apps.get(running.app);
-        this.log.warn({ app: running.app, env: running.env }, 'destroying an environment the store does not know (orphan)');
-        await target.destroy({
-          app: running.app,
-          env: running.env,
-          workdir: null,
-          vars: app?.vars ?? {},
-          log: () => undefined,
-          signal: AbortSignal.timeout(10 * 60_000),
+        const lease = environmentLease(running.app, running.env);
+        const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async ({ signal }) => {
+          if (await this.tracked(running.app, running.env)) return false;
+          this.log.warn({ app: running.app, env: running.env }, 'destroying an environment the store does not know (orphan)');
+          await target.destroy({
+            app: running.app,
+            env: running.env,
+            workdir: null,
+            vars: this.apps.get(running.app)?.vars ?? {},
+            log: () => undefined,
+            signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]),
+          });
+          return true;
         });
-        destroyed.push(key);
+        if (outcome?.value === true) destroyed.push(key);
       }
     }
     return destroyed;
+  }
+
+  /** The store has it now: live, or being destroyed by the reconciler. */
+  private async tracked(app: string, name: string): Promise<boolean> {
+    const env = await this.store.getEnvironment(app, name);
+    return env !== null && (env.present || env.state !== 'destroyed');
   }
 }

@@ -8,7 +8,7 @@ export type Intent =
   | {
       kind: 'follow';
       app: string;
-      /** The environment name, slugged (`pr-7`, `br-feature-login`, `staging`). */
+      /** The environment name, slugged (`pr-7`, `br-feature-login-bc632bbd`, `staging`). */
       env: string;
       /** Full git ref to resolve when deploying: `refs/heads/x`, `refs/tags/v1`, `refs/pull/7/head`. */
       ref: string;
@@ -34,16 +34,11 @@ export type Intent =
   | Extract<EnvironmentChange, { kind: 'rollback' }>
   /** A GitHub deployment status, for the timeline of the deployment it is about. */
   | Extract<EnvironmentChange, { kind: 'note' }>
-  | {
-      kind: 'destroy';
-      app: string;
-      env: string;
-      /** Why, for the timeline: `pull request #7 was closed`. An environment that does not exist is left alone. */
-      reason: string;
-      /** What caused it: `push`, `delete`, `pull_request.closed`. */
-      trigger: string;
-      eventAt?: number | null;
-    };
+  /**
+   * Destroy an environment (`reason` for the timeline, `trigger` what caused it); one that does
+   * not exist is left alone, and with `ref` one that follows another ref too.
+   */
+  | Extract<EnvironmentChange, { kind: 'destroy' }>;
 
 export interface Decision {
   app: string;

@@ -59,7 +59,8 @@ export function onRefChange(change: RefChange, app: AppConfig, env: EnvironmentC
       const name = slugName(env.name, { branch, app: app.name });
       if (change.change === 'deleted') {
         const reason = `branch ${branch} was deleted`;
-        const intent = { kind: 'destroy' as const, app: app.name, env: name, reason, trigger: change.trigger };
+        // Only the environment that follows this very ref goes, whatever its name.
+        const intent = { kind: 'destroy' as const, app: app.name, env: name, ref: change.ref, rule: env.name, reason, trigger: change.trigger };
         return { intent, reason: `${reason} (matches ${pattern}); destroy ${name}` };
       }
       return follow(name, `${describe(change)} (matches ${pattern}): ${name} follows ${change.ref}`);

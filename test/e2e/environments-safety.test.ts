@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { slugName } from '../../src/names.js';
 import { envState, fixture, setup } from '../helpers/webapp.js';
 import { deliver, eventually } from '../helpers/webhook.js';
 
@@ -46,7 +47,7 @@ test('branch names with shell metacharacters or 300 characters deploy safely und
 test('a ref git refuses (spaces, "..") fails its deployment with a readable error, running nothing', async (t) => {
   const { service, lines } = await setup(t);
   await deliver(service.url, { event: 'create', payload: { ...fixture('create-branch'), ref: 'feature/a b/../../etc' } });
-  const env = await envState(service, 'br-feature-a-b-etc', 'failed');
+  const env = await envState(service, slugName('br-{branch}', { branch: 'feature/a b/../../etc' }), 'failed');
   const [attempt] = await service.store.listDeployments(env.id, 1);
   assert.equal(attempt?.state, 'error');
   assert.match(attempt?.error ?? '', /is not a ref slipway can deploy: it contains a space/);
@@ -72,7 +73,7 @@ test('an unreachable remote or a vanished ref fails the deployment readably and 
   const reachable = await setup(t);
   reachable.origin.commit('main', 'v1');
   await deliver(reachable.service.url, { event: 'push', payload: { ...fixture('push-main'), ref: 'refs/heads/feature/gone' } });
-  const gone = await envState(reachable.service, 'br-feature-gone', 'failed');
+  const gone = await envState(reachable.service, slugName('br-{branch}', { branch: 'feature/gone' }), 'failed');
   const [missing] = await reachable.service.store.listDeployments(gone.id, 1);
   assert.match(missing?.error ?? '', /refs\/heads\/feature\/gone/);
   assert.ok(existsSync(root));

@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { sweepGitHub } from '../../src/engine/github-sweep.js';
 import { createGitHubClients } from '../../src/github/client.js';
 import { repoState } from '../../src/github/repo-state.js';
+import { slugName } from '../../src/names.js';
 import { createLogger } from '../../src/logger.js';
 import type { EnvironmentChange } from '../../src/domain/environments.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -115,6 +116,8 @@ test('an open PR that no longer qualifies loses its preview (a missed converted_
 });
 
 test('matching branches without an environment get one; environments of branches GitHub confirms deleted are destroyed', async (t) => {
+  // The environments here were named before names were unique per ref (br-feature-b for
+  // feature/b): they are found by the ref they follow, not made again under the new name.
   const { fake, store, sweep } = await start(t);
   await store.changeEnvironments([branchEnv('feature/b'), branchEnv('feature/old'), branchEnv('feature/unsure'), branchEnv('feature/gone')], 'test');
   await store.changeEnvironments([{ kind: 'destroy', app: 'webapp', env: 'br-feature-gone', reason: 'ttl expired', trigger: 'ttl' }], 'test');
@@ -123,9 +126,11 @@ test('matching branches without an environment get one; environments of branches
   fake.on('GET', '/repos/acme/webapp/branches', () => ({ body: ['main', 'feature/a', 'feature/b', 'feature/gone', 'bugfix/c'].map((name) => ({ name })) }));
   fake.on('GET', '/repos/acme/webapp/branches/feature%2Funsure', () => ({ status: 502, body: { message: 'Bad Gateway' } }));
 
-  assert.deepEqual(summary(await sweep()), ['follow br-feature-a', 'destroy br-feature-old: branch feature/old was deleted (found by the sweep)']);
+  const featureA = slugName('br-{branch}', { branch: 'feature/a' });
+  assert.deepEqual(summary(await sweep()), [`follow ${featureA}`, 'destroy br-feature-old: branch feature/old was deleted (found by the sweep)']);
   assert.equal(await store.getEnvironment('webapp', 'staging'), null, 'a fixed environment waits for its push');
-  assert.equal((await store.getEnvironment('webapp', 'br-feature-a'))?.desiredRef, 'refs/heads/feature/a');
+  assert.equal((await store.getEnvironment('webapp', featureA))?.desiredRef, 'refs/heads/feature/a');
+  assert.equal((await store.listEnvironments({ includeDestroyed: true })).length, 5, 'no environment made twice');
   assert.equal((await store.getEnvironment('webapp', 'br-feature-unsure'))?.present, true, 'an API error is not "deleted"');
   assert.equal((await store.getEnvironment('webapp', 'br-feature-gone'))?.present, false, 'an environment destroyed by its TTL is not made again');
   assert.deepEqual(fake.calls(/branches\//), ['GET /repos/acme/webapp/branches/feature%2Fold', 'GET /repos/acme/webapp/branches/feature%2Funsure']);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { AppRuntime } from '../../src/engine/ports.js';
+import { environmentLease } from '../../src/engine/leases.js';
 import { Sweeps } from '../../src/engine/sweeps.js';
 import { createLogger } from '../../src/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -35,7 +36,7 @@ async function setup(t: TestContext) {
   const sweeps = new Sweeps(store, apps, createLogger({ level: 'silent', pretty: false }), () => (changed += 1));
   const deploy = (env: string) =>
     target.apply({ app: 'webapp', env, sha: 'a'.repeat(40), ref: 'refs/heads/main', pr: null, branch: 'main', event: 'push', deploymentId: 1, workdir: dir, vars: {}, log: () => undefined, signal: new AbortController().signal });
-  return { store, sweeps, deploy, journal, changed: () => changed };
+  return { store, sweeps, deploy, journal, target, changed: () => changed };
 }
 
 test('expire destroys environments whose TTL ran out, and only those', async (t) => {
@@ -70,4 +71,38 @@ test('the orphan sweep destroys what the target runs and the store does not know
   assert.equal(readFileSync(journal, 'utf8'), 'orphan\n');
   assert.deepEqual(await sweeps.orphans(), [], 'gone after one sweep');
   assert.ok(existsSync(journal));
+});
+
+test('an environment created while the orphan sweep lists the target is not destroyed', async (t) => {
+  const { store, sweeps, deploy, journal, target } = await setup(t);
+  await deploy('orphan');
+  const list = target.list.bind(target);
+  // The sweep has read the store; before it reads the target, the environment is created and deployed.
+  target.list = async () => {
+    await store.changeEnvironments([follow('fresh', null)], 'test');
+    await deploy('fresh');
+    return list();
+  };
+  assert.deepEqual(await sweeps.orphans(), ['webapp/orphan']);
+  assert.equal(readFileSync(journal, 'utf8'), 'orphan\n');
+  assert.equal((await store.getEnvironment('webapp', 'fresh'))?.present, true);
+});
+
+test('the orphan sweep does not destroy an environment whose lease is held (a deployment running)', async (t) => {
+  const { store, sweeps, deploy, journal } = await setup(t);
+  await deploy('busy');
+  assert.notEqual(await store.acquireLease(environmentLease('webapp', 'busy'), 'reconciler-elsewhere', 60_000), null);
+  assert.deepEqual(await sweeps.orphans(), []);
+  assert.equal(existsSync(journal), false);
+  await store.releaseLease(environmentLease('webapp', 'busy'), 'reconciler-elsewhere');
+  assert.deepEqual(await sweeps.orphans(), ['webapp/busy'], 'once the lease is free, it is an orphan');
+});
+
+test('orphan sweeps never overlap: a second call while one runs destroys nothing twice', async (t) => {
+  const { sweeps, deploy, journal } = await setup(t);
+  await deploy('orphan');
+  const [first, second] = await Promise.all([sweeps.orphans(), sweeps.orphans()]);
+  assert.deepEqual(first, ['webapp/orphan']);
+  assert.deepEqual(second, ['webapp/orphan'], 'the second call waits for the sweep in flight');
+  assert.equal(readFileSync(journal, 'utf8'), 'orphan\n');
 });

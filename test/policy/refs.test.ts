@@ -1,8 +1,12 @@
 // push, create and delete: fixed branch environments and one environment per matching branch.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { slugName } from '../../src/names.js';
 import { applyPolicy } from '../../src/policy/policy.js';
 import { config, decision, DNS_LABEL, EXAMPLE, load, push, pushTag, summary } from './helpers.js';
+
+/** feature/login's environment: slugging changed the name, so it ends in a hash of it. */
+const LOGIN = slugName('br-{branch}', { branch: 'feature/login' });
 
 test('a push to main moves staging to refs/heads/main, with the pushed sha as a hint', () => {
   const result = applyPolicy(load('push', 'push-main'), EXAMPLE);
@@ -50,7 +54,7 @@ test('a push to a branch matching a pattern follows it under the slugged {branch
     {
       kind: 'follow',
       app: 'web',
-      env: 'br-feature-login',
+      env: LOGIN,
       ref: 'refs/heads/feature/login',
       sha: 'a03afd9b9d1301abcd6c8d455eb4646253e3893b',
       pr: null,
@@ -62,7 +66,7 @@ test('a push to a branch matching a pattern follows it under the slugged {branch
   ]);
   assert.equal(
     decision(result, 'br-{branch}').reason,
-    'push to branch feature/login (matches feature/*): br-feature-login follows refs/heads/feature/login',
+    `push to branch feature/login (matches feature/*): ${LOGIN} follows refs/heads/feature/login`,
   );
   assert.deepEqual(decision(result, 'staging'), {
     app: 'web',
@@ -74,12 +78,14 @@ test('a push to a branch matching a pattern follows it under the slugged {branch
 
 test('a push that deletes a matching branch destroys its environment', () => {
   const result = applyPolicy(load('push', 'push-branch-deleted'), EXAMPLE);
-  assert.deepEqual(result.intents, [{ kind: 'destroy', app: 'web', env: 'br-feature-login', reason: 'branch feature/login was deleted', trigger: 'push' }]);
+  assert.deepEqual(result.intents, [
+    { kind: 'destroy', app: 'web', env: LOGIN, ref: 'refs/heads/feature/login', rule: 'br-{branch}', reason: 'branch feature/login was deleted', trigger: 'push' },
+  ]);
   assert.deepEqual(decision(result, 'br-{branch}'), {
     app: 'web',
     environment: 'br-{branch}',
     matched: true,
-    reason: 'branch feature/login was deleted (matches feature/*); destroy br-feature-login',
+    reason: `branch feature/login was deleted (matches feature/*); destroy ${LOGIN}`,
   });
 });
 
@@ -109,9 +115,9 @@ test('tag pushes move nothing', () => {
 test('create of a matching branch follows it (no sha: create carries none); others and tags do nothing', () => {
   const created = applyPolicy(load('create', 'create-branch'), EXAMPLE);
   assert.deepEqual(created.intents, [
-    { kind: 'follow', app: 'web', env: 'br-feature-login', ref: 'refs/heads/feature/login', sha: null, pr: null, branch: 'feature/login', trigger: 'create', ttlMs: null, rule: 'br-{branch}' },
+    { kind: 'follow', app: 'web', env: LOGIN, ref: 'refs/heads/feature/login', sha: null, pr: null, branch: 'feature/login', trigger: 'create', ttlMs: null, rule: 'br-{branch}' },
   ]);
-  assert.equal(decision(created, 'br-{branch}').reason, 'branch feature/login was created (matches feature/*): br-feature-login follows refs/heads/feature/login');
+  assert.equal(decision(created, 'br-{branch}').reason, `branch feature/login was created (matches feature/*): ${LOGIN} follows refs/heads/feature/login`);
 
   const other = { ...load('create', 'create-branch'), ref: 'refs/heads/hotfix/x', refName: 'hotfix/x' };
   assert.deepEqual(summary(applyPolicy(other, EXAMPLE)), []);
@@ -130,7 +136,9 @@ test('create of the branch a fixed environment follows nudges it too', () => {
 
 test('delete of a matching branch destroys its environment; a deleted tag does nothing', () => {
   const result = applyPolicy(load('delete', 'delete-branch'), EXAMPLE);
-  assert.deepEqual(result.intents, [{ kind: 'destroy', app: 'web', env: 'br-feature-login', reason: 'branch feature/login was deleted', trigger: 'delete' }]);
+  assert.deepEqual(result.intents, [
+    { kind: 'destroy', app: 'web', env: LOGIN, ref: 'refs/heads/feature/login', rule: 'br-{branch}', reason: 'branch feature/login was deleted', trigger: 'delete' },
+  ]);
   const tag = { ...load('delete', 'delete-branch'), ref: 'refs/tags/feature/login', refType: 'tag' as const };
   assert.deepEqual(applyPolicy(tag, EXAMPLE).intents, []);
 });
@@ -141,10 +149,11 @@ test('branch globs: * stays within a segment, ** crosses segments, several patte
       - name: r-{branch}
         track: { branches: ["release/**", "hotfix-*"] }
 `);
-  assert.deepEqual(summary(applyPolicy(push('feature/a'), cfg)), ['follow web/f-feature-a refs/heads/feature/a']);
+  const named = (template: string, branch: string) => `follow web/${slugName(template, { branch })} refs/heads/${branch}`;
+  assert.deepEqual(summary(applyPolicy(push('feature/a'), cfg)), [named('f-{branch}', 'feature/a')]);
   assert.deepEqual(summary(applyPolicy(push('feature/a/b'), cfg)), []);
   assert.equal(decision(applyPolicy(push('feature/a/b'), cfg), 'f-{branch}').reason, 'branch feature/a/b does not match [feature/*]');
-  assert.deepEqual(summary(applyPolicy(push('release/1.x/rc'), cfg)), ['follow web/r-release-1-x-rc refs/heads/release/1.x/rc']);
+  assert.deepEqual(summary(applyPolicy(push('release/1.x/rc'), cfg)), [named('r-{branch}', 'release/1.x/rc')]);
   assert.deepEqual(summary(applyPolicy(push('hotfix-9'), cfg)), ['follow web/r-hotfix-9 refs/heads/hotfix-9']);
   assert.deepEqual(summary(applyPolicy(push('Feature/a'), cfg)), [], 'matching is case-sensitive, like git');
 });
@@ -194,15 +203,16 @@ test('a branch environment never takes the name of a fixed environment', () => {
   assert.deepEqual(summary(applyPolicy(push('main'), cfg)), ['follow web/staging refs/heads/main', 'follow web/main refs/heads/main']);
 });
 
-test('two templates that slug to the same name for one event: the first one wins', () => {
+test('two templates that slug alike get distinct names: each name is unique to what it was made from', () => {
   const cfg = config(`      - name: "{branch}"
         track: { branches: ["**"] }
       - name: "{branch}-"
         track: { branches: ["**"] }
 `);
   const result = applyPolicy(push('feature/x'), cfg);
-  assert.deepEqual(summary(result), ['follow web/feature-x refs/heads/feature/x']);
-  assert.match(decision(result, '{branch}-').reason, /feature-x is already taken by \{branch\} for this event/);
+  const names = result.intents.map((intent) => intent.env);
+  assert.deepEqual(names, [slugName('{branch}', { branch: 'feature/x' }), slugName('{branch}-', { branch: 'feature/x' })]);
+  assert.notEqual(names[0], names[1]);
 });
 
 test('an app without environments yields no decisions', () => {

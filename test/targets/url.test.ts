@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { slugName } from '../../src/names.js';
+import { dnsLabel } from '../../src/names.js';
 import { renderUrl, unknownPlaceholders } from '../../src/targets/command/url.js';
 
-const toLabel = (branch: string) => slugName('{branch}', { branch });
+const toLabel = dnsLabel;
 
 const values = { app: 'web', env: 'pr-7', pr: 7, branch: 'Feature/Login_Page', sha: 'ABCDEF0123' };
 

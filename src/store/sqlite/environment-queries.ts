@@ -31,6 +31,25 @@ function stale(change: EnvironmentChange, current: EnvironmentRow | undefined): 
 export function createEnvironmentQueries(db: Database.Database) {
   const byName = db.prepare(`SELECT ${ENV_COLUMNS} FROM environments WHERE app = ? AND name = ?`);
   const byId = db.prepare(`SELECT ${ENV_COLUMNS} FROM environments WHERE id = ?`);
+  const followingRef = db.prepare(`SELECT ${ENV_COLUMNS} FROM environments
+    WHERE app = ? AND rule = ? AND desired_ref = ? AND present = 1 ORDER BY id LIMIT 1`);
+
+  /**
+   * The environment a change is about: the one of its name, except for environments made per
+   * ref by a template (`br-{branch}`). A follow of a ref with no live environment of its name
+   * finds the live one of the same rule that follows that ref under another name (named before
+   * names were unique per ref), so an upgrade neither orphans nor duplicates it. A destroy of a
+   * ref takes only the environment that follows that ref: the one of its name, else that one.
+   */
+  function locate(change: EnvironmentChange): EnvironmentRow | undefined {
+    const named = byName.get(change.app, change.env) as EnvironmentRow | undefined;
+    if (change.kind === 'destroy' && change.ref !== undefined) {
+      if (named?.present === 1 && named.desiredRef === change.ref) return named;
+      return change.rule === undefined ? undefined : (followingRef.get(change.app, change.rule, change.ref) as EnvironmentRow | undefined);
+    }
+    if (change.kind !== 'follow' || named?.present === 1 || change.rule?.includes('{') !== true) return named;
+    return (followingRef.get(change.app, change.rule, change.ref) as EnvironmentRow | undefined) ?? named;
+  }
   const { checkFence, note } = createDeploymentBasics(db);
   const rollback = createRollback(db, note);
 
@@ -94,15 +113,16 @@ export function createEnvironmentQueries(db: Database.Database) {
   return {
     /** Applies one delivery's desired-state changes; called inside finishDeliveries. */
     applyChange(change: EnvironmentChange, deliveryId: string, now: number): void {
-      const current = byName.get(change.app, change.env) as EnvironmentRow | undefined;
+      const current = locate(change);
       if (stale(change, current)) return;
       apply(change, current, deliveryId, now);
       if (change.kind === 'nudge' || change.kind === 'note') return;
+      const id = current?.id ?? (byName.get(change.app, change.env) as EnvironmentRow | undefined)?.id;
       const eventAt = 'eventAt' in change ? (change.eventAt ?? null) : null;
       // What the change asked is recorded with when its webhook arrived (deploy latency).
       db.prepare(`UPDATE environments SET event_at = coalesce(max(event_at, ?), event_at, ?),
           requested_at = coalesce((SELECT received_at FROM deliveries WHERE id = ?), ?)
-        WHERE app = ? AND name = ? AND last_delivery IS ?`).run(eventAt, eventAt, deliveryId, now, change.app, change.env, deliveryId);
+        WHERE id = ? AND last_delivery IS ?`).run(eventAt, eventAt, deliveryId, now, id ?? null, deliveryId);
     },
     getEnvironment(app: string, name: string): Environment | null {
       const row = byName.get(app, name) as EnvironmentRow | undefined;

@@ -1,5 +1,5 @@
 import { URL_PLACEHOLDERS } from '../../config/targets.js';
-import { slugName } from '../../names.js';
+import { dnsLabel } from '../../names.js';
 
 export type UrlPlaceholder = (typeof URL_PLACEHOLDERS)[number];
 
@@ -29,7 +29,7 @@ export function renderUrl(template: string, values: UrlValues): string | null {
     app: values.app,
     env: values.env,
     pr: values.pr === null ? null : String(values.pr),
-    branch: values.branch === null ? null : slugName('{branch}', { branch: values.branch }),
+    branch: values.branch === null ? null : dnsLabel(values.branch),
     sha: values.sha.toLowerCase(),
   };
   let missing = false;

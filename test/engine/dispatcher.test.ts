@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { Dispatcher } from '../../src/engine/dispatcher.js';
+import type { Policy } from '../../src/engine/dispatch.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createMetrics } from '../../src/metrics.js';
+import { createLogger } from '../../src/logger.js';
+import { applyPolicy } from '../../src/policy/policy.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { push } from '../helpers/ci.js';
+import { tempDir } from '../helpers/temp.js';
+import { eventually } from '../helpers/webhook.js';
+
+// The real dispatcher over a real SQLite inbox. Policy is the real one, wrapped so that one
+// branch stands in for a delivery that breaks it: a bug that throws, or an effect the store
+// refuses. Either must fail that delivery alone, and the ones after it still apply, in order.
+
+const YAML = `
+apps:
+  - name: webapp
+    repo: acme/webapp
+    url: file:///nowhere
+    target: { type: command, deploy: ["true"], destroy: ["true"] }
+    environments:
+      - name: br-{branch}
+        track: { branches: ["**"] }
+`;
+
+async function setup(t: TestContext, policy: (real: Policy) => Policy) {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(join(dir, 'data'));
+  const config = parseConfig(YAML, 'test.yaml', {}, dir);
+  const dispatcher = new Dispatcher({
+    store,
+    log: createLogger({ level: 'silent', pretty: false }),
+    metrics: createMetrics(store),
+    pollMs: 20,
+    policy: policy((event) => applyPolicy(event, config)),
+  });
+  t.after(async () => {
+    await dispatcher.stop();
+    await store.close();
+  });
+  let at = Date.now();
+  const insert = async (id: string, branch: string) => {
+    const payload = Buffer.from(JSON.stringify(push(branch, 'a'.repeat(40))));
+    const delivery = { id, event: 'push', action: null, hookId: '1', targetType: 'repository', targetId: '1', repository: 'acme/webapp', receivedAt: (at += 1), payload };
+    assert.equal(await store.insertDelivery(delivery), 'inserted');
+  };
+  return { store, dispatcher, insert };
+}
+
+const settled = (store: SqliteStore, ids: string[]) =>
+  eventually(async () => {
+    const all = await Promise.all(ids.map((id) => store.getDelivery(id)));
+    return all.every((delivery) => delivery !== null && delivery.status !== 'pending') ? all : undefined;
+  }, 5000);
+
+test('a delivery whose policy throws fails with its reason; the deliveries after it are applied', async (t) => {
+  const { store, dispatcher, insert } = await setup(t, (real) => (event) => {
+    if (event.kind === 'push' && event.ref === 'refs/heads/poison') throw new TypeError('cannot read properties of undefined (reading "x")');
+    return real(event);
+  });
+  await insert('d1', 'one');
+  await insert('d2', 'poison');
+  await insert('d3', 'two');
+  dispatcher.start();
+  const [first, poisoned, third] = await settled(store, ['d1', 'd2', 'd3']);
+  assert.equal(first?.status, 'processed');
+  assert.equal(third?.status, 'processed');
+  assert.equal(poisoned?.status, 'failed');
+  assert.match(poisoned?.error ?? '', /cannot read properties of undefined/);
+  assert.match(poisoned?.error ?? '', /slipway replay d2/);
+  assert.ok((poisoned?.payload.length ?? 0) > 0, 'its payload is kept for replay');
+  assert.equal((await store.getEnvironment('webapp', 'br-one'))?.present, true);
+  assert.equal((await store.getEnvironment('webapp', 'br-two'))?.present, true);
+});
+
+test('a delivery whose effects the store refuses fails alone; earlier and later ones apply in order', async (t) => {
+  const { store, dispatcher, insert } = await setup(t, (real) => (event) => {
+    const result = real(event);
+    if (event.kind !== 'push' || event.ref !== 'refs/heads/poison') return result;
+    // An effect the store cannot apply (environments.app is NOT NULL).
+    return { ...result, intents: result.intents.map((intent) => ({ ...intent, app: null as unknown as string })) };
+  });
+  await insert('d1', 'one');
+  await insert('d2', 'poison');
+  await insert('d3', 'two');
+  await insert('d4', 'one');
+  dispatcher.start();
+  const [first, poisoned, third, fourth] = await settled(store, ['d1', 'd2', 'd3', 'd4']);
+  assert.deepEqual([first?.status, poisoned?.status, third?.status, fourth?.status], ['processed', 'failed', 'processed', 'processed']);
+  assert.match(poisoned?.error ?? '', /NOT NULL/);
+  assert.equal((await store.getEnvironment('webapp', 'br-two'))?.present, true);
+  // d4 applied after d1: the environment moved twice.
+  assert.equal((await store.getEnvironment('webapp', 'br-one'))?.lastDelivery, 'd4');
+  assert.equal(await store.getEnvironment('webapp', 'br-poison'), null);
+});
