@@ -22,6 +22,8 @@ export interface ServiceOptions {
   log: Logger;
   /** Webhook secrets; null accepts unsigned requests (--insecure-skip-signature). */
   secrets: readonly string[] | null;
+  /** The token every /api, /metrics and /deployments request must send. */
+  apiToken: string;
   port: number;
   host: string;
   /** The router's port, instead of `router.port` (0: any free port). */
@@ -87,7 +89,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, (id, normalized) => dispatcher.accepted(id, normalized)),
   ];
-  const server = createHttpServer({ routes, log, apiToken: config.server.apiToken });
+  const server = createHttpServer({ routes, log, access: { apiToken: options.apiToken, publicUrl: config.server.publicUrl } });
   dispatcher.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { InputError, SlipwayError } from '../errors.js';
 import type { InsertOutcome, NewDelivery, Store } from '../store/store.js';
+import { mediaTypeOf } from './body.js';
 import { verifySignature } from './signature.js';
 import { tryNormalize, type Normalized } from '../events/normalize.js';
 
@@ -12,7 +13,7 @@ const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Which of GitHub's two body formats this is; anything else is 415. */
 export function contentTypeOf(headers: IncomingHttpHeaders): ContentType {
-  const type = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = mediaTypeOf(headers);
   const known = CONTENT_TYPES.find((candidate) => candidate === type);
   if (known === undefined) {
     throw new InputError(
