@@ -61,7 +61,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     {
       method: 'POST',
       path: '/webhooks/github',
-      handler: webhookRoute({ inbox, metrics, log: log.child({ component: 'ingest' }), onAccepted: (id, normalized) => dispatcher.accepted(id, normalized) }),
+      handler: webhookRoute({
+        inbox,
+        metrics,
+        log: log.child({ component: 'ingest' }),
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxUnverifiedBytes: config.server.maxUnverifiedBytes,
+        onAccepted: (id, normalized) => dispatcher.accepted(id, normalized),
+      }),
     },
     { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) },
     {
