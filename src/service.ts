@@ -23,6 +23,8 @@ export interface ServiceOptions {
   log: Logger;
   /** Webhook secrets; null accepts unsigned requests (--insecure-skip-signature). */
   secrets: readonly string[] | null;
+  /** The token every /api, /metrics and /deployments request must send. */
+  apiToken: string;
   port: number;
   host: string;
   /** The router's port, instead of `router.port` (0: any free port). */
@@ -69,7 +71,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     {
       method: 'POST',
       path: '/webhooks/github',
-      handler: webhookRoute({ inbox, metrics, log: log.child({ component: 'ingest' }), onAccepted: (id, normalized) => dispatcher.accepted(id, normalized) }),
+      handler: webhookRoute({
+        inbox,
+        metrics,
+        log: log.child({ component: 'ingest' }),
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxUnverifiedBytes: config.server.maxUnverifiedBytes,
+        onAccepted: (id, normalized) => dispatcher.accepted(id, normalized),
+      }),
     },
     { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) },
     {
@@ -100,7 +109,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const server = createHttpServer({
     routes,
     log,
-    apiToken: config.server.apiToken,
+    access: { apiToken: options.apiToken, publicUrl: config.server.publicUrl },
     limits: { ...config.server.listener, maxConnections: budget.server },
     onRefused: refused('server'),
   });

@@ -162,7 +162,7 @@ async function measurePushes() {
   }
   const cpu = cpuSince(cpuStart, server.child.pid);
   reader.close();
-  const metric = await histogram(server.base, 'slipway_webhook_to_deploy_start_seconds');
+  const metric = await histogram(server.base, 'slipway_webhook_to_deploy_start_seconds', server.headers);
   await stopServer(server.child);
   current = null;
   const starts2 = starts.all();
@@ -312,9 +312,9 @@ function startsLog(file) {
 }
 
 /** Count and mean (ms) of a Prometheus histogram on GET /metrics; null when it is not there. */
-async function histogram(base, name) {
+async function histogram(base, name, headers) {
   try {
-    const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${base}/metrics`, { headers, signal: AbortSignal.timeout(5000) });
     if (!res.ok) return null;
     const text = await res.text();
     const value = (suffix) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);

@@ -44,11 +44,12 @@ export async function startSlipway({ dir, secret, originUrl, startsFile, concurr
     '',
   ].join('\n'));
   const port = await freePort();
+  const apiToken = randomUUID();
   const child = startServer(process.execPath, [MAIN_JS, 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port)],
-    { cwd: dir, env: { SLIPWAY_WEBHOOK_SECRET: secret } });
+    { cwd: dir, env: { SLIPWAY_WEBHOOK_SECRET: secret, SLIPWAY_API_TOKEN: apiToken } });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(child, `${base}/readyz`);
-  return { child, base, port, dataDir, db: join(dataDir, 'slipway.db') };
+  return { child, base, port, dataDir, db: join(dataDir, 'slipway.db'), headers: { authorization: `Bearer ${apiToken}` } };
 }
 
 function shellQuote(text) {
@@ -142,13 +143,13 @@ export function createPayload(branch) {
  * `environments` table of its SQLite file, read-only. Returns { via, read(): [{name, state, sha}] }.
  */
 export async function environmentReader(server) {
-  const res = await fetch(`${server.base}/api/environments`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${server.base}/api/environments`, { headers: server.headers, signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   if (res.ok) {
     return {
       via: 'GET /api/environments',
       async read() {
-        const r = await fetch(`${server.base}/api/environments`, { signal: AbortSignal.timeout(10_000) });
+        const r = await fetch(`${server.base}/api/environments`, { headers: server.headers, signal: AbortSignal.timeout(10_000) });
         if (!r.ok) throw new Error(`GET /api/environments: HTTP ${r.status}`);
         const { environments } = await r.json();
         return environments.filter((e) => e.app === APP).map((e) => ({ name: e.name, state: e.state, sha: e.sha }));

@@ -72,7 +72,7 @@ let cpu = null;
 try {
   slipway = await startSlipway(join(tmp, 'slipway'));
   say(`slipway at ${slipway.service.url}, router at ${slipway.service.routerUrl}; previews at http://pr-<n>.${APP}.localhost:${slipway.routerPort}/\n`);
-  metric = await histogram(slipway.service.url, METRIC);
+  metric = await histogram(slipway.service.url, METRIC, slipway.apiHeaders);
   for (let i = 1; i <= runs; i++) {
     const pr = pullRequest(i);
     const opened = await pr.commit('open');
@@ -151,7 +151,7 @@ function pullRequest(i) {
       await until((e) => e.state === 'ready' && e.observedSha === sha, `ready at ${sha.slice(0, 12)}`);
       // Where the time went: slipway's metric (delivery received -> target starts), and when the
       // process target spawned the app (its record, epoch ms). Read after the clock stopped.
-      const now = await histogram(service.url, METRIC);
+      const now = await histogram(service.url, METRIC, slipway.apiHeaders);
       const toApply = now.count === metric.count + 1 ? (now.sum - metric.sum) * 1000 : null;
       metric = now;
       const spawnAt = processRecord(dataDir, env)?.current?.startedAt ?? null;

@@ -42,13 +42,15 @@ apps:
   // Warnings and errors go to stderr, so that --json output stays parseable.
   const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
   const store = await SqliteStore.open(config.store.dataDir);
-  const service = await startService({ config, store, log, secrets: [secret], port: 0, host: '127.0.0.1', routerPort: 0 })
+  const apiToken = randomBytes(32).toString('hex');
+  const service = await startService({ config, store, log, secrets: [secret], apiToken, port: 0, host: '127.0.0.1', routerPort: 0 })
     .catch(async (error) => {
       await store.close();
       throw error;
     });
   return {
     service, store, repo, main, secret, sampleAppFiles, pullRequestWebhook,
+    apiHeaders: { authorization: `Bearer ${apiToken}` },
     dataDir: config.store.dataDir,
     routerPort: Number(new URL(service.routerUrl).port),
     async close() {
@@ -138,9 +140,9 @@ export async function waitForVersion(port, host, version, { everyMs = 5, timeout
   }
 }
 
-/** Sum (s) and count of a Prometheus histogram on GET /metrics. */
-export async function histogram(base, name) {
-  const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) });
+/** Sum (s) and count of a Prometheus histogram on GET /metrics (`headers` carry the API token). */
+export async function histogram(base, name, headers) {
+  const res = await fetch(`${base}/metrics`, { headers, signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   const value = (suffix) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return { sum: value('sum'), count: value('count') };

@@ -1,4 +1,5 @@
 import { SlipwayError } from '../errors.js';
+import { clientApiToken } from './api-token.js';
 import { UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
 
@@ -12,10 +13,11 @@ export interface ApiClient {
 export const CLIENT_OPTIONS = { ...CONFIG_OPTION, url: { type: 'string' } } as const;
 
 export const CLIENT_HELP = `  --url URL      the server (default http://127.0.0.1:<server.port>)
-  --config FILE  config file, for the port and server.apiToken (default: $SLIPWAY_CONFIG,
+  --config FILE  config file, for the port and the API token (default: $SLIPWAY_CONFIG,
                  else ./slipway.yaml)
 
-The API token, when the server has one, is read from $SLIPWAY_API_TOKEN or server.apiToken.`;
+The API token is read from $SLIPWAY_API_TOKEN, else server.apiToken, else the api-token file
+"slipway serve" generated in the config's data folder (store.dataDir).`;
 
 /** A client for the server named by --url, else the local one of the config. */
 export async function connect(values: { url?: string | undefined; config?: string | undefined }): Promise<ApiClient> {
@@ -24,11 +26,12 @@ export async function connect(values: { url?: string | undefined; config?: strin
   if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
     throw new UsageError(`--url must be an http(s) URL such as http://127.0.0.1:8080, not ${JSON.stringify(base)}`);
   }
-  const token = process.env.SLIPWAY_API_TOKEN || loaded.config.server.apiToken;
+  const token = clientApiToken(loaded.config, process.env);
   const call = async (method: string, path: string, body: unknown): Promise<unknown> => {
     const url = new URL(path, base);
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // The API takes writes only as JSON, with a body or without.
+    if (method === 'POST') headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

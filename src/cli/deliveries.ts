@@ -1,22 +1,21 @@
 import type { DeliverySummary } from '../store/store.js';
 import type { Command } from './command.js';
 import { parse } from './args.js';
-import { CLIENT_OPTIONS, connect, segment } from './client.js';
+import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { formatTable } from './table.js';
 
 const HELP = `usage: slipway deliveries [ID] [--event E] [--status S] [--limit N] [--before SEQ]
                           [--url URL] [--json] [--config FILE]
 
 Lists the webhook deliveries the running server received, newest first (GET /api/deliveries),
-or with ID shows one delivery and its payload. The API token, when the server has one, is
-read from $SLIPWAY_API_TOKEN or server.apiToken in the config.
+or with ID shows one delivery and its payload.
 
   --event E      only this event (push, pull_request, …)
   --status S     only pending, processed, ignored or failed
   --limit N      how many (default 50, at most 500)
   --before SEQ   the page after the one that printed "more: --before SEQ"
-  --url URL      the server (default http://127.0.0.1:<server.port>)
-  --json         print the API's JSON instead of a table`;
+  --json         print the API's JSON instead of a table
+${CLIENT_HELP}`;
 
 export const deliveries: Command = {
   summary: 'list webhook deliveries',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { DEMO_APP, demoConfigYaml } from '../demo/config.js';
 import { prepareDemoDir, type DemoDir } from '../demo/demo-dir.js';
@@ -8,10 +9,12 @@ import { webhookSender } from '../demo/send-webhook.js';
 import { demoSteps } from '../demo/steps.js';
 import { playStory, type StoryWorld } from '../demo/story.js';
 import { SlipwayError } from '../errors.js';
+import { API_TOKEN_FILE } from '../http/access.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../service.js';
 import { LocalRepo } from '../source/local-repo.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { serverApiToken } from './api-token.js';
 import { prettyLogs } from './run-server.js';
 
 /** A step may take this long: the process target checks the commit out, starts it and waits for health. */
@@ -32,8 +35,10 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   await writeFile(where.config, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, where.config, {}, where.root);
   const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
+  // The CLI commands printed below find the token through the demo's config, as they would with serve's.
+  const apiToken = serverApiToken(config, process.env, log);
   const store = await SqliteStore.open(config.store.dataDir);
-  const service = await startService({ config, store, log, secrets: [secret], port: options.port, host: '127.0.0.1' }).catch(
+  const service = await startService({ config, store, log, secrets: [secret], apiToken, port: options.port, host: '127.0.0.1' }).catch(
     async (error: unknown) => {
       await store.close();
       if ((error as { code?: string }).code === 'router_listen_failed') {
@@ -63,7 +68,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     if (!stop.signal.aborted) {
       code = 1;
       console.error(`\nslipway demo: ${error instanceof Error ? error.message : String(error)}`);
-      console.error(`slipway keeps running at ${service.url} so you can look (add --url ${service.url}); Ctrl-C stops it.`);
+      console.error(`slipway keeps running at ${service.url} so you can look (add --url ${service.url} --config ${where.config}); Ctrl-C stops it.`);
     }
   }
   await stopped;
@@ -74,11 +79,13 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
 }
 
 function printWhere(where: DemoDir, url: string): void {
+  const to = `--url ${url} --config ${where.config}`;
+  const token = process.env.SLIPWAY_API_TOKEN ? '$SLIPWAY_API_TOKEN' : `$(cat ${join(where.data, API_TOKEN_FILE)})`;
   const looks: [string, string][] = [
-    [`slipway envs --url ${url}`, 'the environments'],
-    [`slipway env ${DEMO_APP} staging --url ${url}`, 'one of them, with its deployments'],
-    [`slipway deliveries --url ${url}`, 'the webhooks slipway received'],
-    [`${url}/api/environments`, 'the environments as JSON'],
+    [`slipway envs ${to}`, 'the environments'],
+    [`slipway env ${DEMO_APP} staging ${to}`, 'one of them, with its deployments'],
+    [`slipway deliveries ${to}`, 'the webhooks slipway received'],
+    [`curl -H "Authorization: Bearer ${token}" ${url}/api/environments`, 'the environments as JSON'],
   ];
   const width = Math.max(...looks.map(([look]) => look.length));
   console.log(`slipway keeps running at ${url}; from another terminal:`);

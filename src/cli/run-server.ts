@@ -1,9 +1,10 @@
 import type { LoadedConfig } from '../config/load.js';
 import { webhookSecrets } from '../config/schema.js';
-import { loadOrCreateSecret } from '../ingest/secret.js';
+import { loadOrCreateSecret, SECRET_FILE } from '../ingest/secret.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startService } from '../service.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { serverApiToken } from './api-token.js';
 
 export interface RunServerOptions {
   loaded: LoadedConfig;
@@ -22,12 +23,14 @@ export async function runServer(options: RunServerOptions): Promise<number> {
   if (secrets === null) {
     log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
   }
+  const apiToken = serverApiToken(config, process.env, log);
   const store = await SqliteStore.open(config.store.dataDir);
   const service = await startService({
     config,
     store,
     log,
     secrets,
+    apiToken,
     port: options.port ?? config.server.port,
     host: options.host ?? config.server.host,
   }).catch(async (error: unknown) => {
@@ -74,7 +77,7 @@ export function prettyLogs(): boolean {
 function resolveSecrets(loaded: LoadedConfig, log: Logger): string[] {
   const configured = webhookSecrets(loaded.config, process.env);
   if (configured.length > 0) return configured;
-  const { secret, file, created } = loadOrCreateSecret(loaded.config.store.dataDir);
+  const { secret, file, created } = loadOrCreateSecret(loaded.config.store.dataDir, SECRET_FILE);
   if (created) {
     console.log(
       [

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { webhookSecrets } from '../config/schema.js';
 import { sign } from '../ingest/signature.js';
-import { SECRET_FILE } from '../ingest/secret.js';
+import { readSecretFile, SECRET_FILE } from '../ingest/secret.js';
 import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
@@ -40,7 +40,7 @@ export const send: Command = {
     if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
     const { text: json } = await readPayloadFile(values.payload);
     const loaded = await loadCliConfig(values.config);
-    const secret = values.secret ?? (await defaultSecret(loaded));
+    const secret = values.secret ?? defaultSecret(loaded);
     const url = values.url ?? `${localUrl(loaded)}/webhooks/github`;
     const body = Buffer.from(values.form ? `payload=${encodeURIComponent(json)}` : json);
     const delivery = values.delivery ?? randomUUID();
@@ -66,13 +66,13 @@ export const send: Command = {
   },
 };
 
-async function defaultSecret(loaded: Awaited<ReturnType<typeof loadCliConfig>>): Promise<string> {
+function defaultSecret(loaded: Awaited<ReturnType<typeof loadCliConfig>>): string {
   const [configured] = webhookSecrets(loaded.config, process.env);
   if (configured !== undefined) return configured;
-  const file = `${loaded.config.store.dataDir}/${SECRET_FILE}`;
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
+  const file = join(loaded.config.store.dataDir, SECRET_FILE);
+  const generated = readSecretFile(file);
+  if (generated === undefined) {
     throw new UsageError(`no webhook secret: pass --secret, set SLIPWAY_WEBHOOK_SECRET, or start "slipway serve" once to generate ${file}`);
   }
+  return generated;
 }

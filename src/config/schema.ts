@@ -62,13 +62,27 @@ const apiUrl = z
   })
   .transform(dropTrailingSlash);
 
+/** GitHub's documented cap on a webhook payload: it drops larger events instead of sending them. */
+export const GITHUB_MAX_PAYLOAD_BYTES = 25_000_000;
+const DEFAULT_UNVERIFIED_BYTES = 64 * 1024 ** 2;
+
 const server = strict({
   host: z.string().min(1).default('0.0.0.0'),
   port: port.default(8080),
   publicUrl: optionalText(publicUrl),
   apiToken: guardSecret.optional(),
   ...listenerKeys,
-}).transform(withListener);
+  /** The largest webhook body taken (kept as `maxBodyBytes`). */
+  maxBodySize: size().default(GITHUB_MAX_PAYLOAD_BYTES),
+  /** Bytes of webhook bodies not yet verified held at once, across all connections. */
+  maxUnverifiedBytes: size().default(DEFAULT_UNVERIFIED_BYTES),
+}).superRefine((value, ctx) => {
+  if (value.maxUnverifiedBytes < value.maxBodySize) {
+    const now = `${value.maxUnverifiedBytes} bytes${value.maxUnverifiedBytes === DEFAULT_UNVERIFIED_BYTES ? ', the default' : ''}`;
+    const message = `must be at least server.maxBodySize (${value.maxBodySize} bytes), so that one body the limit allows fits; it is ${now}`;
+    ctx.addIssue({ code: 'custom', path: ['maxUnverifiedBytes'], message });
+  }
+}).transform(({ maxBodySize, ...rest }) => withListener({ ...rest, maxBodyBytes: maxBodySize }));
 
 /** Missed webhooks: failed deliveries are redelivered, open pull requests and branches re-read. */
 const recovery = strict({

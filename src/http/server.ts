@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { InputError } from '../errors.js';
 import { capConnections, timeoutOptions, type ListenerLimits } from '../listener-limits.js';
 import type { Logger } from '../logger.js';
-import { checkAccess } from './access.js';
+import { checkAccess, type AccessRule } from './access.js';
 import { sendError } from './respond.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse, url: URL, ...params: string[]) => Promise<void> | void;
@@ -12,7 +12,7 @@ export interface Route {
   method: 'GET' | 'POST';
   /** A literal path, or a pattern whose groups become handler parameters. */
   path: string | RegExp;
-  /** Private routes (/api, /metrics) follow the API access rule. */
+  /** Private routes (/api, /metrics, /deployments) follow the API access rule (access.ts). */
   private?: boolean;
   handler: Handler;
 }
@@ -20,7 +20,8 @@ export interface Route {
 export interface HttpServerOptions {
   routes: Route[];
   log: Logger;
-  apiToken: string | undefined;
+  /** What private routes require. */
+  access: AccessRule;
   /** Connection cap and idle timeouts of the listener. */
   limits: ListenerLimits;
   /** A connection over the cap was closed. */
@@ -35,7 +36,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
  * framework sits in it), JSON errors everywhere, including for requests node rejects itself.
  */
 export function createHttpServer(options: HttpServerOptions): Server {
-  const { routes, log, apiToken } = options;
+  const { routes, log, access } = options;
   const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
     const url = new URL(request.url ?? '/', 'http://slipway.invalid');
     const handle = async () => {
@@ -48,7 +49,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         response.setHeader('allow', [...new Set(matches.map((candidate) => candidate.route.method))].join(', '));
         throw new InputError('method_not_allowed', `${request.method ?? ''} is not allowed here`, 405);
       }
-      if (found.route.private) checkAccess(request, apiToken);
+      if (found.route.private) checkAccess(request, access);
       await found.route.handler(request, response, url, ...(found.params ?? []));
     };
     handle().catch((error: unknown) => {

@@ -1,12 +1,14 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { InputError } from '../errors.js';
 
-/** GitHub caps webhook payloads at 25 MiB. */
-export const MAX_BODY_BYTES = 25 * 1024 * 1024;
+/** The media type of Content-Type, lowercase without parameters: `application/json; charset=utf-8` → `application/json`. */
+export function mediaTypeOf(headers: IncomingHttpHeaders): string {
+  return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
 
 export class BodyTooLargeError extends InputError {
   constructor(limit: number) {
-    super('payload_too_large', `the body is larger than ${limit} bytes, GitHub's webhook limit`, 413);
+    super('payload_too_large', `the body is larger than ${limit} bytes, the limit slipway takes`, 413);
   }
 }
 
@@ -17,16 +19,28 @@ export class BodyAbortedError extends InputError {
   }
 }
 
+/** The Content-Length the client declared; 0 when it declared none (a chunked body). */
+export function declaredLength(request: IncomingMessage): number {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(declared) ? declared : 0;
+}
+
 /**
  * Reads the whole body, refusing more than `limit` bytes: a declared Content-Length over the
  * limit is refused before reading, and a chunked body stops being buffered once it passes it.
+ * `onChunk` sees each chunk as it arrives, with the bytes read so far; when it throws, reading
+ * stops and the error is the answer.
  */
-export function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(request.headers['content-length'] ?? Number.NaN);
-  if (declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+export function readBody(request: IncomingMessage, limit: number, onChunk?: (chunk: Buffer, size: number) => void): Promise<Buffer> {
+  if (declaredLength(request) > limit) return Promise.reject(new BodyTooLargeError(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (error: Error) => {
+      cleanup();
+      request.pause();
+      reject(error);
+    };
     const cleanup = () => {
       request.off('data', onData);
       request.off('end', onEnd);
@@ -35,11 +49,11 @@ export function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Prom
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        request.pause();
-        reject(new BodyTooLargeError(limit));
-        return;
+      if (size > limit) return stop(new BodyTooLargeError(limit));
+      try {
+        onChunk?.(chunk, size);
+      } catch (error) {
+        return stop(error as Error);
       }
       chunks.push(chunk);
     };

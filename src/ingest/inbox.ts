@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { InputError, SlipwayError } from '../errors.js';
 import type { InsertOutcome, NewDelivery, InboxStore } from '../store/store.js';
-import { verifySignature } from './signature.js';
+import { mediaTypeOf } from './body.js';
+import { SignatureCheck, signatureDigest } from './signature.js';
 import { tryNormalize, type Normalized } from '../events/normalize.js';
 
 export const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
@@ -12,7 +13,7 @@ const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Which of GitHub's two body formats this is; anything else is 415. */
 export function contentTypeOf(headers: IncomingHttpHeaders): ContentType {
-  const type = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = mediaTypeOf(headers);
   const known = CONTENT_TYPES.find((candidate) => candidate === type);
   if (known === undefined) {
     throw new InputError(
@@ -52,19 +53,29 @@ export class Inbox {
     private readonly now: () => number = Date.now,
   ) {}
 
-  verify(headers: IncomingHttpHeaders, body: Buffer): void {
-    if (this.secrets === null) return;
+  /**
+   * The signature check for a request, from its headers alone: a missing or malformed
+   * `X-Hub-Signature-256` is refused (401) before any of the body is read. Feed it the body as
+   * it arrives; null when unsigned requests are accepted.
+   */
+  signatureCheck(headers: IncomingHttpHeaders): SignatureCheck | null {
+    if (this.secrets === null) return null;
     const header = single(headers['x-hub-signature-256']);
     if (header === undefined || header === '') {
       throw new InputError('signature_missing', 'X-Hub-Signature-256 is missing: set a secret on the webhook', 401);
     }
-    if (!verifySignature(this.secrets, body, header)) {
-      throw new InputError('signature_invalid', 'X-Hub-Signature-256 does not match: check the webhook secret', 401);
+    const given = signatureDigest(header);
+    if (given === null) {
+      throw new InputError('signature_invalid', 'X-Hub-Signature-256 is not "sha256=" and 64 hexadecimal digits: check the webhook', 401);
     }
+    return new SignatureCheck(this.secrets, given);
   }
 
-  async receive(headers: IncomingHttpHeaders, type: ContentType, body: Buffer): Promise<Received> {
-    this.verify(headers, body);
+  /** Stores a delivery whose whole `body` was fed to `signature` (from `signatureCheck`). */
+  async receive(headers: IncomingHttpHeaders, type: ContentType, body: Buffer, signature: SignatureCheck | null): Promise<Received> {
+    if (this.secrets !== null && (signature === null || !signature.matches())) {
+      throw new InputError('signature_invalid', 'X-Hub-Signature-256 does not match: check the webhook secret', 401);
+    }
     const event = required(headers, 'x-github-event', EVENT_NAME);
     const id = required(headers, 'x-github-delivery', DELIVERY_ID);
     const payload = type === 'application/json' ? body : Buffer.from(formPayload(body));

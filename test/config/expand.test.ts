@@ -77,6 +77,6 @@ test('an unset variable is reported once, not again as a bad value', () => {
 
 test('keys are not expanded', () => {
   assert.deepEqual(problems('server:\n  ${KEY}: 1\n', { KEY: 'port' }), [
-    'slipway.yaml:2 server["${KEY}"]: unknown key "${KEY}"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout',
+    'slipway.yaml:2 server["${KEY}"]: unknown key "${KEY}"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout, maxBodySize, maxUnverifiedBytes',
   ]);
 });

@@ -12,7 +12,7 @@ const repoRoot = process.cwd(); // tests run from the repository root
 const LISTENER = { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 };
 
 const DEFAULTS = {
-  server: { host: '0.0.0.0', port: 8080, listener: LISTENER },
+  server: { host: '0.0.0.0', port: 8080, listener: LISTENER, maxBodyBytes: 25_000_000, maxUnverifiedBytes: 67_108_864 },
   github: { apiUrl: 'https://api.github.com', recovery: { intervalMs: 600_000 } },
   log: { level: 'info' },
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
@@ -56,7 +56,7 @@ apps:
 `;
   const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
   assert.deepEqual(config, {
-    server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token', listener: LISTENER },
+    server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token', listener: LISTENER, maxBodyBytes: 25_000_000, maxUnverifiedBytes: 67_108_864 },
     github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token', apiUrl: 'https://github.example.com/api/v3', recovery: { intervalMs: 600_000 } },
     store: { dataDir: '/var/lib/slipway' },
     log: { level: 'debug' },

@@ -13,7 +13,7 @@ test('wrong type: file, line, path and what was expected', () => {
 
 test('unknown key names the key and the keys allowed there', () => {
   assert.deepEqual(problems('server:\n  prot: 80\nservers: {}\n'), [
-    'slipway.yaml:2 server.prot: unknown key "prot"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout',
+    'slipway.yaml:2 server.prot: unknown key "prot"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout, maxBodySize, maxUnverifiedBytes',
     'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, artifacts, router, apps',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    branch: main\n'), [
@@ -116,7 +116,7 @@ test('every problem is reported at once, sorted by line', () => {
     'slipway.yaml:5 apps.web.repo: environment variable REPO is not set',
     'slipway.yaml:7 log.level: expected one of: fatal, error, warn, info, debug, trace, silent',
     'slipway.yaml:9 server.port: expected a port number from 1 to 65535',
-    'slipway.yaml:10 server.hots: unknown key "hots"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout',
+    'slipway.yaml:10 server.hots: unknown key "hots"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout, maxBodySize, maxUnverifiedBytes',
     'slipway.yaml:12 github.webhookSecret: must not be an empty list',
   ]);
   assert.equal(error.code, 'config_invalid');

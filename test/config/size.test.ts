@@ -50,3 +50,23 @@ test('artifacts: zero, negative, fractional and unknown sizes are refused with w
   assert.deepEqual(problems('artifacts:\n  maxFiles: 1000001\n'), ['slipway.yaml:2 artifacts.maxFiles: expected a whole number from 1 to 1000000']);
   assert.deepEqual(problems('artifacts:\n  maxSize: ${SIZE}\n', { SIZE: '1.5GiB' }), [`slipway.yaml:2 artifacts.maxSize: ${HINT}`]);
 });
+
+test('server: the webhook body limit (GitHub\'s 25 MB by default) and the unverified budget, which must hold one such body', () => {
+  const parse = (text: string) => {
+    const { maxBodyBytes, maxUnverifiedBytes } = parseConfig(text, 'slipway.yaml', {}, '/srv').server;
+    return { maxBodyBytes, maxUnverifiedBytes };
+  };
+  assert.deepEqual(parse(''), { maxBodyBytes: 25_000_000, maxUnverifiedBytes: 64 * 1024 ** 2 });
+  assert.deepEqual(parse('server:\n  maxBodySize: 25MiB\n  maxUnverifiedBytes: 1GiB\n'), { maxBodyBytes: 26_214_400, maxUnverifiedBytes: 1024 ** 3 });
+  assert.deepEqual(parse('server:\n  maxBodySize: 1MB\n  maxUnverifiedBytes: 1MB\n'), { maxBodyBytes: 1_000_000, maxUnverifiedBytes: 1_000_000 });
+  assert.deepEqual(problems('server:\n  maxBodySize: 100MiB\n'), [
+    'slipway.yaml:1 server.maxUnverifiedBytes: must be at least server.maxBodySize (104857600 bytes), so that one body the limit allows fits; it is 67108864 bytes, the default',
+  ]);
+  assert.deepEqual(problems('server:\n  maxBodySize: 10MB\n  maxUnverifiedBytes: 1MB\n'), [
+    'slipway.yaml:3 server.maxUnverifiedBytes: must be at least server.maxBodySize (10000000 bytes), so that one body the limit allows fits; it is 1000000 bytes',
+  ]);
+  assert.deepEqual(problems('server:\n  maxBodySize: 0\n  maxUnverifiedBytes: lots\n'), [
+    'slipway.yaml:2 server.maxBodySize: must be larger than 0 bytes',
+    `slipway.yaml:3 server.maxUnverifiedBytes: ${HINT}`,
+  ]);
+});

@@ -106,7 +106,7 @@ test('API commands refuse bad arguments (exit 2) and report what the server refu
 
   // The token comes from the config unless SLIPWAY_API_TOKEN overrides it.
   const url = server.url;
-  fails(await runCli(['envs', '--url', url], { cwd: dir, env: { ...env, SLIPWAY_API_TOKEN: 'wrong' } }), 1, /send the API token as "Authorization: Bearer <token>" \(401/);
+  fails(await runCli(['envs', '--url', url], { cwd: dir, env: { ...env, SLIPWAY_API_TOKEN: 'wrong' } }), 1, /send the API token as "Authorization: Bearer <token>".* \(401/);
   ok(await runCli(['envs', '--url', url], { cwd: tempDir(t), env: { ...env, SLIPWAY_API_TOKEN: TOKEN } }));
 
   for (const command of ['envs', 'env', 'deploy', 'destroy', 'replay', 'explain']) {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, runCli, startServer } from '../helpers/cli.js';
+import { apiTokenFile, CLI, runCli, startServer } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 test('the built CLI runs by itself, as npx and the bin link run it', () => {
@@ -51,7 +51,7 @@ test('serve refuses a bad config before starting', async (t) => {
   assert.match(result.stderr, /slipway\.yaml:1 serevr: /);
 });
 
-test('a first start generates a private secret once; send and deliveries use it', async (t) => {
+test('a first start generates a private webhook secret and API token once; send and deliveries use them', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'slipway.yaml'), 'store:\n  dataDir: data\n');
   const env = { SLIPWAY_WEBHOOK_SECRET: '' };
@@ -61,6 +61,12 @@ test('a first start generates a private secret once; send and deliveries use it'
   assert.equal(statSync(secretFile).mode & 0o777, 0o600);
   const secret = readFileSync(secretFile, 'utf8').trim();
   assert.doesNotMatch(server.output(), new RegExp(secret), 'the secret itself is never printed');
+  const tokenFile = join(dir, 'data', 'api-token');
+  assert.equal(apiTokenFile(server.output()), tokenFile, 'the log says where the API token is');
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.ok(!server.output().includes(token), 'the token itself is never printed');
 
   const payload = join(dir, 'ping.json');
   writeFileSync(payload, JSON.stringify({ zen: 'Half measures are as bad as nothing at all.', hook_id: 1 }));
@@ -81,12 +87,18 @@ test('a first start generates a private secret once; send and deliveries use it'
   const one = await runCli(['deliveries', 'cli-1', '--url', server.url], { cwd: dir, env });
   assert.equal(one.code, 0, one.stderr);
   assert.match(one.stdout, /"zen": "Half measures/);
+  const wrongToken = await runCli(['deliveries', '--url', server.url], { cwd: dir, env: { ...env, SLIPWAY_API_TOKEN: 'wrong' } });
+  assert.equal(wrongToken.code, 1);
+  assert.match(wrongToken.stderr, /send the API token as "Authorization: Bearer <token>".*\(401 from GET \/api\/deliveries\)/);
+  assert.ok(!wrongToken.stderr.includes(token) && !server.output().includes(token), 'nor in errors or logs after a refusal');
 
   server.child.kill('SIGTERM');
   assert.equal(await server.exited, 0);
   const again = await startServer(t, [], { cwd: dir, env });
   assert.doesNotMatch(again.output(), /generated a webhook secret/);
   assert.equal(readFileSync(secretFile, 'utf8').trim(), secret, 'the same secret is reused');
+  assert.equal(readFileSync(tokenFile, 'utf8').trim(), token, 'the same token is reused');
+  assert.equal((await again.api('GET', '/api/deliveries/cli-1')).status, 200);
   const unreachable = await runCli(['deliveries', '--url', 'http://127.0.0.1:1'], { cwd: dir, env });
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /cannot reach slipway/);

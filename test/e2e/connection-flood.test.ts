@@ -64,7 +64,7 @@ apps: [{ name: web, repo: acme/web }]
     const answer = await deliver(slipway.url, { event: 'ping', payload: { zen: 'Anything added dilutes everything else.', hook_id: i } });
     assert.equal(answer.status, 202, answer.body);
   }
-  const metrics = (await send(`${slipway.url}/metrics`, { method: 'GET' })).body;
+  const metrics = (await slipway.api('GET', '/metrics')).body;
   const refused = Number(/^slipway_connections_refused_total\{listener="router"\} (\d+)$/m.exec(metrics)?.[1]);
   assert.ok(refused >= FLOOD - limits.router, `refused ${refused}`);
 

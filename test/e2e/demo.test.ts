@@ -44,8 +44,10 @@ test('slipway demo plays the story, prints every step ok, keeps running, and sto
 
   const api = /^slipway runs at (http:\/\/127\.0\.0\.1:\d+),/m.exec(stdout)?.[1];
   assert.ok(api !== undefined, stdout);
-  assert.match(stdout, new RegExp(`slipway envs --url ${api.replace(/\./g, '\\.')} `), 'it says how to look');
-  const envs = ok(await runCli(['envs', '--url', api], { cwd: dir }));
+  // The command it prints works from anywhere: the demo's config leads the CLI to its API token.
+  const printed = new RegExp(`^ +slipway (envs --url ${api.replace(/\./g, '\\.')} --config \\S+) `, 'm').exec(stdout)?.[1];
+  assert.ok(printed !== undefined, `it says how to look:\n${stdout}`);
+  const envs = ok(await runCli(printed.split(' '), { cwd: tempDir(t) }));
   assert.match(envs, /^web +production +ready /m);
   assert.match(envs, /^web +staging +ready /m);
   assert.doesNotMatch(envs, /pr-1/, 'the preview is gone');

@@ -76,7 +76,7 @@ test('no acknowledged delivery is lost when slipway is SIGKILLed mid-burst', asy
 
   const second = await startServer(t, [], { cwd: dir, env });
   await eventually(async () => {
-    const response = await fetch(`${second.url}/api/deliveries?status=pending&limit=1`);
+    const response = await second.api('GET', '/api/deliveries?status=pending&limit=1');
     const page = (await response.json()) as { deliveries: unknown[] };
     return page.deliveries.length === 0 ? true : undefined;
   }, 20_000);

@@ -21,7 +21,7 @@ test('push to main deploys its tip to staging; a later push deploys the new tip'
   await eventually(async () => ((await service.store.getEnvironment('webapp', 'staging'))?.observedSha === second ? true : undefined));
   assert.equal(lines().at(-1), `deploy staging ${second} refs/heads/main v2`);
 
-  const metrics = await (await fetch(`${service.url}/metrics`)).text();
+  const metrics = (await service.api('GET', '/metrics')).body;
   assert.match(metrics, /slipway_deployments_total\{outcome="success"\} 2/);
   assert.match(metrics, /slipway_environments\{state="ready"\} 1/);
   assert.match(metrics, /slipway_webhook_to_deploy_start_seconds_count 2/);

@@ -80,7 +80,7 @@ router: { host: 127.0.0.1, port: ${routerPort}, domain: localhost }`;
   await hooks.pullRequest('opened', 7, 'feature/login', head);
   const [staging, preview] = await Promise.all([serving(routerPort, 'staging', 'main v1'), serving(routerPort, 'pr-7', 'pr v1')]);
   const listed = await eventually(async () => {
-    const { environments } = (await (await fetch(`${first.url}/api/environments`)).json()) as { environments: { name: string; state: string; sha: string; url: string }[] };
+    const { environments } = (await first.api('GET', '/api/environments')).json() as { environments: { name: string; state: string; sha: string; url: string }[] };
     return environments.length === 2 && environments.every((env) => env.state === 'ready') ? environments : undefined;
   }, 20_000);
   assert.deepEqual(

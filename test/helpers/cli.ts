@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestContext } from 'node:test';
+import { callApi, type Api } from './api.js';
 
 /** The built CLI, as `npx slipway` runs it after `npm ci`. */
 export const CLI = resolve('dist/cli/main.js');
@@ -33,6 +35,8 @@ export interface RunningServer {
   url: string;
   output: () => string;
   exited: Promise<number | null>;
+  /** A call to its API with its token: $SLIPWAY_API_TOKEN given to it, else the file it logged. */
+  api: Api;
 }
 
 /**
@@ -68,7 +72,9 @@ export function startServer(
       if (line === undefined) return;
       clearTimeout(timer);
       const { url } = JSON.parse(line) as { url: string };
-      resolveStart({ child, url, output: () => output, exited });
+      const token = () => options.env?.SLIPWAY_API_TOKEN || readFileSync(apiTokenFile(output), 'utf8').trim();
+      const api: Api = (method, path, body) => callApi(url, token(), method, path, body);
+      resolveStart({ child, url, output: () => output, exited, api });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -77,6 +83,13 @@ export function startServer(
       rejectStart(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+}
+
+/** The file the server said it keeps its generated API token in. */
+export function apiTokenFile(output: string): string {
+  const line = output.split('\n').find((text) => text.includes('"apiTokenFile"'));
+  assert.ok(line !== undefined, `the server logged no API token file:\n${output}`);
+  return (JSON.parse(line) as { apiTokenFile: string }).apiTokenFile;
 }
 
 /** The command succeeded; its standard output. */

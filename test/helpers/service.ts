@@ -3,13 +3,20 @@ import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { callApi, type Api } from './api.js';
 import { tempDir } from './temp.js';
 
 export const SECRET = 'test-secret-7f3a';
+/** The API token of every test service whose config sets none. */
+export const API_TOKEN = 'test-api-token-51c2e9';
 
 export interface TestService extends Service {
   store: SqliteStore;
   dataDir: string;
+  /** The token its API requires: server.apiToken when the test's config sets one, else API_TOKEN. */
+  apiToken: string;
+  /** A call to its API with that token. */
+  api: Api;
 }
 
 /** A real slipway instance (HTTP on a free port, SQLite in a temp folder), closed after the test. */
@@ -21,11 +28,13 @@ export async function startTestService(
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
   const store = await SqliteStore.open(dataDir);
+  const apiToken = config.server.apiToken ?? API_TOKEN;
   const service = await startService({
     config,
     store,
     log: createLogger({ level: 'silent', pretty: false }),
     secrets: options.secrets === undefined ? [SECRET] : options.secrets,
+    apiToken,
     port: 0,
     host: '127.0.0.1',
     routerPort: 0,
@@ -38,5 +47,5 @@ export async function startTestService(
     await store.close();
   };
   t.after(close);
-  return { ...service, close, store, dataDir };
+  return { ...service, close, store, dataDir, apiToken, api: (method, path, body) => callApi(service.url, apiToken, method, path, body) };
 }

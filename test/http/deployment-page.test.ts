@@ -21,7 +21,7 @@ test('a deployment page shows what was deployed where, its timeline and log, all
   const deployment = await store.beginDeployment({ environmentId: env.id, generation: env.generation, sha: 'a'.repeat(40), ref: env.desiredRef, trigger: 'push', deliveryId: 'd0', fence });
   await store.completeDeployment({ id: deployment.id, state: 'failure', error: 'exit <1> & "quoted"', log: '<script>alert(1)</script>\n', url: null, fence });
 
-  const page = await send(`${service.url}/deployments/${deployment.id}`, { method: 'GET' });
+  const page = await service.api('GET', `/deployments/${deployment.id}`);
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/html; charset=utf-8/);
   assert.ok(page.body.includes(`<title>Deployment ${deployment.id}: webapp/staging</title>`));
@@ -31,8 +31,8 @@ test('a deployment page shows what was deployed where, its timeline and log, all
   assert.ok(page.body.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));
   assert.ok(!page.body.includes('<script>') && !page.body.includes('<b>'), page.body);
 
-  assert.equal((await send(`${service.url}/deployments/x1`, { method: 'GET' })).status, 400);
-  assert.equal((await send(`${service.url}/deployments/999999`, { method: 'GET' })).status, 404);
+  assert.equal((await service.api('GET', `/deployments/x1`)).status, 400);
+  assert.equal((await service.api('GET', `/deployments/999999`)).status, 404);
 });
 
 test('the deployment page follows the API access rule', async (t) => {

@@ -12,7 +12,8 @@ import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { Origin } from '../helpers/git.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { callApi } from '../helpers/api.js';
+import { API_TOKEN, startTestService, type TestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
 import { deliver, eventually, send, type Answer } from '../helpers/webhook.js';
 
@@ -47,13 +48,8 @@ apps:
   return { origin, service, lines };
 }
 
-const get = (service: TestService, path: string) => send(`${service.url}${path}`, { method: 'GET' });
-
-function post(service: TestService, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const type: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
-  return send(`${service.url}${path}`, { method: 'POST', body: text, headers: { ...type, ...headers } });
-}
+const get = (service: TestService, path: string) => service.api('GET', path);
+const post = (service: TestService, path: string, body?: unknown) => service.api('POST', path, body);
 
 const errorOf = (answer: Answer) => (answer.json() as { error: { code: string; message: string } }).error;
 
@@ -194,7 +190,8 @@ test('bad requests are refused with a code and change nothing', async (t) => {
   for (const ref of ['', 'a..b', 'refs/main', 'refs/heads/', '-x', 'has space', 'x'.repeat(1100), 7]) {
     assertError(await post(service, deploy, { ref }), 400, 'invalid_ref', /refs\/heads\/main/);
   }
-  assertError(await post(service, deploy, 'ref=main', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
+  const form = { authorization: `Bearer ${service.apiToken}`, 'content-type': 'application/x-www-form-urlencoded' };
+  assertError(await send(`${service.url}${deploy}`, { body: 'ref=main', headers: form }), 415, 'unsupported_media_type');
   assertError(await post(service, deploy, JSON.stringify({ ref: 'x'.repeat(70_000) })), 413, 'payload_too_large');
 
   assertError(await post(service, '/api/environments/nope/staging/deploy', { ref: 'main' }), 404, 'not_found', /unknown app "nope"; expected one of: webapp, docs/);
@@ -260,11 +257,11 @@ test('replay of a delivery that is still pending is 409; a finished one goes to 
   const config = parseConfig('', 'test.yaml', {}, '/tmp');
   const routes = environmentApiRoutes({ config, store, changed: () => undefined }, store, (id, normalized) => handed.push([id, normalized]));
   const limits = { ...config.server.listener, maxConnections: 100 };
-  const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), apiToken: undefined, limits, onRefused: () => undefined });
+  const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), access: { apiToken: API_TOKEN, publicUrl: undefined }, limits, onRefused: () => undefined });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(resolve)));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const replay = (id: string) => send(`${base}/api/deliveries/${id}/replay`, { method: 'POST' });
+  const replay = (id: string) => callApi(base, API_TOKEN, 'POST', `/api/deliveries/${id}/replay`);
 
   const payload = { zen: 'Keep it logically awesome.', hook_id: 1 };
   await store.insertDelivery({

@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { Origin } from '../helpers/git.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
-import { eventually, send, type Answer } from '../helpers/webhook.js';
+import { eventually, type Answer } from '../helpers/webhook.js';
 
 // The rollback, history and gate endpoints through a real slipway (HTTP on a free port, SQLite
 // in a temp folder, a real git repository): what they refuse, and that a refusal changes nothing.
@@ -29,10 +29,7 @@ apps:
   return { origin, service };
 }
 
-const call = (service: TestService, method: string, path: string, body?: unknown): Promise<Answer> => {
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return send(`${service.url}${path}`, { method, body: text, headers: text === undefined ? {} : { 'content-type': 'application/json' } });
-};
+const call = (service: TestService, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => service.api(method, path, body);
 
 function refused(answer: Answer, status: number, code: string, message: RegExp): void {
   assert.equal(answer.status, status, answer.body);
