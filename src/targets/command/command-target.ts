@@ -2,15 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
+import type { Workspace } from '../workspace.js';
 import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
 import type { CommandTargetConfig } from './config.js';
 import { Leftovers } from './leftovers.js';
 import { CommandRecords } from './records.js';
 import { cancelled, runCommand } from './run.js';
 import { renderUrl } from './url.js';
-
-/** The only variables a command inherits from slipway's own environment (which may hold secrets). */
-export const INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG'] as const;
 
 export interface CommandTargetOptions {
   /** The app this target deploys (each app has its own target, made from its own config). */
@@ -20,6 +18,8 @@ export interface CommandTargetOptions {
    * shared by the command targets of all apps (records are named `<app>.<env>.json`).
    */
   stateDir: string;
+  /** Where the commands run, as whom, with which inherited variables and home. */
+  workspace: Workspace;
   /** Output kept per run; more is cut, with a note. Default 1 MiB. */
   maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL when a run is stopped. Default 5 s. */
@@ -40,6 +40,7 @@ export class CommandTarget implements Target {
   private readonly leftovers: Leftovers;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
+  private readonly workspace: Workspace;
 
   constructor(
     private readonly config: CommandTargetConfig,
@@ -53,6 +54,7 @@ export class CommandTarget implements Target {
     this.leftovers = new Leftovers(options.stateDir);
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
     this.graceMs = options.graceMs ?? 5000;
+    this.workspace = options.workspace;
   }
 
   async apply(request: DeployRequest): Promise<DeployResult> {
@@ -116,6 +118,7 @@ export class CommandTarget implements Target {
       }
     }
     await this.records.remove(app, env);
+    await this.workspace.removeHome(app, env);
   }
 
   async list(): Promise<RunningEnvironment[]> {
@@ -139,12 +142,9 @@ export class CommandTarget implements Target {
   ): Promise<void> {
     const leftover = await this.leftovers.stop(request.app, request.env, this.graceMs);
     if (leftover !== null) request.log(`slipway: stopped a command an earlier slipway left running (process group ${leftover})\n`);
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_VARIABLES) {
-      const value = process.env[name];
-      if (value !== undefined) env[name] = value;
-    }
+    const env = this.workspace.baseEnv(await this.workspace.home(request.app, request.env));
     Object.assign(env, request.vars);
+    await this.workspace.handOver(cwd);
     for (const [name, value] of Object.entries(slipway)) {
       if (value === undefined) delete env[name];
       else env[name] = value;
@@ -160,6 +160,7 @@ export class CommandTarget implements Target {
         log: request.log,
         maxOutputBytes: this.maxOutputBytes,
         graceMs: this.graceMs,
+        ids: this.workspace.ids,
         onSpawn: (pgid) => this.leftovers.started(request.app, request.env, pgid),
       });
     } finally {

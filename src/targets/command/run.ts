@@ -24,6 +24,8 @@ export interface RunOptions {
   maxOutputBytes: number;
   /** Between SIGTERM and SIGKILL when stopping, and the wait for output after exit. */
   graceMs: number;
+  /** The user and group to run as (slipway runs as root); absent: slipway's own. */
+  ids?: { uid?: number; gid?: number };
   /** Told the process group as soon as the command started. */
   onSpawn?: (pgid: number) => Promise<void>;
 }
@@ -108,6 +110,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
       env: options.env,
       shell: false,
       detached: true,
+      ...options.ids,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {

@@ -16,6 +16,7 @@ export interface BuildOptions {
   log: (text: string) => void;
   signal: AbortSignal;
   graceMs: number;
+  ids: { uid?: number; gid?: number };
 }
 
 /** Output of a build kept in the deployment's log; more is cut, with a note. */
@@ -55,6 +56,7 @@ export async function buildOnce(options: BuildOptions): Promise<void> {
     log: options.log,
     maxOutputBytes: MAX_BUILD_OUTPUT,
     graceMs: options.graceMs,
+    ids: options.ids,
   });
   await mkdir(options.dir, { recursive: true });
   await writeFile(file, JSON.stringify({ workdir: options.workdir, ino } satisfies Marker));
