@@ -5,9 +5,9 @@ import { SlipwayError } from '../../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
 import type { CommandTargetConfig } from './config.js';
-import { Leftovers } from './leftovers.js';
 import { CommandRecords } from './records.js';
-import { cancelled, runCommand } from './run.js';
+import { cancelled } from './run.js';
+import { Runs } from './runs.js';
 import { renderUrl } from './url.js';
 
 export interface CommandTargetOptions {
@@ -37,7 +37,7 @@ export class CommandTarget implements Target {
   readonly type = 'command';
   private readonly app: string;
   private readonly records: CommandRecords;
-  private readonly leftovers: Leftovers;
+  private readonly runs: Runs;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
   private readonly workspace: Workspace;
@@ -51,7 +51,7 @@ export class CommandTarget implements Target {
     }
     this.app = options.app;
     this.records = new CommandRecords(options.stateDir);
-    this.leftovers = new Leftovers(options.stateDir);
+    this.runs = new Runs(options.stateDir);
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
     this.graceMs = options.graceMs ?? 5000;
     this.workspace = options.workspace;
@@ -75,7 +75,7 @@ export class CommandTarget implements Target {
       SLIPWAY_EVENT: request.event,
       SLIPWAY_DEPLOYMENT_ID: String(request.deploymentId),
       SLIPWAY_URL: url ?? undefined,
-    });
+    }, request.deploymentId);
     return { url };
   }
 
@@ -112,7 +112,7 @@ export class CommandTarget implements Target {
           SLIPWAY_URL: record.url ?? undefined,
           SLIPWAY_EVENT: undefined,
           SLIPWAY_DEPLOYMENT_ID: undefined,
-        });
+        }, null);
       } finally {
         if (scratch !== null) await rm(scratch, { recursive: true, force: true });
       }
@@ -139,9 +139,8 @@ export class CommandTarget implements Target {
     cwd: string,
     request: Pick<DeployRequest, 'app' | 'env' | 'vars' | 'log' | 'signal'>,
     slipway: Record<string, string | undefined>,
+    deploymentId: number | null,
   ): Promise<void> {
-    const leftover = await this.leftovers.stop(request.app, request.env, this.graceMs);
-    if (leftover !== null) request.log(`slipway: stopped a command an earlier slipway left running (process group ${leftover})\n`);
     const env = this.workspace.baseEnv(await this.workspace.home(request.app, request.env));
     Object.assign(env, request.vars);
     await this.workspace.handOver(cwd);
@@ -149,8 +148,13 @@ export class CommandTarget implements Target {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
-    try {
-      await runCommand({
+    await this.runs.run({
+      app: request.app,
+      env: request.env,
+      // The same command for the same commit, asked again after a restart, is waited for.
+      purpose: JSON.stringify([label, slipway.SLIPWAY_SHA, argv, cwd]),
+      deploymentId,
+      options: {
         label,
         argv,
         cwd,
@@ -161,10 +165,7 @@ export class CommandTarget implements Target {
         maxOutputBytes: this.maxOutputBytes,
         graceMs: this.graceMs,
         ids: this.workspace.ids,
-        onSpawn: (pgid) => this.leftovers.started(request.app, request.env, pgid),
-      });
-    } finally {
-      await this.leftovers.finished(request.app, request.env);
-    }
+      },
+    });
   }
 }

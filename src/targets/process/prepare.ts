@@ -43,6 +43,7 @@ export async function prepareRelease(request: DeployRequest, options: PrepareOpt
       app,
       env,
       sha,
+      deploymentId: request.deploymentId,
       workdir,
       build: manifest.build,
       processEnv: processEnv(base, manifest.env, request.vars, variables),

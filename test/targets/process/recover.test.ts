@@ -141,3 +141,28 @@ test('a release an older slipway ran from a worktree in the data folder starts a
   await next.destroy(destroyRequest(null, { env: 'old' }));
   assert.equal(existsSync(join(root, 'work', 'moved', 'web')), false, 'destroy removes the copy');
 });
+
+test('a build a killed slipway left running is waited for by the next deploy of that commit, not run twice', async (t) => {
+  const { root, stateDir, target } = setup(t);
+  const build = 'echo run >> ../runs; while [ ! -f ../go ]; do sleep 0.02; done; echo built';
+  const workdir = worktree(root, 'a', `build: ${JSON.stringify(build)}\n${MANIFEST}`);
+  const runs = join(root, 'worktrees', 'runs');
+  const driver = join(root, 'driver.mjs');
+  writeFileSync(driver, DRIVER);
+  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
+  const args = [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify([request(workdir)])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await eventually(async () => (existsSync(runs) ? true : undefined));
+  child.kill('SIGKILL');
+  await exited;
+
+  const lines: string[] = [];
+  const deployed = target.apply(request(workdir, { deploymentId: 43, log: (text) => lines.push(text) }));
+  await eventually(async () => (lines.join('').includes('waiting for it') ? true : undefined));
+  writeFileSync(join(root, 'worktrees', 'go'), '');
+  await deployed;
+  assert.equal(readFileSync(runs, 'utf8'), 'run\n', 'built once');
+  assert.match(lines.join(''), /built\n/);
+});
