@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { webhookSecrets } from '../config/schema.js';
 import { loadOrCreateSecret, SECRET_FILE } from '../ingest/secret.js';
@@ -17,7 +18,8 @@ export interface RunServerOptions {
 export async function runServer(options: RunServerOptions): Promise<number> {
   const { config, file } = options.loaded;
   const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
-  log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir }, 'starting slipway');
+  log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir, workDir: config.store.workDir }, 'starting slipway');
+  if (file !== null) warnIfReadable(file, log);
 
   const secrets = options.insecureSkipSignature ? null : resolveSecrets(options.loaded, log);
   if (secrets === null) {
@@ -67,6 +69,14 @@ export async function runServer(options: RunServerOptions): Promise<number> {
   });
   log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
   return stopped;
+}
+
+/** The config file may hold secrets: one that other users (such as the apps' commands) can read is worth a warning. */
+function warnIfReadable(file: string, log: Logger): void {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o044) !== 0) {
+    log.warn({ file, mode: mode.toString(8) }, `the config file can be read by other users (the apps' commands among them) and may hold secrets: chmod 600 ${file}`);
+  }
 }
 
 /** Human-readable logs on a terminal, JSON lines otherwise; SLIPWAY_LOG_FORMAT=pretty|json decides when set. */

@@ -5,6 +5,7 @@ import { readDocument, pathKey, type ConfigDocument, type KeyPath } from './docu
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Env } from './expand.js';
 import { configSchema, type Config } from './schema.js';
+import { workDirProblem } from './work-dir.js';
 
 export type { Env } from './expand.js';
 
@@ -33,7 +34,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.file === undefined) {
-      return { config: validate(readDocument('', options.env), file, options.cwd), file: null };
+      return { config: validate(readDocument('', options.env), file, options.cwd, false), file: null };
     }
     const problem = (message: string): ConfigProblem => ({ file, line: null, path: '', message });
     if (code === 'ENOENT') {
@@ -58,10 +59,11 @@ const READ_ERRORS: Record<string, string> = {
  * (store.dataDir) are resolved against that file's folder.
  */
 export function parseConfig(text: string, file: string, env: Env, cwd: string): Config {
-  return validate(readDocument(text, env), file, dirname(resolve(cwd, file)));
+  return validate(readDocument(text, env), file, dirname(resolve(cwd, file)), true);
 }
 
-function validate(doc: ConfigDocument, file: string, baseDir: string): Config {
+/** `fromFile`: the config came from a file in `baseDir` (which the work folder must stay out of). */
+function validate(doc: ConfigDocument, file: string, baseDir: string, fromFile: boolean): Config {
   const problems: ConfigProblem[] = doc.problems.map((p) => ({
     file,
     line: p.line,
@@ -72,8 +74,14 @@ function validate(doc: ConfigDocument, file: string, baseDir: string): Config {
     const result = configSchema(baseDir).safeParse(doc.data ?? {}, { error: describeIssue });
     if (result.success) {
       const config = result.data;
+      const store = { ...config.store, dataDir: resolve(baseDir, config.store.dataDir) };
+      const overlap = workDirProblem(store.workDir, store.dataDir, fromFile ? baseDir : null);
+      if (overlap !== null) {
+        const path = ['store', 'workDir'];
+        problems.push({ file, line: doc.lineOf(path), path: formatPath(path, doc), message: overlap });
+      }
       if (problems.length > 0) throw new ConfigError(problems);
-      return { ...config, store: { ...config.store, dataDir: resolve(baseDir, config.store.dataDir) } };
+      return { ...config, store };
     }
     for (const issue of result.error.issues) problems.push(...toProblems(issue, doc, file));
   }

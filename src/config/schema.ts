@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
 import { environmentsSchema } from './environments.js';
@@ -9,6 +10,7 @@ import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
 import { variablesSchema } from './variables.js';
+import { defaultWorkDir } from './work-dir.js';
 
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
 export type { GateConfig } from './gates.js';
@@ -109,9 +111,17 @@ const github = (baseDir: string) => strict({
   }
 }, { when: always }).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
-const store = strict({
+const store = (baseDir: string) => strict({
   dataDir: z.string().min(1).default('.slipway'),
-});
+  /**
+   * Where worktrees, artifacts and the apps' processes live (their working folders and
+   * homes), outside the config and data folders; load.ts refuses one that overlaps them.
+   */
+  workDir: optionalText(z.string().refine((text) => !text.includes('\0'), 'must not contain a NUL character')),
+}).transform(({ dataDir, workDir }) => ({
+  dataDir,
+  workDir: workDir === undefined ? defaultWorkDir(resolve(baseDir, dataDir), baseDir) : resolve(baseDir, workDir),
+}));
 
 const router = strict({
   /** The address the router listens on; environments answer at http://<env>.<app>.<domain>:<port>/. */
@@ -200,7 +210,7 @@ const apps = z.array(app).superRefine(
 export const configSchema = (baseDir: string) => strict({
   server: server.prefault({}),
   github: github(baseDir).prefault({}),
-  store: store.prefault({}),
+  store: store(baseDir).prefault({}),
   log: log.prefault({}),
   engine: engine.prefault({}),
   artifacts: artifacts.prefault({}),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
-import { dropEmpty, isRecord, optionalText, quotable, quotingIssue, strictShape } from './fields.js';
+import { dropEmpty, isRecord, optionalText, quotable, quotingIssue, strictShape, wholeNumber } from './fields.js';
+import { size } from './size.js';
 
 /**
  * How an app is deployed: `target.type` picks one schema from the registry below. To add a
@@ -27,6 +28,11 @@ const urlTemplate = z.string().refine((text) => {
   }
 }, URL_TEMPLATE);
 
+/** Whom the app's commands run as when slipway runs as root (default nobody): a name or uid[:gid]. */
+const user = optionalText(
+  z.string().regex(/^(?:\d+(?::\d+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/, 'expected a user name or uid[:gid], such as nobody or 1500:1500'),
+);
+
 const commandTarget = strictShape({
   type: z.literal('command'),
   /** argv, run without a shell; the first element is looked up in the worktree, then on PATH. */
@@ -40,6 +46,7 @@ const commandTarget = strictShape({
   timeout: duration({ max: MAX_TIMER_MS }).default(10 * 60_000),
   /** The environment URL template. */
   url: optionalText(urlTemplate),
+  user,
 });
 
 /** A path inside the app's repository: relative, and never leaving it. */
@@ -54,6 +61,11 @@ const processTarget = strictShape({
   manifest: repoPath.default('slipway.app.yaml'),
   /** How long a stopping release gets after SIGTERM before SIGKILL (kept as `stopGraceMs`). */
   stopGrace: duration({ max: MAX_TIMER_MS }).default(10_000),
+  user,
+  /** A release's log file is rotated past this size (kept as `logMaxBytes`). */
+  logMaxSize: size().default(10 * 1024 ** 2),
+  /** Rotated log files kept per release. */
+  logFiles: wholeNumber(0, 100).default(2),
 });
 
 /** The target registry: one schema per `type`. */
@@ -75,8 +87,8 @@ function finish(target: z.output<TargetSchema>) {
       return { ...rest, timeoutMs: timeout };
     }
     case 'process': {
-      const { stopGrace, ...rest } = target;
-      return { ...rest, stopGraceMs: stopGrace };
+      const { stopGrace, logMaxSize, ...rest } = target;
+      return { ...rest, stopGraceMs: stopGrace, logMaxBytes: logMaxSize };
     }
   }
 }
@@ -86,7 +98,7 @@ export type CommandTargetConfig = Extract<TargetConfig, { type: 'command' }>;
 export type ProcessTargetConfig = Extract<TargetConfig, { type: 'process' }>;
 
 /** An app without `target:` runs its environments as local processes behind the router. */
-export const DEFAULT_TARGET: ProcessTargetConfig = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 };
+export const DEFAULT_TARGET: ProcessTargetConfig = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10 * 1024 ** 2, logFiles: 2 };
 
 const isTargetType = (value: unknown): value is TargetType =>
   typeof value === 'string' && Object.hasOwn(TARGETS, value);

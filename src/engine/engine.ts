@@ -48,7 +48,7 @@ export type TargetWiring = Pick<TargetContext, 'routes' | 'log' | 'onRuntime'>;
 export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, AppRuntime> {
   const apps = new Map<string, AppRuntime>();
   for (const app of config.apps) {
-    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, ...wiring });
+    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, workDir: config.store.workDir, ...wiring });
     apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
   }
   return apps;
@@ -122,8 +122,8 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     ...(artifacts ? { artifacts } : {}),
     apps,
     log: log.child({ component: 'reconciler' }),
-    worktreeRoot: join(config.store.dataDir, 'worktrees'),
-    artifactRoot: join(config.store.dataDir, 'artifacts'),
+    worktreeRoot: join(config.store.workDir, 'worktrees'),
+    artifactRoot: join(config.store.workDir, 'artifacts'),
     concurrency: config.engine.concurrency,
     metrics,
     waiting: confirm,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +45,8 @@ interface Holder {
 /**
  * Holds `path` as a lock file across processes (slipway replicas sharing a cache folder, a
  * CLI next to the server) while `task` runs. A lock left by a process that died (same host,
- * pid gone) or older than `staleMs` is taken over, so a crash never wedges a mirror.
+ * pid gone) or older than `staleMs` is taken over, so a crash never wedges a mirror; of
+ * several contenders that find the same stale lock, exactly one takes it over (see `reap`).
  */
 export async function withFileLock<T>(path: string, options: FileLockOptions, task: () => Promise<T>): Promise<T> {
   const me: Holder = { pid: process.pid, host: hostname(), token: randomUUID(), at: Date.now() };
@@ -61,20 +62,11 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, ta
 async function acquire(path: string, me: Holder, options: FileLockOptions): Promise<void> {
   const deadline = Date.now() + options.waitMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    try {
-      await writeFile(path, JSON.stringify({ ...me, at: Date.now() }), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new SourceError('git_failed', `cannot create the lock file ${path} (${(error as Error).message}); check that the cache folder is writable`, { cause: error });
-      }
-    }
+    if (await create(path, me)) return;
     const holder = await readHolder(path);
     if (holder === null) continue;
     if (isStale(holder, options.staleMs)) {
-      // Two processes can both see the same dead holder; the loser's `wx` then fails and it waits.
-      await rm(path, { force: true });
-      options.onStale?.(`pid ${holder.pid} on ${holder.host || 'an unknown host'}`);
+      if (await reap(path, holder, me, options.staleMs)) options.onStale?.(`pid ${holder.pid} on ${holder.host || 'an unknown host'}`);
       continue;
     }
     if (options.signal?.aborted) throw new SourceError('aborted', `cancelled while waiting for the lock ${path}`);
@@ -86,6 +78,41 @@ async function acquire(path: string, me: Holder, options: FileLockOptions): Prom
       );
     }
     await sleep(delay);
+  }
+}
+
+/** Creates `path` holding `me` unless it exists; false when it does. */
+async function create(path: string, me: Holder): Promise<boolean> {
+  try {
+    await writeFile(path, JSON.stringify({ ...me, at: Date.now() }), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new SourceError('git_failed', `cannot create the lock file ${path} (${(error as Error).message}); check that the cache folder is writable`, { cause: error });
+  }
+}
+
+/**
+ * Removes the stale lock `seen` holds, unless another contender does: removing is claimed
+ * first by creating `<path>.reap.<token of seen>` (only one contender can), and the claimant
+ * removes the lock only if it still holds `seen` (only a claimant of the holder it finds
+ * there can change it). A claim left by a claimant that died is itself stale. True when
+ * this call removed the lock.
+ */
+async function reap(path: string, seen: Holder, me: Holder, staleMs: number): Promise<boolean> {
+  const claim = `${path}.reap.${createHash('sha256').update(seen.token).digest('hex').slice(0, 16)}`;
+  if (!(await create(claim, me))) {
+    const claimant = await readHolder(claim);
+    if (claimant !== null && isStale(claimant, staleMs)) await rm(claim, { force: true });
+    return false;
+  }
+  try {
+    const now = await readHolder(path);
+    if (now === null || now.token !== seen.token) return false;
+    await rm(path, { force: true });
+    return true;
+  } finally {
+    await rm(claim, { force: true });
   }
 }
 
@@ -101,7 +128,8 @@ async function readHolder(path: string): Promise<Holder | null> {
     } catch {
       // fall through: half-written or foreign content
     }
-    return { pid: 0, host: '', token: '', at: (await stat(path)).mtimeMs };
+    const info = await stat(path);
+    return { pid: 0, host: '', token: `file-${info.ino}-${info.mtimeMs}`, at: info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

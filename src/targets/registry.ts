@@ -5,7 +5,9 @@ import type { Logger } from '../logger.js';
 import { CommandTarget } from './command/command-target.js';
 import { ProcessTarget } from './process/process-target.js';
 import type { RouteSwitch } from './process/routes.js';
+import { resolveRunAs } from './run-as.js';
 import type { RuntimeReport, Target } from './target.js';
+import { Workspace } from './workspace.js';
 
 export type { TargetConfig, TargetType };
 
@@ -15,6 +17,8 @@ export interface TargetContext {
   app: string;
   /** slipway's data folder; each target type keeps its state in `<dataDir>/targets/<type>/`. */
   dataDir: string;
+  /** store.workDir: where the apps' commands run (worktrees, their homes), outside dataDir. */
+  workDir: string;
   /** The router's route table (process target); null when slipway runs no router. */
   routes: RouteSwitch | null;
   log: Logger;
@@ -27,18 +31,27 @@ type Factories = {
 };
 
 const FACTORIES: Factories = {
-  command: (config, context) => new CommandTarget(config, { app: context.app, stateDir: join(context.dataDir, 'targets', 'command') }),
+  command: (config, context) =>
+    new CommandTarget(config, { app: context.app, stateDir: join(context.dataDir, 'targets', 'command'), workspace: workspaceOf(config, context) }),
   process: (config, context) => {
     if (context.routes === null) throw new SlipwayError('no_router', 'the process target needs the router, which did not start');
     return new ProcessTarget(config, {
       app: context.app,
       stateDir: join(context.dataDir, 'targets', 'process'),
+      workspace: workspaceOf(config, context),
       routes: context.routes,
       log: context.log,
       onStatus: context.onRuntime,
     });
   },
 };
+
+/** The work folder, made ready, with the user the target's commands run as. */
+function workspaceOf(config: { user?: string | undefined }, context: TargetContext): Workspace {
+  const workspace = new Workspace({ workDir: context.workDir, dataDir: context.dataDir, runAs: resolveRunAs(config.user) });
+  workspace.prepare();
+  return workspace;
+}
 
 export const TARGET_TYPES = Object.keys(FACTORIES) as readonly TargetType[];
 

@@ -123,7 +123,7 @@ test('command target: each key checked, unknown keys named', () => {
     'slipway.yaml:4 apps.web.target.destroy: must not be an empty list; remove the key when nothing needs to run on destroy',
     'slipway.yaml:4 apps.web.target.timeout: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
     'slipway.yaml:4 apps.web.target.url: expected an http(s) URL such as https://{env}.example.com; placeholders: {app}, {env}, {pr}, {branch}, {sha}',
-    'slipway.yaml:4 apps.web.target.shell: unknown key "shell"; expected one of: type, deploy, destroy, timeout, url',
+    'slipway.yaml:4 apps.web.target.shell: unknown key "shell"; expected one of: type, deploy, destroy, timeout, url, user',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target:\n      type: command\n      deploy: ["", 5]\n      url: "https://{commit}.example.com"\n'), [
     'slipway.yaml:6 apps.web.target.deploy[0]: must not be empty',
@@ -136,7 +136,7 @@ test('command target: each key checked, unknown keys named', () => {
 });
 
 test('an app without a target runs on the process target, with or without environments', () => {
-  const process = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 };
+  const process = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 };
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments:\n      - name: staging\n        track: { branch: main }\n').apps[0]?.target, process);
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments: []\n').apps[0]?.target, process);
 });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { webhookSecrets } from '../../src/config/schema.js';
+import { defaultWorkDir } from '../../src/config/work-dir.js';
 import { rejection, tempDir } from './helpers.js';
 
 const repoRoot = process.cwd(); // tests run from the repository root
@@ -24,13 +26,13 @@ const DEFAULTS = {
 test('an empty file is an empty config: all defaults', () => {
   for (const text of ['', '# only a comment\n', '---\n']) {
     const config = parseConfig(text, 'slipway.yaml', {}, '/srv');
-    assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway' } });
+    assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway', workDir: defaultWorkDir('/srv/.slipway', '/srv') } });
   }
 });
 
 test('empty sections and keys mean their defaults', () => {
   const config = parseConfig('server:\n  port:\ngithub:\nlog:\napps:\n', 'slipway.yaml', {}, '/srv');
-  assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway' } });
+  assert.deepEqual(config, { ...DEFAULTS, store: { dataDir: '/srv/.slipway', workDir: defaultWorkDir('/srv/.slipway', '/srv') } });
 });
 
 test('a full config parses to the values given', () => {
@@ -58,14 +60,14 @@ apps:
   assert.deepEqual(config, {
     server: { host: '127.0.0.1', port: 9000, publicUrl: 'https://slipway.example.com', apiToken: 'api-token', listener: LISTENER, maxBodyBytes: 25_000_000, maxUnverifiedBytes: 67_108_864 },
     github: { webhookSecret: ['new-secret', 'old-secret'], token: 'gh-token', apiUrl: 'https://github.example.com/api/v3', recovery: { intervalMs: 600_000 } },
-    store: { dataDir: '/var/lib/slipway' },
+    store: { dataDir: '/var/lib/slipway', workDir: defaultWorkDir('/var/lib/slipway', '/srv') },
     log: { level: 'debug' },
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
     apps: [
-      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
     ],
   });
 });
@@ -97,6 +99,24 @@ test('dataDir is resolved relative to the config file folder', async (t) => {
   assert.equal(loaded.config.store.dataDir, join(dir, 'conf', 'state', 'here'));
 });
 
+test('store.workDir: outside the config and data folders, by default in the temp folder, one per data folder', async (t) => {
+  const dir = await tempDir(t);
+  const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, join(dir, 'conf'));
+  const chosen = parse(`store:\n  workDir: ${join(dir, 'work')}\n`).store;
+  assert.deepEqual(chosen, { dataDir: join(dir, 'conf', '.slipway'), workDir: join(dir, 'work') });
+  assert.equal(parse('store:\n  workDir: ../work\n').store.workDir, join(dir, 'work'), 'relative to the config file');
+  const byDefault = parse('').store.workDir;
+  assert.equal(dirname(byDefault), tmpdir());
+  assert.notEqual(byDefault, parse('store:\n  dataDir: other\n').store.workDir, 'two data folders, two work folders');
+  const inTemp = parseConfig('', 'slipway.yaml', {}, tmpdir()).store.workDir;
+  assert.equal(dirname(inTemp), '/var/tmp', 'a config in the temp folder itself: the next candidate');
+  for (const [workDir, folder] of [['.slipway/work', 'the data folder'], ['work', "the config file's folder"], ['/', 'the data folder']] as const) {
+    const error = await rejection(Promise.resolve().then(() => parse(`log: { level: info }\nstore:\n  workDir: ${workDir}\n`)));
+    assert.equal(error.code, 'config_invalid');
+    assert.match(error.message, new RegExp(`slipway\\.yaml:3 store\\.workDir: the work folder .* overlaps ${folder}.*choose a folder outside both`));
+  }
+});
+
 test('without a file option, slipway.yaml in cwd is used when present', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'slipway.yaml'), 'log:\n  level: warn\n');
@@ -109,7 +129,7 @@ test('without a file option, slipway.yaml in cwd is used when present', async (t
 test('without a file option and no slipway.yaml, defaults apply and dataDir is under cwd', async (t) => {
   const dir = await tempDir(t);
   const loaded = await loadConfig({ env: {}, cwd: dir });
-  assert.deepEqual(loaded, { file: null, config: { ...DEFAULTS, store: { dataDir: join(dir, '.slipway') } } });
+  assert.deepEqual(loaded, { file: null, config: { ...DEFAULTS, store: { dataDir: join(dir, '.slipway'), workDir: defaultWorkDir(join(dir, '.slipway'), dir) } } });
 });
 
 test('a file given explicitly but missing is an error', async (t) => {

@@ -44,7 +44,7 @@ test('app names must be DNS-label-ish', () => {
   for (const name of ['Web', 'web_1', '-web', 'web-', long, '""']) {
     assert.equal(problems(`apps:\n  - name: ${name}\n    repo: a/b\n`).length, 1, name);
   }
-  parseConfig(`apps:\n  - name: ${'a'.repeat(63)}\n    repo: a/b\n  - name: '1'\n    repo: a/b\n`, 'slipway.yaml', {}, '/');
+  parseConfig(`apps:\n  - name: ${'a'.repeat(63)}\n    repo: a/b\n  - name: '1'\n    repo: a/b\n`, 'slipway.yaml', {}, '/srv/slipway');
 });
 
 test('duplicate app names are reported at the repeat', () => {

@@ -18,7 +18,7 @@ apps:
 `);
   assert.deepEqual(config.router, { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
   const [app] = config.apps;
-  assert.deepEqual(app?.target, { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000 });
+  assert.deepEqual(app?.target, { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 });
   assert.deepEqual(app?.env, { NODE_ENV: 'production', WORKERS: '3', DEBUG: 'false' });
   assert.deepEqual(app?.environments[0]?.env, { NODE_ENV: 'staging' });
 });
@@ -71,7 +71,7 @@ apps:
     target: { type: process, manifest: deploy/slipway.app.yaml, stopGrace: 30s }
 `);
   assert.deepEqual(config.router, { host: '127.0.0.1', port: 0, domain: 'preview.example.com', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
-  assert.deepEqual(config.apps[0]?.target, { type: 'process', manifest: 'deploy/slipway.app.yaml', stopGraceMs: 30_000 });
+  assert.deepEqual(config.apps[0]?.target, { type: 'process', manifest: 'deploy/slipway.app.yaml', stopGraceMs: 30_000, logMaxBytes: 10_485_760, logFiles: 2 });
 });
 
 test('bad process, env and router settings are refused at their line and path', () => {

@@ -20,12 +20,12 @@ function deployments(dataDir: string): { state: string; error: string | null; sh
   }
 }
 
-test('SIGKILL during a deployment, then restart: the interrupted one ends error and a new one completes', async (t) => {
+test('SIGKILL during a deployment, then restart: the command still running is waited for, runs once, and its outcome is recorded', async (t) => {
   const root = tempDir(t);
   const origin = new Origin(join(root, 'origin'));
   const sha = origin.commit('main', 'v1');
-  // The first deploy hangs (until slipway is killed); the next one completes.
-  const script = `if [ ! -e ${root}/first ]; then echo $$ > ${root}/first; sleep 15; fi; echo "deploy $SLIPWAY_SHA" >> ${root}/journal`;
+  // The deploy counts its runs, then waits for \`go\` (written once the second slipway runs).
+  const script = `echo $$ >> ${root}/runs; while [ ! -e ${root}/go ]; do sleep 0.05; done; echo "deploy $SLIPWAY_SHA" >> ${root}/journal`;
   writeFileSync(
     join(root, 'slipway.yaml'),
     `store: { dataDir: data }
@@ -42,22 +42,24 @@ apps:
   const env = { SLIPWAY_WEBHOOK_SECRET: SECRET };
   const first = await startServer(t, [], { cwd: root, env });
   assert.equal((await deliver(first.url, { event: 'push', payload: fixture('push-main') })).status, 202);
-  await eventually(async () => (existsSync(join(root, 'first')) && readFileSync(join(root, 'first'), 'utf8').length > 0 ? true : undefined), 20_000);
-  const leftover = Number(readFileSync(join(root, 'first'), 'utf8'));
-  assert.equal(groupAlive(leftover), true, 'the first deploy command runs in its own process group');
+  const runs = () => (existsSync(join(root, 'runs')) ? readFileSync(join(root, 'runs'), 'utf8').split('\n').filter(Boolean) : []);
+  await eventually(async () => (runs().length > 0 ? true : undefined), 20_000);
+  const leftover = Number(runs()[0]);
   first.child.kill('SIGKILL');
   await first.exited;
   assert.deepEqual(deployments(join(root, 'data')).map((d) => d.state), ['in_progress']);
+  assert.equal(groupAlive(Number(readFileSync(`/proc/${leftover}/stat`, 'utf8').split(') ')[1]?.split(' ')[2])), true, 'the command outlived slipway');
 
   const second = await startServer(t, [], { cwd: root, env });
-  await eventually(async () => (existsSync(join(root, 'journal')) ? true : undefined), 20_000);
-  await eventually(async () => (deployments(join(root, 'data')).at(-1)?.state === 'success' ? true : undefined));
+  await eventually(async () => (deployments(join(root, 'data')).length === 2 ? true : undefined), 20_000);
+  writeFileSync(join(root, 'go'), '');
+  await eventually(async () => (deployments(join(root, 'data')).at(-1)?.state === 'success' ? true : undefined), 20_000);
   const [interrupted, completed] = deployments(join(root, 'data'));
   assert.equal(interrupted?.state, 'error');
   assert.match(interrupted?.error ?? '', /interrupted/);
   assert.equal(completed?.sha, sha);
+  assert.deepEqual(runs(), [String(leftover)], 'the command ran once');
   assert.equal(readFileSync(join(root, 'journal'), 'utf8'), `deploy ${sha}\n`);
-  assert.equal(groupAlive(leftover), false, 'the command the killed slipway left running was stopped first');
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
 });

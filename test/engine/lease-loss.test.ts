@@ -9,6 +9,7 @@ import { GitSource } from '../../src/source/git-source.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { CommandTarget } from '../../src/targets/command/command-target.js';
+import { Workspace } from '../../src/targets/workspace.js';
 import { Origin } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
@@ -41,7 +42,7 @@ test('a deployment whose lease cannot be renewed is stopped before another repli
   const journal = join(dir, 'journal');
   const target = new CommandTarget(
     { type: 'command', deploy: ['sh', '-c', `echo "start $$" >> ${journal}; sleep 60; echo done >> ${journal}`], destroy: ['true'], timeoutMs: 120_000 },
-    { app: 'webapp', stateDir: join(dir, 'data', 'targets') },
+    { app: 'webapp', stateDir: join(dir, 'data', 'targets'), workspace: new Workspace({ workDir: join(dir, 'work'), dataDir: join(dir, 'data'), runAs: null }) },
   );
   const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: origin.url, target, vars: {}, secretVars: [], environments: [] }]]);
   const reconciler = new Reconciler({

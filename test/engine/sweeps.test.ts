@@ -8,6 +8,7 @@ import { Sweeps } from '../../src/engine/sweeps.js';
 import { createLogger } from '../../src/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CommandTarget } from '../../src/targets/command/command-target.js';
+import { Workspace } from '../../src/targets/workspace.js';
 import { tempDir } from '../helpers/temp.js';
 
 const follow = (env: string, ttlMs: number | null) => ({
@@ -29,7 +30,7 @@ async function setup(t: TestContext) {
   const journal = join(dir, 'destroyed.log');
   const target = new CommandTarget(
     { type: 'command', deploy: ['true'], destroy: ['sh', '-c', `echo "$SLIPWAY_ENV" >> ${journal}`], timeoutMs: 10_000 },
-    { app: 'webapp', stateDir: join(dir, 'data', 'targets', 'command') },
+    { app: 'webapp', stateDir: join(dir, 'data', 'targets', 'command'), workspace: new Workspace({ workDir: join(dir, 'work'), dataDir: join(dir, 'data'), runAs: null }) },
   );
   const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: 'file:///x', target, vars: {}, secretVars: [], environments: [] }]]);
   let changed = 0;

@@ -27,6 +27,7 @@ export async function startTestService(
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
+  config.store.workDir = tempDir(t, 'slipway-work-');
   const store = await SqliteStore.open(dataDir);
   const apiToken = config.server.apiToken ?? API_TOKEN;
   const service = await startService({

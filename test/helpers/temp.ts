@@ -1,11 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-/** A fresh folder removed after the test. */
+/**
+ * A fresh folder removed after the test. Anyone may write in it: when the tests run as
+ * root, slipway runs the apps' commands as nobody, and test commands write their journals here.
+ */
 export function tempDir(t: TestContext, prefix = 'slipway-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o777);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

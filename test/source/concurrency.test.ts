@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import { SourceError } from '../../src/source/errors.js';
 import { GitSource } from '../../src/source/git-source.js';
-import { KeyedQueue } from '../../src/source/locks.js';
+import { KeyedQueue, withFileLock } from '../../src/source/locks.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeOrigin } from './origin.js';
 
@@ -130,4 +130,30 @@ test('different remotes fetch in parallel', async (t) => {
   assert.equal(await Promise.race([stuck.then(() => 'settled'), sleep(20).then(() => 'still fetching')]), 'still fetching');
   controller.abort();
   assert.ok(code('aborted')(await stuck));
+});
+
+test('contenders taking over one stale lock at once: exactly one wins, the others wait their turn', async (t) => {
+  const root = tempDir(t);
+  const path = join(root, 'mirror.lock');
+  for (let round = 0; round < 5; round += 1) {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(path, JSON.stringify({ pid: dead, host: hostname(), token: `dead-${round}`, at: Date.now() }));
+    let inside = 0;
+    let most = 0;
+    const takeovers: string[] = [];
+    const options = { waitMs: 10_000, staleMs: 60_000, onStale: (holder: string) => takeovers.push(holder) };
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        withFileLock(path, options, async () => {
+          inside += 1;
+          most = Math.max(most, inside);
+          await sleep(20);
+          inside -= 1;
+        }),
+      ),
+    );
+    assert.equal(most, 1, `round ${round}: one holder at a time`);
+    assert.equal(takeovers.length, 1, `round ${round}: the stale lock is taken over once`);
+    assert.deepEqual(readdirSync(root), [], 'nothing is left behind');
+  }
 });

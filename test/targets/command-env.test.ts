@@ -8,7 +8,7 @@ import { capture, deployRequest, folders, parseEnv, script } from './helpers.js'
 const config = { type: 'command' as const, deploy: ['./deploy.sh'], timeoutMs: 30_000 };
 
 test('deploy runs in the worktree with exactly the documented variables, and no secret of slipway', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   process.env.SLIPWAY_TEST_SECRET = 'hunter2-parent-secret';
   process.env.GITHUB_TOKEN = 'ghp_parent_token';
   t.after(() => {
@@ -18,12 +18,12 @@ test('deploy runs in the worktree with exactly the documented variables, and no 
   // The first element is found in the worktree, runs there, and gets the other elements as they are.
   script(workdir, 'deploy.sh', 'pwd -P > cwd.txt\nprintf "[%s]" "$@" > args.txt');
   const args = ['--atomic', 'a b', '$HOME', '*'];
-  await new CommandTarget({ ...config, deploy: ['./deploy.sh', ...args] }, { app: 'web', stateDir }).apply(deployRequest(workdir));
+  await new CommandTarget({ ...config, deploy: ['./deploy.sh', ...args] }, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir));
   assert.equal(readFileSync(join(workdir, 'cwd.txt'), 'utf8').trim(), realpathSync(workdir));
   assert.equal(readFileSync(join(workdir, 'args.txt'), 'utf8'), args.map((arg) => `[${arg}]`).join(''));
 
   // `env` straight from PATH, no shell in between: what it prints is exactly what it got.
-  const target = new CommandTarget({ ...config, deploy: ['env'], url: 'https://{env}.{app}.example.com' }, { app: 'web', stateDir });
+  const target = new CommandTarget({ ...config, deploy: ['env'], url: 'https://{env}.{app}.example.com' }, { app: 'web', stateDir, workspace });
   const out = capture();
   const result = await target.apply(
     deployRequest(workdir, { log: out.log, vars: { DATABASE_URL: 'postgres://db/pr7', API_KEY: 'from-config' } }),
@@ -42,18 +42,19 @@ test('deploy runs in the worktree with exactly the documented variables, and no 
     DATABASE_URL: 'postgres://db/pr7',
     API_KEY: 'from-config',
   };
-  for (const name of ['PATH', 'HOME', 'LANG']) {
-    const value = process.env[name];
-    if (value !== undefined) expected[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && /^(PATH|LANG|LANGUAGE|TZ|LC_[A-Z]+)$/.test(name)) expected[name] = value;
   }
+  // A home of its own, in the work folder, not slipway's.
+  expected.HOME = join(workspace.workDir, 'homes', 'web', 'pr-7');
   assert.deepEqual(env, expected);
   assert.doesNotMatch(out.text(), /hunter2|ghp_parent_token/);
   assert.deepEqual(result, { url: 'https://pr-7.web.example.com' });
 });
 
 test('a deployment without a PR, branch or url gets no SLIPWAY_PR, SLIPWAY_BRANCH or SLIPWAY_URL, whatever vars say', async (t) => {
-  const { workdir, stateDir } = folders(t);
-  const target = new CommandTarget({ ...config, deploy: ['env'] }, { app: 'web', stateDir });
+  const { workdir, stateDir, workspace } = folders(t);
+  const target = new CommandTarget({ ...config, deploy: ['env'] }, { app: 'web', stateDir, workspace });
   const out = capture();
   const result = await target.apply(
     deployRequest(workdir, {
@@ -77,7 +78,7 @@ test('a deployment without a PR, branch or url gets no SLIPWAY_PR, SLIPWAY_BRANC
 });
 
 test('a branch name full of shell metacharacters reaches the command literally and nothing runs it', async (t) => {
-  const { workdir, stateDir, root } = folders(t);
+  const { workdir, stateDir, root, workspace } = folders(t);
   const victim = join(root, 'victim');
   writeFileSync(victim, 'still here');
   const branch = [
@@ -88,7 +89,7 @@ test('a branch name full of shell metacharacters reaches the command literally a
     `'"\\ $HOME \${PATH} * ? ~ # \n second line`,
   ].join(' ');
   script(workdir, 'deploy.sh', `printf '%s' "$SLIPWAY_BRANCH" > branch.txt\necho "branch: $SLIPWAY_BRANCH"`);
-  const target = new CommandTarget({ ...config, url: 'https://{branch}.{app}.example.com' }, { app: 'web', stateDir });
+  const target = new CommandTarget({ ...config, url: 'https://{branch}.{app}.example.com' }, { app: 'web', stateDir, workspace });
   const out = capture();
   const result = await target.apply(deployRequest(workdir, { branch, log: out.log }));
 

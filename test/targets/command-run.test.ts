@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SlipwayError } from '../../src/errors.js';
@@ -20,7 +20,7 @@ function rejectsWith(code: string, message: string | RegExp) {
 }
 
 test('output reaches the log as it comes, in order, stdout and stderr alike', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   // The script waits for a file the log sink writes when it sees "ready": this only ends
   // if output is passed on while the command still runs.
   script(
@@ -31,7 +31,7 @@ test('output reaches the log as it comes, in order, stdout and stderr alike', as
   const out = capture((text) => {
     if (text.includes('ready')) writeFileSync(join(workdir, 'go'), '');
   });
-  await new CommandTarget({ ...config, timeoutMs: 10_000 }, { app: 'web', stateDir }).apply(deployRequest(workdir, { log: out.log }));
+  await new CommandTarget({ ...config, timeoutMs: 10_000 }, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir, { log: out.log }));
   const lines = out.text().split('\n');
   assert.match(lines[0] ?? '', /^slipway: running deploy command \.\/deploy\.sh$/);
   assert.deepEqual(lines.slice(1, 4), ['ready', 'to stderr', 'done']);
@@ -40,19 +40,19 @@ test('output reaches the log as it comes, in order, stdout and stderr alike', as
 });
 
 test('a non-zero exit fails the deployment with the code, keeping its output', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'echo "helm: release failed" >&2\nexit 3');
   const out = capture();
   await assert.rejects(
-    new CommandTarget(config, { app: 'web', stateDir }).apply(deployRequest(workdir, { log: out.log })),
+    new CommandTarget(config, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir, { log: out.log })),
     rejectsWith('target_command_exit', 'deploy command exited with code 3'),
   );
   assert.match(out.text(), /helm: release failed\n/);
 });
 
 test('a command that does not exist, or cannot run, fails with a clear error', async (t) => {
-  const { workdir, stateDir } = folders(t);
-  const apply = (deploy: string[]) => new CommandTarget({ ...config, deploy }, { app: 'web', stateDir }).apply(deployRequest(workdir));
+  const { workdir, stateDir, workspace } = folders(t);
+  const apply = (deploy: string[]) => new CommandTarget({ ...config, deploy }, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir));
   await assert.rejects(apply(['./deploy.sh']), rejectsWith('target_command_not_found', 'deploy command not found: ./deploy.sh'));
   await assert.rejects(apply(['scripts/deploy']), rejectsWith('target_command_not_found', 'deploy command not found: scripts/deploy'));
   await assert.rejects(
@@ -71,7 +71,7 @@ test('a command that does not exist, or cannot run, fails with a clear error', a
 });
 
 test('a timeout stops the script and every process it started, then fails the deployment', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(
     workdir,
     'deploy.sh',
@@ -79,18 +79,20 @@ test('a timeout stops the script and every process it started, then fails the de
   );
   const out = capture();
   await assert.rejects(
-    new CommandTarget({ ...config, timeoutMs: 1000 }, { app: 'web', stateDir, graceMs: 2000 }).apply(deployRequest(workdir, { log: out.log })),
+    new CommandTarget({ ...config, timeoutMs: 1000 }, { app: 'web', stateDir, workspace, graceMs: 2000 }).apply(deployRequest(workdir, { log: out.log })),
     rejectsWith('target_command_timeout', 'deploy command timed out after 1s'),
   );
   const pid = Number(await waitForFile(join(workdir, 'pid')));
   const pgid = Number(await waitForFile(join(workdir, 'pgid')));
-  assert.equal(pgid, pid, 'the command leads its own process group');
+  // The runner (runner.ts) leads the group; the command is its child, in that group.
+  const own = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ')[2]);
+  assert.ok(pgid !== own && pgid !== pid, 'a group of its own, led by the runner');
   assert.deepEqual(liveInGroup(pgid), []);
   assert.match(out.text(), /slipway: deploy command stopped after .*: timed out\n/);
 });
 
 test('cancelling through the AbortSignal stops the group, with SIGKILL for what ignores SIGTERM', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   // `trap '' TERM` is inherited: neither the script nor its sleep stops on SIGTERM.
   script(workdir, 'deploy.sh', "trap '' TERM\necho $$ > pid\nsleep 60 &\nsleep 60 &\necho started\nwait");
   const controller = new AbortController();
@@ -98,7 +100,7 @@ test('cancelling through the AbortSignal stops the group, with SIGKILL for what 
     if (text.includes('started')) controller.abort();
   });
   await assert.rejects(
-    new CommandTarget(config, { app: 'web', stateDir, graceMs: 300 }).apply(
+    new CommandTarget(config, { app: 'web', stateDir, workspace, graceMs: 300 }).apply(
       deployRequest(workdir, { log: out.log, signal: controller.signal }),
     ),
     rejectsWith(TARGET_CANCELLED, 'deploy command was cancelled'),
@@ -108,21 +110,21 @@ test('cancelling through the AbortSignal stops the group, with SIGKILL for what 
 });
 
 test('an already cancelled request runs nothing', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'touch ran');
   await assert.rejects(
-    new CommandTarget(config, { app: 'web', stateDir }).apply(deployRequest(workdir, { signal: AbortSignal.abort() })),
+    new CommandTarget(config, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir, { signal: AbortSignal.abort() })),
     rejectsWith(TARGET_CANCELLED, 'deploy command was cancelled'),
   );
   assert.equal(existsSync(join(workdir, 'ran')), false);
 });
 
 test('output past the bound is cut with a note, and the command still runs to the end', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   // 500 lines of 10 bytes to stdout, then a marker to stderr and a file.
   script(workdir, 'deploy.sh', 'yes abcdefghi | head -n 500\necho "late line" >&2\ntouch finished');
   const out = capture();
-  await new CommandTarget(config, { app: 'web', stateDir, maxOutputBytes: 1000 }).apply(deployRequest(workdir, { log: out.log }));
+  await new CommandTarget(config, { app: 'web', stateDir, workspace, maxOutputBytes: 1000 }).apply(deployRequest(workdir, { log: out.log }));
   const kept = out.text().split('\n').filter((line) => line === 'abcdefghi');
   assert.equal(kept.length, 100);
   assert.match(out.text(), /slipway: output cut at 1000 B; the rest is not kept\n/);
@@ -132,22 +134,22 @@ test('output past the bound is cut with a note, and the command still runs to th
 });
 
 test('the default bound keeps about 1 MiB of a large output', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'yes 0123456789abcdef | head -c 3145728');
   let logged = 0;
   const out = capture((text) => {
     logged += Buffer.byteLength(text);
   });
-  await new CommandTarget(config, { app: 'web', stateDir }).apply(deployRequest(workdir, { log: out.log }));
+  await new CommandTarget(config, { app: 'web', stateDir, workspace }).apply(deployRequest(workdir, { log: out.log }));
   assert.ok(logged > 1024 * 1024 && logged < 1024 * 1024 + 1024, `${logged} bytes logged`);
   assert.match(out.text(), /output cut at 1 MiB.*\n[^]*2 MiB of output not kept/);
 });
 
 test('a process left running with the output open does not hold the deployment forever', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'sleep 30 &\necho $! > child\necho deployed');
   const out = capture();
-  await new CommandTarget(config, { app: 'web', stateDir, graceMs: 200 }).apply(deployRequest(workdir, { log: out.log }));
+  await new CommandTarget(config, { app: 'web', stateDir, workspace, graceMs: 200 }).apply(deployRequest(workdir, { log: out.log }));
   const child = Number(await waitForFile(join(workdir, 'child')));
   t.after(() => {
     try {
@@ -157,13 +159,13 @@ test('a process left running with the output open does not hold the deployment f
     }
   });
   assert.match(out.text(), /deployed\n/);
-  assert.match(out.text(), /still holds its output open/);
+  assert.match(out.text(), /a process it started still runs \(process group \d+\); its further output is not kept/);
 });
 
 test('a worktree that does not exist fails clearly', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   await assert.rejects(
-    new CommandTarget({ ...config, deploy: ['true'] }, { app: 'web', stateDir }).apply(deployRequest(join(workdir, 'gone'))),
+    new CommandTarget({ ...config, deploy: ['true'] }, { app: 'web', stateDir, workspace }).apply(deployRequest(join(workdir, 'gone'))),
     rejectsWith('target_command_no_worktree', /deploy command cannot run: its working folder .*gone does not exist/),
   );
 });

@@ -10,11 +10,11 @@ const SHA1 = '1111111111111111111111111111111111111111';
 const SHA2 = '2222222222222222222222222222222222222222';
 
 test('list() shows what was applied and not destroyed, across instances sharing the folder', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'echo "$SLIPWAY_ENV $SLIPWAY_SHA" >> deploys.log');
   script(workdir, 'destroy.sh', 'env > "destroyed-$SLIPWAY_ENV.env"');
   const config = { type: 'command' as const, deploy: ['./deploy.sh'], destroy: ['./destroy.sh'], timeoutMs: 10_000 };
-  const target = new CommandTarget(config, { app: 'web', stateDir });
+  const target = new CommandTarget(config, { app: 'web', stateDir, workspace });
   assert.deepEqual(await target.list(), []);
 
   await target.apply(deployRequest(workdir, { env: 'staging', sha: SHA1, pr: null, branch: 'main', ref: 'refs/heads/main' }));
@@ -28,7 +28,7 @@ test('list() shows what was applied and not destroyed, across instances sharing 
     { app: 'web', env: 'staging', sha: SHA1 },
   ]);
   assert.deepEqual(readdirSync(stateDir).sort(), ['web.pr-7.json', 'web.staging.json']);
-  assert.equal((await new CommandTarget(config, { app: 'web', stateDir }).list()).length, 2, 'another instance sees the same');
+  assert.equal((await new CommandTarget(config, { app: 'web', stateDir, workspace }).list()).length, 2, 'another instance sees the same');
 
   await target.destroy(destroyRequest(workdir, { env: 'pr-7', vars: { TOKEN: 'x' } }));
   const env = parseEnv(readFileSync(join(workdir, 'destroyed-pr-7.env'), 'utf8'));
@@ -41,9 +41,9 @@ test('list() shows what was applied and not destroyed, across instances sharing 
 });
 
 test('destroy of an environment never deployed is harmless and runs nothing', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'destroy.sh', 'touch ran');
-  const target = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy.sh'], timeoutMs: 10_000 }, { app: 'web', stateDir });
+  const target = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy.sh'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
   const out = capture();
   await target.destroy(destroyRequest(workdir, { env: 'pr-404', log: out.log }));
   await target.destroy(destroyRequest(null, { env: 'pr-404' }));
@@ -53,8 +53,8 @@ test('destroy of an environment never deployed is harmless and runs nothing', as
 });
 
 test('without a destroy command, destroy forgets the environment', async (t) => {
-  const { workdir, stateDir } = folders(t);
-  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir });
+  const { workdir, stateDir, workspace } = folders(t);
+  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
   await target.apply(deployRequest(workdir));
   assert.equal((await target.list()).length, 1);
   await target.destroy(destroyRequest(null));
@@ -62,12 +62,12 @@ test('without a destroy command, destroy forgets the environment', async (t) => 
 });
 
 test('a failed deploy stays listed for the orphan sweep; a failed destroy keeps the record', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'deploy.sh', 'exit 1');
   script(workdir, 'destroy.sh', 'exit 2');
   const target = new CommandTarget(
     { type: 'command', deploy: ['./deploy.sh'], destroy: ['./destroy.sh'], timeoutMs: 10_000 },
-    { app: 'web', stateDir },
+    { app: 'web', stateDir, workspace },
   );
   await assert.rejects(target.apply(deployRequest(workdir)), /deploy command exited with code 1/);
   assert.deepEqual(await target.list(), [{ app: 'web', env: 'pr-7', sha: deployRequest(workdir).sha }]);
@@ -76,10 +76,10 @@ test('a failed deploy stays listed for the orphan sweep; a failed destroy keeps 
 });
 
 test('destroy without a worktree: a path command fails clearly, a command on PATH runs in a scratch folder', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   const relative = new CommandTarget(
     { type: 'command', deploy: ['true'], destroy: ['./destroy.sh'], timeoutMs: 10_000 },
-    { app: 'web', stateDir },
+    { app: 'web', stateDir, workspace },
   );
   await relative.apply(deployRequest(workdir));
   await assert.rejects(relative.destroy(destroyRequest(null)), (error: unknown) => {
@@ -88,7 +88,7 @@ test('destroy without a worktree: a path command fails clearly, a command on PAT
     assert.match(error.message, /no worktree was given; check out 0123456789abcdef/);
     return true;
   });
-  const onPath = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['pwd'], timeoutMs: 10_000 }, { app: 'web', stateDir });
+  const onPath = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['pwd'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
   const out = capture();
   await onPath.destroy(destroyRequest(null, { log: out.log }));
   assert.match(out.text(), /slipway-destroy-/);
@@ -96,8 +96,8 @@ test('destroy without a worktree: a path command fails clearly, a command on PAT
 });
 
 test('names that are not DNS labels never become file names', async (t) => {
-  const { workdir, stateDir, root } = folders(t);
-  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir });
+  const { workdir, stateDir, root, workspace } = folders(t);
+  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
   for (const env of ['../../escape', 'a/b', 'Upper', '', 'x'.repeat(64), '-lead']) {
     await assert.rejects(target.apply(deployRequest(workdir, { env })), /is not a slugged DNS label/);
   }
@@ -105,19 +105,19 @@ test('names that are not DNS labels never become file names', async (t) => {
 });
 
 test('a damaged record is reported with its file, not skipped', async (t) => {
-  const { workdir, stateDir } = folders(t);
-  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir });
+  const { workdir, stateDir, workspace } = folders(t);
+  const target = new CommandTarget({ type: 'command', deploy: ['true'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
   await target.apply(deployRequest(workdir));
   writeFileSync(join(stateDir, 'web.pr-7.json'), '{"app":');
   await assert.rejects(target.list(), /cannot read the command target's record .*web\.pr-7\.json; .*delete the file/);
 });
 
 test('each app lists only its own environments, though the state folder is shared', async (t) => {
-  const { workdir, stateDir } = folders(t);
+  const { workdir, stateDir, workspace } = folders(t);
   script(workdir, 'destroy-web.sh', 'touch web-destroyed');
   script(workdir, 'destroy-api.sh', 'touch api-destroyed');
-  const web = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy-web.sh'], timeoutMs: 10_000 }, { app: 'web', stateDir });
-  const api = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy-api.sh'], timeoutMs: 10_000 }, { app: 'api', stateDir });
+  const web = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy-web.sh'], timeoutMs: 10_000 }, { app: 'web', stateDir, workspace });
+  const api = new CommandTarget({ type: 'command', deploy: ['true'], destroy: ['./destroy-api.sh'], timeoutMs: 10_000 }, { app: 'api', stateDir, workspace });
   await web.apply(deployRequest(workdir, { app: 'web', env: 'pr-1' }));
   await api.apply(deployRequest(workdir, { app: 'api', env: 'pr-1' }));
   assert.deepEqual((await web.list()).map((env) => `${env.app}/${env.env}`), ['web/pr-1']);

@@ -3,14 +3,17 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { DeployRequest, DestroyRequest } from '../../src/targets/target.js';
 import { tempDir } from '../helpers/temp.js';
+import { Workspace } from '../../src/targets/workspace.js';
 
-/** A temp "worktree" and a state folder, removed after the test. */
-export function folders(t: TestContext): { workdir: string; stateDir: string; root: string } {
+/** A temp "worktree", a state folder and a work folder (commands run as this user), removed after the test. */
+export function folders(t: TestContext): { workdir: string; stateDir: string; root: string; workspace: Workspace } {
   const root = tempDir(t, 'slipway-target-');
   const workdir = join(root, 'worktree');
   const stateDir = join(root, 'data', 'targets', 'command');
   mkdirSync(workdir);
-  return { workdir, stateDir, root };
+  // Passable by the user commands run as when the tests run as root (nobody).
+  chmodSync(root, 0o711);
+  return { workdir, stateDir, root, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }) };
 }
 
 /** Writes an executable `#!/bin/sh` script into `dir`. */

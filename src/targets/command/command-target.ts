@@ -2,15 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
+import type { Workspace } from '../workspace.js';
 import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
 import type { CommandTargetConfig } from './config.js';
-import { Leftovers } from './leftovers.js';
 import { CommandRecords } from './records.js';
-import { cancelled, runCommand } from './run.js';
+import { cancelled } from './run.js';
+import { Runs } from './runs.js';
 import { renderUrl } from './url.js';
-
-/** The only variables a command inherits from slipway's own environment (which may hold secrets). */
-export const INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG'] as const;
 
 export interface CommandTargetOptions {
   /** The app this target deploys (each app has its own target, made from its own config). */
@@ -20,6 +18,8 @@ export interface CommandTargetOptions {
    * shared by the command targets of all apps (records are named `<app>.<env>.json`).
    */
   stateDir: string;
+  /** Where the commands run, as whom, with which inherited variables and home. */
+  workspace: Workspace;
   /** Output kept per run; more is cut, with a note. Default 1 MiB. */
   maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL when a run is stopped. Default 5 s. */
@@ -37,9 +37,10 @@ export class CommandTarget implements Target {
   readonly type = 'command';
   private readonly app: string;
   private readonly records: CommandRecords;
-  private readonly leftovers: Leftovers;
+  private readonly runs: Runs;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
+  private readonly workspace: Workspace;
 
   constructor(
     private readonly config: CommandTargetConfig,
@@ -50,9 +51,10 @@ export class CommandTarget implements Target {
     }
     this.app = options.app;
     this.records = new CommandRecords(options.stateDir);
-    this.leftovers = new Leftovers(options.stateDir);
+    this.runs = new Runs(options.stateDir);
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
     this.graceMs = options.graceMs ?? 5000;
+    this.workspace = options.workspace;
   }
 
   async apply(request: DeployRequest): Promise<DeployResult> {
@@ -73,7 +75,7 @@ export class CommandTarget implements Target {
       SLIPWAY_EVENT: request.event,
       SLIPWAY_DEPLOYMENT_ID: String(request.deploymentId),
       SLIPWAY_URL: url ?? undefined,
-    });
+    }, request.deploymentId);
     return { url };
   }
 
@@ -110,12 +112,13 @@ export class CommandTarget implements Target {
           SLIPWAY_URL: record.url ?? undefined,
           SLIPWAY_EVENT: undefined,
           SLIPWAY_DEPLOYMENT_ID: undefined,
-        });
+        }, null);
       } finally {
         if (scratch !== null) await rm(scratch, { recursive: true, force: true });
       }
     }
     await this.records.remove(app, env);
+    await this.workspace.removeHome(app, env);
   }
 
   async list(): Promise<RunningEnvironment[]> {
@@ -136,21 +139,22 @@ export class CommandTarget implements Target {
     cwd: string,
     request: Pick<DeployRequest, 'app' | 'env' | 'vars' | 'log' | 'signal'>,
     slipway: Record<string, string | undefined>,
+    deploymentId: number | null,
   ): Promise<void> {
-    const leftover = await this.leftovers.stop(request.app, request.env, this.graceMs);
-    if (leftover !== null) request.log(`slipway: stopped a command an earlier slipway left running (process group ${leftover})\n`);
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_VARIABLES) {
-      const value = process.env[name];
-      if (value !== undefined) env[name] = value;
-    }
+    const env = this.workspace.baseEnv(await this.workspace.home(request.app, request.env));
     Object.assign(env, request.vars);
+    await this.workspace.handOver(cwd);
     for (const [name, value] of Object.entries(slipway)) {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
-    try {
-      await runCommand({
+    await this.runs.run({
+      app: request.app,
+      env: request.env,
+      // The same command for the same commit, asked again after a restart, is waited for.
+      purpose: JSON.stringify([label, slipway.SLIPWAY_SHA, argv, cwd]),
+      deploymentId,
+      options: {
         label,
         argv,
         cwd,
@@ -160,10 +164,8 @@ export class CommandTarget implements Target {
         log: request.log,
         maxOutputBytes: this.maxOutputBytes,
         graceMs: this.graceMs,
-        onSpawn: (pgid) => this.leftovers.started(request.app, request.env, pgid),
-      });
-    } finally {
-      await this.leftovers.finished(request.app, request.env);
-    }
+        ids: this.workspace.ids,
+      },
+    });
   }
 }

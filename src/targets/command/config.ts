@@ -12,4 +12,6 @@ export interface CommandTargetConfig {
   timeoutMs: number;
   /** Environment URL template: `https://{env}.{app}.example.com` (see url.ts). */
   url?: string;
+  /** Whom the commands run as when slipway runs as root (see run-as.ts). */
+  user?: string | undefined;
 }

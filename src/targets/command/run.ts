@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, open, rm, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import { TARGET_CANCELLED } from '../target.js';
 import { BoundedOutput } from './output.js';
-import { stopGroup } from './process-group.js';
+import { adoptDetached, startDetached, type Detached, type Ended } from './detached.js';
+import { FileFollower } from './follow.js';
+import { groupAlive, stopGroup } from './process-group.js';
 
 /** The longest delay setTimeout accepts. */
 const MAX_TIMER = 2 ** 31 - 1;
@@ -24,8 +25,22 @@ export interface RunOptions {
   maxOutputBytes: number;
   /** Between SIGTERM and SIGKILL when stopping, and the wait for output after exit. */
   graceMs: number;
-  /** Told the process group as soon as the command started. */
-  onSpawn?: (pgid: number) => Promise<void>;
+  /** The user and group to run as (slipway runs as root); absent: slipway's own. */
+  ids?: { uid?: number; gid?: number };
+  /** Where the runner writes the command's output and how it ended. */
+  files: RunFiles;
+  /**
+   * Told the process group once the runner runs, before the command starts; synchronous, so
+   * a slipway killed a moment later still finds the group written down.
+   */
+  record?: (pgid: number, started: string | null) => void;
+  /** A run an earlier slipway started (its group, its leader's start time, when it started): wait for it instead. */
+  adopt?: { pgid: number; started: string | null; startedAt: number };
+}
+
+export interface RunFiles {
+  output: string;
+  status: string;
 }
 
 /** Durations as configured: `10m`, `90s`, `1h`, `250ms`. */
@@ -82,92 +97,82 @@ async function resolveCommand(label: string, name: string, cwd: string, path: st
   throw failure('not_found', `${label} command not found: ${name === '' ? '(empty)' : name} (not a path, and not on PATH)`);
 }
 
+/** How a command's end reads in messages, or an error for how it failed. */
+function verdict(label: string, name: string, ended: Ended): { error: SlipwayError | null; how: string } {
+  if ('unknown' in ended) {
+    return { error: failure('lost', `${label} command ended while no slipway watched, and how is unknown; deploy again`), how: 'ended (how is unknown)' };
+  }
+  if ('error' in ended) {
+    const hint = ended.error === 'ENOENT' ? ': its interpreter was not found (check the #! line)' : `: ${ended.message}`;
+    return { error: failure('start', `${label} command could not start: ${name}${hint}`), how: 'could not start' };
+  }
+  if (ended.signal !== null) return { error: failure('killed', `${label} command was killed by ${ended.signal}`), how: `was killed by ${ended.signal}` };
+  const how = `exited with code ${ended.code}`;
+  return { error: ended.code === 0 ? null : failure('exit', `${label} command ${how}`), how };
+}
+
 /**
- * Runs one command without a shell, in its own process group, and resolves when it exits
- * with code 0. A timeout or the abort signal stops the whole group (SIGTERM, then SIGKILL
- * after `graceMs`) before the promise rejects.
+ * Runs one command without a shell, in its own process group under the runner (runner.ts),
+ * and resolves when it exits with code 0. Its output goes to `files.output` and is passed
+ * to the log from there; it outlives a killed slipway. With `adopt`, a run an earlier
+ * slipway started is waited for instead. A timeout or the abort signal stops the whole
+ * group (SIGTERM, then SIGKILL after `graceMs`) before the promise rejects.
  */
 export async function runCommand(options: RunOptions): Promise<void> {
-  const { label, argv, signal } = options;
+  const { label, argv, signal, files } = options;
   const note = (text: string) => `slipway: ${text}\n`;
   if (signal.aborted) throw cancelled(label);
   const name = argv[0] ?? '';
-  if (!(await stat(options.cwd).then((info) => info.isDirectory(), () => false))) {
-    throw failure('no_worktree', `${label} command cannot run: its working folder ${options.cwd} does not exist`);
-  }
-  const file = await resolveCommand(label, name, options.cwd, options.env.PATH);
-  if (signal.aborted) throw cancelled(label);
-
-  options.log(note(`running ${label} command ${name}`));
-  const started = Date.now();
-  let child;
-  try {
-    child = spawn(file, argv.slice(1), {
-      argv0: name,
-      cwd: options.cwd,
-      env: options.env,
-      shell: false,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    throw failure('start', `${label} command could not start: ${name}: ${(error as Error).message}`, error);
-  }
+  let run: Detached;
+  let started = Date.now();
   const output = new BoundedOutput(options.log, options.maxOutputBytes, note);
-  child.stdout.on('data', (chunk: Buffer) => output.write('stdout', chunk));
-  child.stderr.on('data', (chunk: Buffer) => output.write('stderr', chunk));
-  const drained = Promise.all(
-    [child.stdout, child.stderr].map((stream) => new Promise<void>((done) => stream.once('close', () => done()))),
-  );
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((done) => {
-    child.on('error', (error) => done({ error }));
-    child.once('exit', (code, exitSignal) => done({ code, signal: exitSignal }));
-  });
+  if (options.adopt === undefined) {
+    if (!(await stat(options.cwd).then((info) => info.isDirectory(), () => false))) {
+      throw failure('no_worktree', `${label} command cannot run: its working folder ${options.cwd} does not exist`);
+    }
+    const file = await resolveCommand(label, name, options.cwd, options.env.PATH);
+    if (signal.aborted) throw cancelled(label);
+    options.log(note(`running ${label} command ${name}`));
+    await rm(files.status, { force: true });
+    const handle = await open(files.output, 'w', 0o600);
+    try {
+      const spec = { file, argv0: name, args: argv.slice(1), cwd: options.cwd, env: options.env, ...options.ids, status: files.status };
+      run = await startDetached(spec, handle.fd, (pgid, leader) => options.record?.(pgid, leader));
+    } catch (error) {
+      throw failure('start', `${label} command could not start: ${name}: ${(error as Error).message}`, error);
+    } finally {
+      await handle.close();
+    }
+  } else {
+    started = options.adopt.startedAt;
+    run = adoptDetached(options.adopt.pgid, options.adopt.started, files.status);
+  }
+  const follower = new FileFollower(files.output, (chunk) => output.write('stdout', chunk));
 
   let stopping: Promise<void> | null = null;
   let reason: 'timeout' | 'cancel' | null = null;
   const stop = (why: 'timeout' | 'cancel') => {
-    if (stopping !== null || child.pid === undefined) return;
+    if (stopping !== null) return;
     reason = why;
-    stopping = stopGroup(child.pid, options.graceMs);
+    stopping = stopGroup(run.pgid, options.graceMs);
   };
   const onAbort = () => stop('cancel');
   signal.addEventListener('abort', onAbort, { once: true });
-  const timer =
-    options.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(options.timeoutMs, MAX_TIMER)) : undefined;
+  if (signal.aborted) stop('cancel');
+  const left = options.timeoutMs - (Date.now() - started);
+  const timer = options.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(Math.max(left, 0), MAX_TIMER)) : undefined;
 
-  // Listeners are in place: waiting here cannot miss the exit or any output.
-  if (child.pid !== undefined && options.onSpawn !== undefined) {
-    await options.onSpawn(child.pid).catch((error: Error) => options.log(note(`could not record the running command: ${error.message}`)));
-  }
-  const result = await exited;
+  const ended = await run.ended;
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);
   if (stopping !== null) await stopping;
-  // A process the command left running may hold its output open: read until it closes,
-  // but not forever.
-  let drainTimer: NodeJS.Timeout | undefined;
-  const open = await Promise.race([
-    drained.then(() => false),
-    new Promise<boolean>((done) => {
-      drainTimer = setTimeout(() => done(true), options.graceMs);
-    }),
-  ]);
-  clearTimeout(drainTimer);
-  if (open) {
-    child.stdout.destroy();
-    child.stderr.destroy();
-  }
+  await follower.stop();
   output.end();
-  if (open) options.log(note(`the ${label} command exited but a process it started still holds its output open; no longer reading it`));
+  if (reason === null && groupAlive(run.pgid)) {
+    options.log(note(`the ${label} command exited but a process it started still runs (process group ${run.pgid}); its further output is not kept`));
+  }
 
   const took = formatDuration(Math.max(1, Date.now() - started));
-  if ('error' in result) {
-    const error = result.error as NodeJS.ErrnoException;
-    const hint = error.code === 'ENOENT' ? ': its interpreter was not found (check the #! line)' : `: ${error.message}`;
-    throw failure('start', `${label} command could not start: ${name}${hint}`, error);
-  }
   if (reason === 'timeout') {
     options.log(note(`${label} command stopped after ${took}: timed out`));
     throw failure('timeout', `${label} command timed out after ${formatDuration(options.timeoutMs)}`);
@@ -176,10 +181,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     options.log(note(`${label} command stopped after ${took}: cancelled`));
     throw cancelled(label);
   }
-  if (result.signal !== null) {
-    options.log(note(`${label} command was killed by ${result.signal} after ${took}`));
-    throw failure('killed', `${label} command was killed by ${result.signal}`);
-  }
-  options.log(note(`${label} command exited with code ${result.code} after ${took}`));
-  if (result.code !== 0) throw failure('exit', `${label} command exited with code ${result.code}`);
+  const { error, how } = verdict(label, name, ended);
+  options.log(note(`${label} command ${how} after ${took}`));
+  if (error !== null) throw error;
 }

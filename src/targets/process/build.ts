@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../command/run.js';
+import { Runs } from '../command/runs.js';
 import type { ManifestCommand } from './manifest.js';
 
 export interface BuildOptions {
@@ -10,12 +10,14 @@ export interface BuildOptions {
   app: string;
   env: string;
   sha: string;
+  deploymentId: number;
   workdir: string;
   build: ManifestCommand;
   processEnv: Record<string, string>;
   log: (text: string) => void;
   signal: AbortSignal;
   graceMs: number;
+  ids: { uid?: number; gid?: number };
 }
 
 /** Output of a build kept in the deployment's log; more is cut, with a note. */
@@ -45,16 +47,24 @@ export async function buildOnce(options: BuildOptions): Promise<void> {
     return;
   }
   options.log(`slipway: building ${options.sha.slice(0, 12)}: ${options.build.text}\n`);
-  await runCommand({
-    label: 'build',
-    argv: options.build.argv,
-    cwd: options.workdir,
-    env: options.processEnv,
-    timeoutMs: 0,
-    signal: options.signal,
-    log: options.log,
-    maxOutputBytes: MAX_BUILD_OUTPUT,
-    graceMs: options.graceMs,
+  // A build a killed slipway left running in this worktree is waited for, not run twice.
+  await new Runs(options.dir).run({
+    app: options.app,
+    env: options.env,
+    purpose: JSON.stringify(['build', options.sha, options.workdir, ino, options.build.argv]),
+    deploymentId: options.deploymentId,
+    options: {
+      label: 'build',
+      argv: options.build.argv,
+      cwd: options.workdir,
+      env: options.processEnv,
+      timeoutMs: 0,
+      signal: options.signal,
+      log: options.log,
+      maxOutputBytes: MAX_BUILD_OUTPUT,
+      graceMs: options.graceMs,
+      ids: options.ids,
+    },
   });
   await mkdir(options.dir, { recursive: true });
   await writeFile(file, JSON.stringify({ workdir: options.workdir, ino } satisfies Marker));

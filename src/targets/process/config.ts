@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.js';
+import type { Workspace } from '../workspace.js';
 import type { RouteSwitch } from './routes.js';
 
 /** The `process` target's config: `target: { type: process, manifest: slipway.app.yaml, stopGrace: 10s }`. */
@@ -8,6 +9,12 @@ export interface ProcessTargetConfig {
   manifest: string;
   /** Between SIGTERM and SIGKILL, and the longest wait for in-flight requests (default 10 s). */
   stopGraceMs: number;
+  /** Whom builds and releases run as when slipway runs as root (see run-as.ts). */
+  user?: string | undefined;
+  /** A release's log file is rotated once it passes this size. */
+  logMaxBytes: number;
+  /** Rotated log files kept per release (`<log>.1` is the newest). */
+  logFiles: number;
 }
 
 export const PROCESS_STATES = ['running', 'restarting', 'crashed'] as const;
@@ -38,6 +45,8 @@ export interface ProcessTargetContext {
   /** `<dataDir>/targets/process`, shared by the process targets of all apps. */
   stateDir: string;
   routes: RouteSwitch;
+  /** Where builds and releases run, with what environment, as whom. */
+  workspace: Workspace;
   log: Logger;
   onStatus?: (status: ProcessStatus) => void;
   /** Restart timing; tests shorten it. */

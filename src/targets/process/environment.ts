@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
+import type { Workspace } from '../workspace.js';
 import { recordedGroupAlive, stopGroup } from '../command/process-group.js';
 import type { Backoff, ProcessStatus } from './config.js';
 import { launch, type LaunchSpec } from './launch.js';
@@ -18,6 +19,7 @@ export interface EnvironmentContext {
   graceMs: number;
   /** `<stateDir>/logs`: the output of each release. */
   logDir: string;
+  workspace: Workspace;
 }
 
 /** The process identity to record once a release runs. */
@@ -63,7 +65,7 @@ export class Environment {
 
   spec(release: ReleaseRecord): LaunchSpec {
     const { argv, env, workdir, port, health } = release;
-    return { argv, env, cwd: workdir, port, health, logFile: join(this.context.logDir, release.logFile) };
+    return { argv, env, cwd: workdir, port, health, logFile: join(this.context.logDir, release.logFile), ids: this.context.workspace.ids };
   }
 
   /**

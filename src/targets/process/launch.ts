@@ -1,25 +1,22 @@
 import { SlipwayError } from '../../errors.js';
-import { INHERITED_VARIABLES } from '../command/command-target.js';
 import { TARGET_CANCELLED } from '../target.js';
 import { describeHealth, waitHealthy } from './health.js';
 import type { Health } from './manifest.js';
 import { Release, type ExitInfo, type SpawnSpec } from './release.js';
 
 /**
- * The environment of the app's commands: PATH, HOME and LANG from slipway's own, then the
- * manifest's `env`, the config's vars (which may hold secrets and override the manifest),
- * then slipway's own variables (an undefined value leaves the name unset).
+ * The environment of the app's commands: `base` (the few variables inherited from slipway's
+ * own, and the environment's HOME: see Workspace), then the manifest's `env`, the config's
+ * vars (which may hold secrets and override the manifest), then slipway's own variables (an
+ * undefined value leaves the name unset).
  */
 export function processEnv(
+  base: Record<string, string>,
   manifest: Record<string, string>,
   vars: Record<string, string>,
   slipway: Record<string, string | undefined>,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of INHERITED_VARIABLES) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
+  const env: Record<string, string> = { ...base };
   Object.assign(env, manifest, vars);
   for (const [name, value] of Object.entries(slipway)) {
     if (value === undefined) delete env[name];

@@ -1,4 +1,5 @@
 import type { DeployRequest } from '../target.js';
+import type { Workspace } from '../workspace.js';
 import { buildOnce } from './build.js';
 import { processEnv } from './launch.js';
 import { readManifest } from './manifest.js';
@@ -13,6 +14,7 @@ export interface PrepareOptions {
   buildDir: string;
   graceMs: number;
   signal: AbortSignal;
+  workspace: Workspace;
 }
 
 /**
@@ -22,6 +24,9 @@ export interface PrepareOptions {
 export async function prepareRelease(request: DeployRequest, options: PrepareOptions): Promise<{ release: ReleaseRecord; command: string }> {
   const { app, env, sha, workdir } = request;
   const manifest = await readManifest(workdir, options.manifest);
+  const { workspace } = options;
+  const base = workspace.baseEnv(await workspace.home(app, env));
+  await workspace.handOver(workdir);
   const variables = {
     SLIPWAY_APP: app,
     SLIPWAY_ENV: env,
@@ -38,12 +43,14 @@ export async function prepareRelease(request: DeployRequest, options: PrepareOpt
       app,
       env,
       sha,
+      deploymentId: request.deploymentId,
       workdir,
       build: manifest.build,
-      processEnv: processEnv(manifest.env, request.vars, variables),
+      processEnv: processEnv(base, manifest.env, request.vars, variables),
       log: request.log,
       signal: options.signal,
       graceMs: options.graceMs,
+      ids: workspace.ids,
     });
   }
   const port = await freePort();
@@ -63,7 +70,7 @@ export async function prepareRelease(request: DeployRequest, options: PrepareOpt
     startedAt,
     logFile: `${envPrefix(app, env)}${startedAt}.log`,
     argv: manifest.start.argv,
-    env: processEnv(manifest.env, request.vars, { ...variables, PORT: String(port) }),
+    env: processEnv(base, manifest.env, request.vars, { ...variables, PORT: String(port) }),
     health: manifest.health,
   };
   return { release, command: manifest.start.text };

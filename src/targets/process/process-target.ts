@@ -47,6 +47,7 @@ export class ProcessTarget implements Target {
       backoff: context.backoff ?? DEFAULT_BACKOFF,
       graceMs: config.stopGraceMs,
       logDir: join(context.stateDir, 'logs'),
+      workspace: context.workspace,
     };
   }
 
@@ -74,6 +75,7 @@ export class ProcessTarget implements Target {
     await this.shared.records.remove(app, env);
     await removeEnvFiles(this.shared.logDir, app, env);
     await removeEnvFiles(join(this.stateDir, 'builds'), app, env);
+    await this.shared.workspace.removeHome(app, env);
     request.log(`slipway: stopped the process of ${app}/${env} and removed its route\n`);
   }
 
@@ -137,6 +139,12 @@ export class ProcessTarget implements Target {
         this.log.warn({ env, sha: current.sha }, 'cannot restart: its worktree is gone; deploy the environment again');
         return environment;
       }
+      const moved = await this.shared.workspace.relocate(this.app, env, current.workdir);
+      if (moved !== null) {
+        this.log.warn({ env, sha: current.sha, from: current.workdir, to: moved }, 'its worktree was in the data folder (before store.workDir): starting it from a copy in the work folder; the next deploy uses a fresh worktree');
+        current.workdir = moved;
+        current.env.HOME = await this.shared.workspace.home(this.app, env);
+      }
       if (!(await portFree(current.port))) current.port = await freePort();
       current.env.PORT = String(current.port);
       this.routes.starting(this.app, env);
@@ -165,6 +173,7 @@ export class ProcessTarget implements Target {
       buildDir: join(this.stateDir, 'builds'),
       graceMs: this.config.stopGraceMs,
       signal,
+      workspace: this.shared.workspace,
     });
     if (before === null) this.routes.starting(app, env);
     request.log(`slipway: starting ${short(sha)} on port ${release.port}: ${command}\n`);

@@ -17,6 +17,8 @@ export interface SpawnSpec {
   cwd: string;
   /** Output (stdout and stderr) is appended here. */
   logFile: string;
+  /** The user and group to run as (slipway runs as root); absent: slipway's own. */
+  ids?: { uid?: number; gid?: number };
 }
 
 /** Lines of output shown when a release fails. */
@@ -59,6 +61,7 @@ export class Release {
         env: spec.env,
         detached: true,
         stdio: ['ignore', output.fd, output.fd],
+        ...spec.ids,
       });
       const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       await new Promise<void>((resolve, reject) => {

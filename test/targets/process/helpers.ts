@@ -8,6 +8,7 @@ import type { ProcessStatus } from '../../../src/targets/process/config.js';
 import { ProcessTarget } from '../../../src/targets/process/process-target.js';
 import type { RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
+import { Workspace } from '../../../src/targets/workspace.js';
 import { deployRequest } from '../helpers.js';
 
 // FakeRoutes stands in for the router (src/router/), recording what the target asks of it, so
@@ -92,6 +93,7 @@ export interface Setup {
 export interface SetupOptions {
   backoff?: { baseMs: number; maxMs: number; stableMs: number };
   manifest?: string;
+  logMaxBytes?: number;
 }
 
 /**
@@ -112,8 +114,8 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
   const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => logged.push(line) } });
   const make = () => {
     const target = new ProcessTarget(
-      { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000 },
-      { app: 'web', stateDir, routes, log, onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
+      { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2 },
+      { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
     );
     targets.push(target);
     return target;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { signalGroup } from '../../../src/targets/command/process-group.js';
@@ -12,13 +12,14 @@ import { alive, ask, MANIFEST, request, setup, worktree } from './helpers.js';
 // A slipway that deploys, then dies without a chance to stop anything: a separate Node
 // process running the built target, killed with SIGKILL once its deploys are done.
 const DRIVER = `
-const [targetUrl, loggerUrl, stateDir, requests] = process.argv.slice(2);
+const [targetUrl, loggerUrl, workspaceUrl, stateDir, requests] = process.argv.slice(2);
 const { ProcessTarget } = await import(targetUrl);
 const { createLogger } = await import(loggerUrl);
+const { Workspace } = await import(workspaceUrl);
 const routes = { set() {}, starting() {}, remove() {}, urlFor: (app, env) => 'http://' + env + '.' + app + '.slipway.test', drained: async () => true };
 const target = new ProcessTarget(
-  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000 },
-  { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }) },
+  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: 1048576, logFiles: 2 },
+  { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }), workspace: new Workspace({ workDir: stateDir + '/../../../work', dataDir: stateDir + '/../..', runAs: null }) },
 );
 for (const request of JSON.parse(requests)) await target.apply({ ...request, log: () => {}, signal: new AbortController().signal });
 console.log('deployed');
@@ -31,7 +32,7 @@ async function deployThenDie(t: TestContext, root: string, stateDir: string, wor
   const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
   // `log` and `signal` do not survive JSON; the driver gives its own.
   const requests = Object.entries(workdirs).map(([env, workdir]) => request(workdir, { env }));
-  const child = spawn(process.execPath, [driver, module('targets/process/process-target.js'), module('logger.js'), stateDir, JSON.stringify(requests)], {
+  const child = spawn(process.execPath, [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify(requests)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.after(() => child.kill('SIGKILL'));
@@ -117,4 +118,51 @@ test('a deploy cut short by a crash leaves nothing running after recover', async
   assert.ok(!liveInGroup(current(stateDir, 'pr-7').pgid).includes(release.pid), 'the closed release was started again');
   assert.equal((await ask(release.port)).env.PORT, String(release.port));
   assert.deepEqual((JSON.parse(readFileSync(join(stateDir, 'web.pr-7.json'), 'utf8')) as EnvRecord).strays, []);
+});
+
+test('a release an older slipway ran from a worktree in the data folder starts again from a copy in the work folder', async (t) => {
+  const { root, stateDir, routes, target, another } = setup(t);
+  const legacy = join(root, 'data', 'worktrees', 'web', 'old', 'sha1');
+  mkdirSync(join(legacy, '..'), { recursive: true });
+  renameSync(worktree(root, 'old', MANIFEST), legacy);
+  await target.apply(request(legacy, { env: 'old' }));
+  await target.close();
+
+  const next = another();
+  const before = routes.calls.length;
+  await next.recover();
+  const set = await eventually(async () => routes.calls.slice(before).find((call) => call.startsWith('set web/old ')));
+  const port = Number(set.split(' ').at(-1));
+  const app = await ask(port);
+  const moved = join(root, 'work', 'moved', 'web', 'old', 'sha1');
+  assert.equal(readlinkSync(`/proc/${app.pid}/cwd`), moved, 'it runs from the copy, outside the data folder');
+  assert.equal(app.env.HOME, join(root, 'work', 'homes', 'web', 'old'));
+  assert.equal(current(stateDir, 'old').workdir, moved, 'and is recorded there');
+  await next.destroy(destroyRequest(null, { env: 'old' }));
+  assert.equal(existsSync(join(root, 'work', 'moved', 'web')), false, 'destroy removes the copy');
+});
+
+test('a build a killed slipway left running is waited for by the next deploy of that commit, not run twice', async (t) => {
+  const { root, stateDir, target } = setup(t);
+  const build = 'echo run >> ../runs; while [ ! -f ../go ]; do sleep 0.02; done; echo built';
+  const workdir = worktree(root, 'a', `build: ${JSON.stringify(build)}\n${MANIFEST}`);
+  const runs = join(root, 'worktrees', 'runs');
+  const driver = join(root, 'driver.mjs');
+  writeFileSync(driver, DRIVER);
+  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
+  const args = [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify([request(workdir)])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await eventually(async () => (existsSync(runs) ? true : undefined));
+  child.kill('SIGKILL');
+  await exited;
+
+  const lines: string[] = [];
+  const deployed = target.apply(request(workdir, { deploymentId: 43, log: (text) => lines.push(text) }));
+  await eventually(async () => (lines.join('').includes('waiting for it') ? true : undefined));
+  writeFileSync(join(root, 'worktrees', 'go'), '');
+  await deployed;
+  assert.equal(readFileSync(runs, 'utf8'), 'run\n', 'built once');
+  assert.match(lines.join(''), /built\n/);
 });

@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
+import { join, relative, isAbsolute } from 'node:path';
+
+/**
+ * Where worktrees, unpacked artifacts and the homes of the app's processes live when
+ * `store.workDir` is not set: `slipway-work-<hash of the data folder>` (one per slipway
+ * instance) in the OS temp folder, or /var/tmp, or ~/.cache: the first outside slipway's
+ * config and data folders, so code from a pull request finds no secret by walking up from
+ * its worktree.
+ */
+export function defaultWorkDir(dataDir: string, configDir: string): string {
+  const name = `slipway-work-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  const candidates = [tmpdir(), '/var/tmp', join(homedir(), '.cache')].map((root) => join(root, name));
+  return candidates.find((dir) => workDirProblem(dir, dataDir, configDir) === null) ?? join(tmpdir(), name);
+}
+
+/** Whether `inner` is `outer` or inside it (both absolute). */
+export function within(inner: string, outer: string): boolean {
+  const path = relative(outer, inner);
+  return path === '' || (!isAbsolute(path) && path !== '..' && !path.startsWith('../'));
+}
+
+/**
+ * Why `workDir` cannot hold the code slipway runs, or null: it must not be inside (or hold)
+ * the folder of the config file (null when running without one) or the data folder, which
+ * hold secrets.
+ */
+export function workDirProblem(workDir: string, dataDir: string, configDir: string | null): string | null {
+  const folders = [['the data folder (store.dataDir)', dataDir], ...(configDir === null ? [] : [['the config file\'s folder', configDir]])];
+  for (const [what, folder] of folders as [string, string][]) {
+    if (within(workDir, folder) || within(folder, workDir)) {
+      return `the work folder ${workDir} overlaps ${what} ${folder}: the apps' code runs there and could read slipway's secrets; choose a folder outside both, e.g. /var/lib/slipway-work`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { startServer } from '../helpers/cli.js';
+import { Origin } from '../helpers/git.js';
+import { appFiles, Hooks } from '../helpers/process-app.js';
+import { SECRET } from '../helpers/service.js';
+import { tempDir } from '../helpers/temp.js';
+import { eventually } from '../helpers/webhook.js';
+
+// A pull request's build is code slipway does not trust: it must not see slipway's secrets,
+// neither in its environment nor in slipway's config and data folders. The build below tries
+// both (relative paths above its worktree and absolute paths) and prints what it finds into
+// the deployment's log, which the test then reads from slipway's database.
+
+const ROOT_RUN = process.getuid?.() === 0;
+
+function lastDeployment(dataDir: string): { state: string; log: string } | undefined {
+  const db = new Database(join(dataDir, 'slipway.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT state, log FROM deployments ORDER BY id DESC LIMIT 1').get() as { state: string; log: string } | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+test('a preview build sees none of slipway\'s secrets: not its environment, not its config or data folder', { timeout: 90_000 }, async (t) => {
+  const root = tempDir(t);
+  // The temp folder is private to root by default; the build user must reach its work folder.
+  chmodSync(root, 0o711);
+  const configDir = join(root, 'config');
+  const dataDir = join(configDir, 'data');
+  const workDir = join(root, 'work');
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  // A secret slipway keeps in its data folder (a folder an older slipway left readable to all).
+  writeFileSync(join(dataDir, 'canary.secret'), 'data-canary-5d2b\n', { mode: 0o600 });
+  chmodSync(dataDir, 0o755);
+  const origin = new Origin(join(root, 'origin'));
+  const configFile = join(configDir, 'slipway.yaml');
+  writeFileSync(
+    configFile,
+    `# file-canary-7c1e
+store: { dataDir: data, workDir: ${workDir} }
+router: { host: 127.0.0.1, port: 0, domain: localhost }
+apps:
+  - name: web
+    repo: acme/web
+    url: ${origin.url}
+    environments:
+      - name: pr-{number}
+        track: { pullRequests: { base: [main] } }
+`,
+    { mode: 0o600 },
+  );
+  const probe = [
+    'echo "cwd=$(pwd)"',
+    'echo "uid=$(id -u)"',
+    'echo "home=$HOME"',
+    'env | sed "s/^/env: /"',
+    'cat ../../../../slipway.yaml ../../../slipway.yaml ../../../../../slipway.yaml',
+    `cat ${configFile}`,
+    `cat ${join(dataDir, 'canary.secret')}`,
+    `ls ${dataDir}`,
+    'echo probe-done',
+  ].join('; ');
+  const manifest = `build: ${JSON.stringify(probe)}\nstart: node server.js\nhealth: { path: /healthz, timeout: 10s }\n`;
+  origin.commitFiles('main', appFiles('main v1'));
+  const head = origin.commitFiles('feature/x', appFiles('pr v1', manifest));
+
+  const env = { SLIPWAY_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp-canary-token-91', SLIPWAY_API_TOKEN: 'api-canary-token-42' };
+  const server = await startServer(t, ['--config', configFile], { cwd: root, env });
+  t.after(async () => {
+    if (server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+  await new Hooks(origin, () => server.url, SECRET).pullRequest('opened', 1, 'feature/x', head);
+  const deployment = await eventually(async () => {
+    const last = lastDeployment(dataDir);
+    return last !== undefined && last.state !== 'in_progress' && last.state !== 'queued' ? last : undefined;
+  }, 60_000);
+  const log = deployment.log;
+  assert.match(log, /probe-done/, `the build ran:\n${log}`);
+  assert.equal(deployment.state, 'success', log);
+
+  for (const secret of [SECRET, 'ghp-canary-token-91', 'api-canary-token-42', 'file-canary-7c1e', 'data-canary-5d2b']) {
+    assert.ok(!log.includes(secret), `the build found ${secret}:\n${log}`);
+  }
+  const names = [...log.matchAll(/^env: ([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((match) => match[1] ?? '');
+  const unexpected = names.filter((name) => !/^(PATH|HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|PORT|PWD|SHLVL|_|SLIPWAY_[A-Z_]+)$/.test(name));
+  assert.deepEqual(unexpected, [], 'only the allowed variables reach the build');
+  assert.ok(!names.includes('SLIPWAY_WEBHOOK_SECRET') && !names.includes('SLIPWAY_API_TOKEN'));
+  const cwd = /^cwd=(.*)$/m.exec(log)?.[1] ?? '';
+  assert.ok(cwd.startsWith(`${workDir}/`), `the build runs in the work folder: ${cwd}`);
+  assert.ok(!cwd.startsWith(configDir) && !cwd.startsWith(dataDir), `not in the config or data folder: ${cwd}`);
+  const home = /^home=(.*)$/m.exec(log)?.[1] ?? '';
+  assert.ok(home.startsWith(`${workDir}/`), `its HOME is its own, in the work folder: ${home}`);
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700, 'the data folder is private to slipway');
+  if (ROOT_RUN) {
+    assert.match(log, /^uid=65534$/m, 'run as root, slipway runs the build as nobody');
+    assert.match(log, /canary\.secret: Permission denied/, 'and it cannot read the data folder');
+    assert.match(log, /slipway\.yaml: Permission denied/, 'nor the config file');
+  }
+});
