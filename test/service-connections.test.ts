@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { startTestService } from './helpers/service.js';
+import { startTestService, type TestService } from './helpers/service.js';
 import { deliver, eventually, send } from './helpers/webhook.js';
 
 // Both listeners of a real slipway (webhook/API server and router) on 127.0.0.1, with small
@@ -40,8 +40,8 @@ function status(port: number, host: string): Promise<number | string> {
   });
 }
 
-async function refusedCount(url: string, listener: string): Promise<number> {
-  const metrics = (await send(`${url}/metrics`, { method: 'GET' })).body;
+async function refusedCount(service: TestService, listener: string): Promise<number> {
+  const metrics = (await service.api('GET', '/metrics')).body;
   const line = metrics.split('\n').find((text) => text.startsWith(`slipway_connections_refused_total{listener="${listener}"}`));
   return Number(line?.split(' ')[1] ?? 0);
 }
@@ -62,8 +62,8 @@ test('a flood of idle router connections past its cap is refused at once; the we
 
   assert.equal((await send(`${service.url}/healthz`, { method: 'GET' })).status, 200);
   assert.equal((await deliver(service.url, { event: 'ping', payload: ping })).status, 202);
-  assert.equal(await refusedCount(service.url, 'router'), 2 * cap + 1);
-  assert.equal(await refusedCount(service.url, 'server'), 0);
+  assert.equal(await refusedCount(service, 'router'), 2 * cap + 1);
+  assert.equal(await refusedCount(service, 'server'), 0);
 
   // The idle ones are closed by the router's headers timeout, then it takes requests again.
   await eventually(async () => (flood.every((c) => c.closedAt !== null) ? true : undefined), 4000);

@@ -5,15 +5,16 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServer } from '../helpers/cli.js';
 import { Origin } from '../helpers/git.js';
-import { appFiles, Hooks } from '../helpers/process-app.js';
+import { appFiles, freePort, Hooks } from '../helpers/process-app.js';
 import { SECRET } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
 
 // A pull request's build is code slipway does not trust: it must not see slipway's secrets,
 // neither in its environment nor in slipway's config and data folders. The build below tries
-// both (relative paths above its worktree and absolute paths) and prints what it finds into
-// the deployment's log, which the test then reads from slipway's database.
+// both (relative paths above its worktree and absolute paths), and calls slipway's API from this
+// machine to list and destroy environments, and prints what it finds into the deployment's log,
+// which the test then reads from slipway's database.
 
 const ROOT_RUN = process.getuid?.() === 0;
 
@@ -39,9 +40,11 @@ test('a preview build sees none of slipway\'s secrets: not its environment, not 
   chmodSync(dataDir, 0o755);
   const origin = new Origin(join(root, 'origin'));
   const configFile = join(configDir, 'slipway.yaml');
+  const port = await freePort();
   writeFileSync(
     configFile,
     `# file-canary-7c1e
+server: { host: 127.0.0.1, port: ${port} }
 store: { dataDir: data, workDir: ${workDir} }
 router: { host: 127.0.0.1, port: 0, domain: localhost }
 apps:
@@ -63,6 +66,15 @@ apps:
     `cat ${configFile}`,
     `cat ${join(dataDir, 'canary.secret')}`,
     `ls ${dataDir}`,
+    // The API from this machine, without a token: a list, and a destroy as a web page would send it.
+    `node -e ${JSON.stringify([
+      '(async () => {',
+      `const list = await fetch('http://127.0.0.1:${port}/api/environments');`,
+      "console.log('api-list=' + list.status + ' ' + (await list.text()));",
+      `const destroy = await fetch('http://127.0.0.1:${port}/api/environments/web/pr-1/destroy', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });`,
+      "console.log('api-destroy=' + destroy.status);",
+      '})()',
+    ].join(' '))}`,
     'echo probe-done',
   ].join('; ');
   const manifest = `build: ${JSON.stringify(probe)}\nstart: node server.js\nhealth: { path: /healthz, timeout: 10s }\n`;
@@ -70,7 +82,7 @@ apps:
   const head = origin.commitFiles('feature/x', appFiles('pr v1', manifest));
 
   const env = { SLIPWAY_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp-canary-token-91', SLIPWAY_API_TOKEN: 'api-canary-token-42' };
-  const server = await startServer(t, ['--config', configFile], { cwd: root, env });
+  const server = await startServer(t, ['--config', configFile], { cwd: root, env, fromConfig: true });
   t.after(async () => {
     if (server.child.exitCode === null) {
       server.child.kill('SIGTERM');
@@ -93,6 +105,9 @@ apps:
   const unexpected = names.filter((name) => !/^(PATH|HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|PORT|PWD|SHLVL|_|SLIPWAY_[A-Z_]+)$/.test(name));
   assert.deepEqual(unexpected, [], 'only the allowed variables reach the build');
   assert.ok(!names.includes('SLIPWAY_WEBHOOK_SECRET') && !names.includes('SLIPWAY_API_TOKEN'));
+  assert.match(log, /^api-list=401 /m, 'the API does not answer the build without the token');
+  assert.ok(!/api-list=401 .*pr-1/m.test(log), 'and lists no environment to it');
+  assert.match(log, /^api-destroy=401$/m, 'nor destroys an environment for it');
   const cwd = /^cwd=(.*)$/m.exec(log)?.[1] ?? '';
   assert.ok(cwd.startsWith(`${workDir}/`), `the build runs in the work folder: ${cwd}`);
   assert.ok(!cwd.startsWith(configDir) && !cwd.startsWith(dataDir), `not in the config or data folder: ${cwd}`);
