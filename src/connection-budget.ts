@@ -63,10 +63,11 @@ export function connectionBudget(
   const server = configured.server ?? Math.min(Math.floor(budget * SERVER_SHARE), budget - 2 * routerWanted);
   const router = configured.withRouter ? (configured.router ?? Math.min(routerShare, Math.floor((budget - server) / 2))) : 0;
   if (server < 1 || (configured.withRouter && router < 1) || server + 2 * router > budget) {
+    const shown = (value: number, given: number | undefined) => (given === undefined ? `${Math.max(value, 0)}, derived` : String(value));
     throw new SlipwayError(
       'connection_limits',
-      `server.maxConnections (${server}${configured.server === undefined ? ', derived' : ''})` +
-        (configured.withRouter ? ` and router.maxConnections (${router}${configured.router === undefined ? ', derived' : ''}, 2 files each while proxied)` : '') +
+      `server.maxConnections (${shown(server, configured.server)})` +
+        (configured.withRouter ? ` and router.maxConnections (${shown(router, configured.router)}; 2 files each while proxied)` : '') +
         ` do not fit in ${open.limit} open files (${open.source}) with ${headroom} kept for the store, git and child processes:` +
         ` configure lower maxConnections, or raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit)`,
     );

@@ -97,3 +97,12 @@ test('idle connections are closed near the configured timeouts on both listeners
     assert.match(answer, /\r\nKeep-Alive: timeout=2\r\n/i, name);
   }
 });
+
+test('caps that do not fit in the open-file limit stop the start with a clear error', async (t) => {
+  await assert.rejects(startTestService(t, { yaml: `server: { maxConnections: 1000000 }\n${APP}` }), (error: NodeJS.ErrnoException) => {
+    assert.equal(error.code, 'connection_limits');
+    assert.match(error.message, /server\.maxConnections \(1000000\) and router\.maxConnections \(\d+, derived/);
+    assert.match(error.message, /raise the limit \(ulimit -n/);
+    return true;
+  });
+});

@@ -2,6 +2,7 @@ import { SlipwayError } from '../errors.js';
 import { clientApiToken } from './api-token.js';
 import { UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
+import { visible } from './output.js';
 
 /** What the commands that talk to a running server share: where it is and how to call it. */
 export interface ApiClient {
@@ -41,7 +42,8 @@ export async function connect(values: { url?: string | undefined; config?: strin
     }
     const answer = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     if (!response.ok) {
-      const message = answer?.error?.message ?? response.statusText;
+      // The server's message may quote payload text: its newlines must not pass for lines of ours.
+      const message = visible(answer?.error?.message ?? response.statusText);
       throw new SlipwayError('api_error', `${message} (${response.status} from ${method} ${url.pathname})`);
     }
     return answer;

@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { formatTable } from './table.js';
+import { print, printBlock, printJson } from './output.js';
 
 const HELP = `usage: slipway deliveries [ID] [--event E] [--status S] [--limit N] [--before SEQ]
                           [--url URL] [--json] [--config FILE]
@@ -33,7 +34,7 @@ export const deliveries: Command = {
       },
       true,
     );
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const client = await connect(values);
     const id = positionals[0];
     const { event, status, limit, before } = values;
@@ -41,12 +42,12 @@ export const deliveries: Command = {
       ? await client.get('/api/deliveries', { event, status, limit, before })
       : await client.get(`/api/deliveries/${segment(id)}`);
     if (values.json || id !== undefined) {
-      console.log(JSON.stringify(body, null, 2));
+      printJson(body);
       return 0;
     }
     const page = body as { deliveries: DeliverySummary[]; next: string | null };
-    console.log(
-      formatTable(
+    print(
+      ...formatTable(
         ['RECEIVED', 'ID', 'EVENT', 'ACTION', 'REPOSITORY', 'STATUS', 'ERROR'],
         page.deliveries.map((d) => [
           new Date(d.receivedAt).toISOString(),
@@ -59,7 +60,7 @@ export const deliveries: Command = {
         ]),
       ),
     );
-    if (page.next !== null) console.log(`more: --before ${page.next}`);
+    if (page.next !== null) print(`more: --before ${page.next}`);
     return 0;
   },
 };

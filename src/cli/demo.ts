@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { parse, portValue } from './args.js';
+import { printBlock } from './output.js';
 
 const HELP = `usage: slipway demo [--port N] [--router-port N] [--dir DIR]
 
@@ -23,7 +24,7 @@ export const demo: Command = {
       'router-port': { type: 'string' },
       dir: { type: 'string' },
     });
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const port = portValue(values.port ?? '8080', '--port');
     const routerPort = portValue(values['router-port'] ?? '8081', '--router-port');
     const { runDemo } = await import('./run-demo.js');

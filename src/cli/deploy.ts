@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';
+import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway deploy APP ENV [--ref REF | --sha SHA | --follow] [--url URL] [--config FILE]
 
@@ -23,7 +24,7 @@ export const deploy: Command = {
   async run(argv) {
     const options = { ...CLIENT_OPTIONS, ref: { type: 'string' }, sha: { type: 'string' }, follow: { type: 'boolean' } } as const;
     const { values, positionals } = parse('deploy', argv, options, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const [app, name] = appAndEnv('deploy', positionals);
     if ([values.ref, values.sha, values.follow].filter((value) => value !== undefined).length > 1) {
       throw new UsageError('give one of --ref, --sha or --follow: --ref follows a branch or tag, --sha pins one commit, --follow follows the ref again');
@@ -34,7 +35,7 @@ export const deploy: Command = {
     const client = await connect(values);
     await client.post(`/api/environments/${segment(app)}/${segment(name)}/deploy`, body);
     const what = body === undefined ? 'converge again' : 'ref' in body ? `follow ${body.ref}` : 'sha' in body ? `pin ${body.sha}` : 'follow its ref again';
-    console.log(`${app}/${name}: accepted, it will ${what}; watch it with: slipway env ${app} ${name}`);
+    print(`${app}/${name}: accepted, it will ${what}; watch it with: slipway env ${app} ${name}`);
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';
+import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway destroy APP ENV [--url URL] [--config FILE]
 
@@ -14,11 +15,11 @@ export const destroy: Command = {
   summary: 'destroy an environment',
   async run(argv) {
     const { values, positionals } = parse('destroy', argv, CLIENT_OPTIONS, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const [app, name] = appAndEnv('destroy', positionals);
     const client = await connect(values);
     await client.post(`/api/environments/${segment(app)}/${segment(name)}/destroy`);
-    console.log(`${app}/${name}: accepted, it will be destroyed; watch it with: slipway env ${app} ${name}`);
+    print(`${app}/${name}: accepted, it will be destroyed; watch it with: slipway env ${app} ${name}`);
     return 0;
   },
 };

@@ -4,6 +4,7 @@ import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { duration, shortSha, text, time } from './format.js';
 import { formatTable } from './table.js';
+import { print, printBlock, printJson } from './output.js';
 
 const HELP = `usage: slipway env APP ENV [--url URL] [--json] [--config FILE]
 
@@ -17,11 +18,11 @@ export const env: Command = {
   summary: 'show one environment and its recent deployments',
   async run(argv) {
     const { values, positionals } = parse('env', argv, { ...CLIENT_OPTIONS, json: { type: 'boolean' } }, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const [app, name] = appAndEnv('env', positionals);
     const client = await connect(values);
     const body = await client.get(`/api/environments/${segment(app)}/${segment(name)}`);
-    if (values.json) return console.log(JSON.stringify(body, null, 2)), 0;
+    if (values.json) return printJson(body), 0;
     const detail = body as EnvironmentDetail;
     const fields: [string, string][] = [
       ['state', detail.state],
@@ -38,15 +39,13 @@ export const env: Command = {
       ['updated', time(detail.updatedAt)],
       ['expires', time(detail.expiresAt)],
     ];
-    console.log(`${detail.app}/${detail.name}`);
-    for (const [key, value] of fields) console.log(`  ${key.padEnd(11)}${value}`);
-    console.log('');
+    print(`${detail.app}/${detail.name}`, ...fields.map(([key, value]) => `  ${key.padEnd(11)}${value}`), '');
     if (detail.deployments.length === 0) {
-      console.log('no deployments yet');
+      print('no deployments yet');
       return 0;
     }
-    console.log(
-      formatTable(
+    print(
+      ...formatTable(
         ['ID', 'STATE', 'SHA', 'REF', 'TRIGGER', 'STARTED', 'TOOK', 'ERROR'],
         detail.deployments.map((d) => [
           String(d.id),

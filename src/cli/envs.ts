@@ -4,6 +4,7 @@ import { parse } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect } from './client.js';
 import { shortSha, text, time } from './format.js';
 import { formatTable } from './table.js';
+import { print, printBlock, printJson } from './output.js';
 
 const HELP = `usage: slipway envs [--all] [--url URL] [--json] [--config FILE]
 
@@ -18,17 +19,17 @@ export const envs: Command = {
   summary: 'list environments',
   async run(argv) {
     const { values } = parse('envs', argv, { ...CLIENT_OPTIONS, all: { type: 'boolean' }, json: { type: 'boolean' } });
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const client = await connect(values);
     const body = await client.get('/api/environments', { all: values.all ? '1' : undefined });
-    if (values.json) return console.log(JSON.stringify(body, null, 2)), 0;
+    if (values.json) return printJson(body), 0;
     const { environments } = body as { environments: EnvironmentSummary[] };
     if (environments.length === 0) {
-      console.log('no environments yet: webhooks create them, or "slipway deploy APP ENV --ref REF"');
+      print('no environments yet: webhooks create them, or "slipway deploy APP ENV --ref REF"');
       return 0;
     }
-    console.log(
-      formatTable(
+    print(
+      ...formatTable(
         ['APP', 'ENV', 'STATE', 'SHA', 'URL', 'PR', 'BRANCH', 'UPDATED'],
         environments.map((env) => [
           env.app,

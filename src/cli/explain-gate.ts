@@ -10,14 +10,15 @@ export async function explainGate(client: ApiClient, app: string, name: string, 
   return (await client.get(`/api/environments/${segment(app)}/${segment(name)}/gate`, { sha })) as GateReport;
 }
 
-export function renderGate(report: GateReport): string {
+/** One line per element, for `print`. */
+export function renderGate(report: GateReport): string[] {
   const { gate, verdict } = report;
   const rows = verdict.requirements.map((r) => [r.kind.replace('_', ' '), r.name, r.state, text(r.conclusion), text(r.url)]);
   return [
     `${report.app}/${report.env} at ${report.sha}: gate ${verdict.state} (timeout ${formatDuration(gate.timeoutMs)})`,
     '',
-    formatTable(['SIGNAL', 'NAME', 'STATE', 'CONCLUSION', 'URL'], rows, 400),
+    ...formatTable(['SIGNAL', 'NAME', 'STATE', 'CONCLUSION', 'URL'], rows, 400),
     '',
     `${verdict.summary}.`,
-  ].join('\n');
+  ];
 }

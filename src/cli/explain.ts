@@ -12,6 +12,7 @@ import { explainGate, renderGate } from './explain-gate.js';
 import { commitSha } from '../http/deploy-request.js';
 import { readPayloadFile } from './payload-file.js';
 import { formatTable } from './table.js';
+import { print, printBlock, printJson, visible } from './output.js';
 
 const HELP = `usage: slipway explain --event E --payload FILE [--config FILE] [--json]
        slipway explain APP ENV [--sha SHA] [--url URL] [--config FILE] [--json]
@@ -57,7 +58,7 @@ export const explain: Command = {
       sha: { type: 'string' },
       json: { type: 'boolean' },
     }, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     if (positionals.length > 0) {
       if (values.event !== undefined || values.payload !== undefined) {
         throw new UsageError('give either APP ENV (a gate, from the server) or --event and --payload (a dry run), not both');
@@ -65,7 +66,8 @@ export const explain: Command = {
       const [app, name] = appAndEnv('explain', positionals);
       const sha = values.sha === undefined ? undefined : asSha(values.sha);
       const report = await explainGate(await connect(values), app, name, sha);
-      console.log(values.json ? JSON.stringify(report, null, 2) : renderGate(report));
+      if (values.json) printJson(report);
+      else print(...renderGate(report));
       return 0;
     }
     if (values.sha !== undefined) throw new UsageError('--sha goes with APP ENV: slipway explain APP ENV --sha SHA');
@@ -74,7 +76,8 @@ export const explain: Command = {
     const { value: payload } = await readPayloadFile(values.payload);
     const loaded = await loadCliConfig(values.config);
     const explanation = explainEvent(values.event, payload, loaded.config, loaded.file);
-    console.log(values.json ? JSON.stringify(explanation, null, 2) : render(explanation));
+    if (values.json) printJson(explanation);
+    else print(...render(explanation));
     return 0;
   },
 };
@@ -93,7 +96,7 @@ export function explainEvent(name: string, payload: unknown, config: Config, fil
   try {
     event = normalize(name, payload);
   } catch (error) {
-    throw new SlipwayError('payload_invalid', `the payload cannot be used: ${(error as Error).message}`);
+    throw new SlipwayError('payload_invalid', `the payload cannot be used: ${visible((error as Error).message)}`);
   }
   const base = { event: name, action: null, repository: null, apps: [], decisions: [], intents: [], signal: null };
   if (event === null) {
@@ -113,7 +116,8 @@ export function explainEvent(name: string, payload: unknown, config: Config, fil
   return { event: name, action, repository, apps, decisions, intents, signal, note };
 }
 
-function render(explanation: Explanation): string {
+/** One line per element: cells and values are made visible when printed. */
+function render(explanation: Explanation): string[] {
   const { event, action, repository, decisions, intents, signal, note } = explanation;
   const lines = [`${event}${action === null ? '' : `.${action}`}${repository === null ? '' : ` for ${repository}`}`, ''];
   if (signal !== null) {
@@ -122,17 +126,17 @@ function render(explanation: Explanation): string {
   }
   if (decisions.length > 0) {
     const rows = decisions.map((d) => [d.app, d.environment, d.matched ? 'yes' : 'no', d.reason]);
-    lines.push(formatTable(['APP', 'ENVIRONMENT', 'MATCH', 'WHY'], rows, 400), '');
+    lines.push(...formatTable(['APP', 'ENVIRONMENT', 'MATCH', 'WHY'], rows, 400), '');
   }
   if (note !== null) lines.push(`${note}.`);
   if (intents.length === 0) {
     lines.push('Nothing matches: slipway would change no environment.');
-    return lines.join('\n');
+    return lines;
   }
   const matched = [...new Set(intents.map((intent) => `${intent.app}/${intent.env}`))];
   lines.push(`Matches: ${matched.join(', ')}`, '', 'slipway would:');
   for (const intent of intents) lines.push(`  ${describeIntent(intent)}`);
-  return lines.join('\n');
+  return lines;
 }
 
 /** `follow webapp/pr-42 refs/pull/42/head`, `destroy webapp/pr-42 (pull request #42 was merged)`. */

@@ -5,6 +5,7 @@ import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';
 import { duration, shortSha, text, time } from './format.js';
 import { formatTable } from './table.js';
+import { print, printBlock, printJson } from './output.js';
 
 const HELP = `usage: slipway history APP ENV [--limit N] [--json] [--url URL] [--config FILE]
 
@@ -19,7 +20,7 @@ export const history: Command = {
   summary: 'list the deployments of an environment',
   async run(argv) {
     const { values, positionals } = parse('history', argv, { ...CLIENT_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' } }, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const [app, name] = appAndEnv('history', positionals);
     if (values.limit !== undefined && !/^[1-9][0-9]{0,3}$/.test(values.limit)) {
       throw new UsageError('--limit must be a whole number from 1 to 1000');
@@ -28,8 +29,8 @@ export const history: Command = {
     const body = (await client.get(`/api/environments/${segment(app)}/${segment(name)}/deployments`, { limit: values.limit })) as {
       deployments: Deployment[];
     };
-    if (values.json) return console.log(JSON.stringify(body, null, 2)), 0;
-    if (body.deployments.length === 0) return console.log(`${app}/${name} has no deployments yet`), 0;
+    if (values.json) return printJson(body), 0;
+    if (body.deployments.length === 0) return print(`${app}/${name} has no deployments yet`), 0;
     const rows = body.deployments.map((d) => [
       String(d.id),
       shortSha(d.sha),
@@ -40,7 +41,7 @@ export const history: Command = {
       text(d.githubDeploymentId),
       text(d.error),
     ]);
-    console.log(formatTable(['ID', 'SHA', 'TRIGGER', 'STATE', 'STARTED', 'TOOK', 'GITHUB', 'ERROR'], rows));
+    print(...formatTable(['ID', 'SHA', 'TRIGGER', 'STATE', 'STARTED', 'TOOK', 'GITHUB', 'ERROR'], rows));
     return 0;
   },
 };

@@ -3,9 +3,11 @@
  * The slipway command. Each subcommand lives in its own module and is imported only when
  * run, so `slipway --help` or `slipway validate` start without loading the server.
  */
+import { inspect } from 'node:util';
 import { SlipwayError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { print, printBlock, printError } from './output.js';
 
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -49,12 +51,12 @@ run "slipway <command> --help" for a command's options.`;
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(USAGE);
+    printBlock(USAGE);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
     const { createRequire } = await import('node:module');
-    console.log((createRequire(import.meta.url)('../../package.json') as { version: string }).version);
+    print((createRequire(import.meta.url)('../../package.json') as { version: string }).version);
     return 0;
   }
   const load = COMMANDS[name];
@@ -70,10 +72,10 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof SlipwayError) {
-      console.error(`slipway: ${error.message}`);
+      printError(error.message);
       process.exitCode = error instanceof UsageError ? 2 : 1;
     } else {
-      console.error('slipway: unexpected failure:', error);
+      printError(`unexpected failure: ${inspect(error)}`);
       process.exitCode = 1;
     }
   },

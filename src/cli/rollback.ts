@@ -3,6 +3,7 @@ import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';
 import { commitSha } from '../http/deploy-request.js';
+import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway rollback APP ENV [--to SHA] [--url URL] [--config FILE]
 
@@ -18,7 +19,7 @@ export const rollback: Command = {
   summary: 'roll an environment back to its last good sha (or --to SHA)',
   async run(argv) {
     const { values, positionals } = parse('rollback', argv, { ...CLIENT_OPTIONS, to: { type: 'string' } }, true);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const [app, name] = appAndEnv('rollback', positionals);
     let to: string | undefined;
     if (values.to !== undefined) {
@@ -33,7 +34,7 @@ export const rollback: Command = {
       from: string | null;
       to: string;
     };
-    console.log(`${app}/${name}: accepted, it goes back from ${answer.from ?? 'nothing'} to ${answer.to} and stays there until "slipway deploy ${app} ${name} --follow" or a new commit; watch it with: slipway history ${app} ${name}`);
+    print(`${app}/${name}: accepted, it goes back from ${answer.from ?? 'nothing'} to ${answer.to} and stays there until "slipway deploy ${app} ${name} --follow" or a new commit; watch it with: slipway history ${app} ${name}`);
     return 0;
   },
 };

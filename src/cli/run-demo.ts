@@ -16,6 +16,7 @@ import { LocalRepo } from '../source/local-repo.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { serverApiToken } from './api-token.js';
 import { prettyLogs } from './run-server.js';
+import { print, printError } from './output.js';
 
 /** A step may take this long: the process target checks the commit out, starts it and waits for health. */
 const STEP_TIMEOUT_MS = 90_000;
@@ -54,25 +55,24 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     deliver: webhookSender(`${service.url}/webhooks/github`, secret),
     environment: (app, name) => store.getEnvironment(app, name),
     readPage: (url) => pageTitle(url),
-    print: (line) => console.log(line),
+    print: (line) => print(line),
   };
-  console.log(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
-  if (service.routerUrl !== null) console.log(`Its router at ${service.routerUrl} serves each environment at http://<env>.${DEMO_APP}.localhost:${new URL(service.routerUrl).port}/.`);
-  console.log('Each step changes that repository and sends slipway the webhook GitHub would send.\n');
+  print(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
+  if (service.routerUrl !== null) print(`Its router at ${service.routerUrl} serves each environment at http://<env>.${DEMO_APP}.localhost:${new URL(service.routerUrl).port}/.`);
+  print('Each step changes that repository and sends slipway the webhook GitHub would send.', '');
   let code = 0;
   try {
     await playStory(demoSteps(repo), world, { stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal });
-    console.log(`\nThe story is over: staging and production run, and the preview of pull request #1 came and went.`);
+    print('', `The story is over: staging and production run, and the preview of pull request #1 came and went.`);
     printWhere(where, service.url);
   } catch (error) {
     if (!stop.signal.aborted) {
       code = 1;
-      console.error(`\nslipway demo: ${error instanceof Error ? error.message : String(error)}`);
-      console.error(`slipway keeps running at ${service.url} so you can look (add --url ${service.url} --config ${where.config}); Ctrl-C stops it.`);
+      printError(`demo: ${error instanceof Error ? error.message : String(error)}\nslipway keeps running at ${service.url} so you can look (add --url ${service.url} --config ${where.config}); Ctrl-C stops it.`);
     }
   }
   await stopped;
-  console.log('stopping slipway');
+  print('stopping slipway');
   await service.close();
   await store.close();
   return code;
@@ -88,10 +88,9 @@ function printWhere(where: DemoDir, url: string): void {
     [`curl -H "Authorization: Bearer ${token}" ${url}/api/environments`, 'the environments as JSON'],
   ];
   const width = Math.max(...looks.map(([look]) => look.length));
-  console.log(`slipway keeps running at ${url}; from another terminal:`);
-  for (const [look, what] of looks) console.log(`  ${look.padEnd(width)}  ${what}`);
-  console.log(`The demo's folder is ${where.root}: the repository (repo/), slipway.yaml and slipway's data (data/).`);
-  console.log('Ctrl-C stops slipway.');
+  print(`slipway keeps running at ${url}; from another terminal:`, ...looks.map(([look, what]) => `  ${look.padEnd(width)}  ${what}`));
+  print(`The demo's folder is ${where.root}: the repository (repo/), slipway.yaml and slipway's data (data/).`);
+  print('Ctrl-C stops slipway.');
 }
 
 /** Resolves at the first SIGINT or SIGTERM, after aborting `stop`; a second one exits at once. */
@@ -99,7 +98,7 @@ function untilSignal(stop: AbortController): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       if (stop.signal.aborted) {
-        console.error(`${signal} again: exiting now`);
+        printError(`${signal} again: exiting now`);
         process.exit(1);
       }
       stop.abort();

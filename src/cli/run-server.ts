@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { startService } from '../service.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { serverApiToken } from './api-token.js';
+import { print } from './output.js';
 
 export interface RunServerOptions {
   loaded: LoadedConfig;
@@ -89,15 +90,15 @@ function resolveSecrets(loaded: LoadedConfig, log: Logger): string[] {
   if (configured.length > 0) return configured;
   const { secret, file, created } = loadOrCreateSecret(loaded.config.store.dataDir, SECRET_FILE);
   if (created) {
-    console.log(
-      [
+    print(
+      ...[
         '',
         `slipway generated a webhook secret and saved it in ${file} (readable only by you).`,
         'Paste it into GitHub: repository (or organization) Settings → Webhooks → Add webhook →',
         `"Secret"; print it with: cat ${file}`,
         'Or set github.webhookSecret in slipway.yaml or SLIPWAY_WEBHOOK_SECRET to use your own.',
         '',
-      ].join('\n'),
+      ],
     );
   } else {
     log.info({ file }, 'using the webhook secret slipway generated earlier');

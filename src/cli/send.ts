@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CONFIG_OPTION, loadCliConfig, localUrl } from './config-option.js';
 import { readPayloadFile } from './payload-file.js';
+import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway send --event E --payload FILE [--url URL] [--secret S] [--delivery ID]
                     [--form] [--config FILE]
@@ -35,7 +36,7 @@ export const send: Command = {
       delivery: { type: 'string' },
       form: { type: 'boolean' },
     });
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     if (values.event === undefined) throw new UsageError('--event is required (for example --event push)');
     if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
     const { text: json } = await readPayloadFile(values.payload);
@@ -60,8 +61,7 @@ export const send: Command = {
     } catch (error) {
       throw new SlipwayError('unreachable', `cannot reach ${url}: ${String((error as Error).cause ?? (error as Error).message)}`);
     }
-    console.log(`${response.status} ${response.statusText} delivery ${delivery}`);
-    console.log(await response.text());
+    print(`${response.status} ${response.statusText} delivery ${delivery}`, await response.text());
     return response.ok ? 0 : 1;
   },
 };

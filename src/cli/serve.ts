@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { parse, portValue } from './args.js';
 import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+import { printBlock } from './output.js';
 
 const HELP = `usage: slipway serve [--config FILE] [--port N] [--host ADDR] [--insecure-skip-signature]
 
@@ -23,7 +24,7 @@ export const serve: Command = {
       host: { type: 'string' },
       'insecure-skip-signature': { type: 'boolean' },
     });
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const port = values.port !== undefined
       ? portValue(values.port, '--port')
       : process.env.SLIPWAY_PORT

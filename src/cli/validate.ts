@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
+import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway validate [--config FILE]
 
@@ -11,10 +12,10 @@ export const validate: Command = {
   summary: 'check a config file without starting',
   async run(argv) {
     const { values } = parse('validate', argv, CONFIG_OPTION);
-    if (values.help) return console.log(HELP), 0;
+    if (values.help) return printBlock(HELP), 0;
     const { config, file } = await loadCliConfig(values.config);
     const apps = config.apps.length;
-    console.log(`${file ?? 'no config file (defaults)'}: valid, ${apps} app${apps === 1 ? '' : 's'}`);
+    print(`${file ?? 'no config file (defaults)'}: valid, ${apps} app${apps === 1 ? '' : 's'}`);
     return 0;
   },
 };

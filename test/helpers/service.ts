@@ -39,6 +39,10 @@ export async function startTestService(
     port: 0,
     host: '127.0.0.1',
     routerPort: 0,
+  }).catch(async (error: unknown) => {
+    // A store left open would keep the test process running.
+    await store.close();
+    throw error;
   });
   let closed = false;
   const close = async () => {
