@@ -104,7 +104,7 @@ test('a step that never reaches its state fails with a timeout naming the step a
   await assert.rejects(playStory([never], world, { stepTimeoutMs: 1500 }), {
     name: 'StoryError',
     code: 'demo_step_timeout',
-    message: /^\[1\/1\] push to main → staging at a commit that does not exist timed out after 1\.5s: web\/staging (is ready at [0-9a-f]{7}|does not exist|is \w+), expected ready at fffffff; "slipway env web staging" shows its deployments and their logs$/,
+    message: /^\[1\/1\] push to main → staging at a commit that does not exist timed out after 1\.5s: web\/staging (is ready at [0-9a-f]{7}|does not exist|is \w+( at [0-9a-f]{7})?( \(a newer change is not deployed yet\))?), expected ready at fffffff; "slipway env web staging" shows its deployments and their logs$/,
   });
 });
 

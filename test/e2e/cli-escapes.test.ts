@@ -35,7 +35,7 @@ test('deliveries, envs, env and error messages print payload text with its contr
   const issue = await deliver(service.url, { event: 'issues', payload: { action: `opened${FORGED}`, repository: create.repository } });
   assert.equal(issue.status, 202, issue.body);
   const env = await eventually(async () => (await service.store.listEnvironments({ includeDestroyed: true }))[0]);
-  const cli = (...args: string[]) => runCli([...args, '--url', service.url], { cwd: tempDir(t) });
+  const cli = (...args: string[]) => runCli([...args, '--url', service.url], { cwd: tempDir(t), env: { SLIPWAY_API_TOKEN: service.apiToken } });
 
   const deliveries = await cli('deliveries');
   assert.equal(deliveries.code, 0, deliveries.stderr);
