@@ -33,6 +33,8 @@ export class GateConfirmer {
     private readonly intervalMs: number,
     /** Called after signals were recorded (they may have woken environments). */
     private readonly changed: () => void,
+    /** slipway is stopping: no commit is read any more, and calls in flight end. */
+    private readonly stop: AbortSignal = new AbortController().signal,
   ) {}
 
   /** Reads the CI of every commit a gated deployment waits on; resolves to how many were read. */
@@ -58,6 +60,7 @@ export class GateConfirmer {
     for (const [key, at] of this.readAt) if (!wanted.has(key) || now - at >= this.intervalMs) this.readAt.delete(key);
     let read = 0;
     for (const [key, entry] of wanted) {
+      if (this.stop.aborted) break;
       if (this.readAt.has(key)) continue;
       this.readAt.set(key, now);
       if (await this.confirm(entry, now)) read += 1;
@@ -68,12 +71,13 @@ export class GateConfirmer {
   private async confirm(entry: Wanted, now: number): Promise<boolean> {
     try {
       const github = await this.clients.forRepo(entry.repo);
-      const reports = await fetchSignals(github, entry);
+      const reports = await fetchSignals(github, entry, this.stop);
       await this.store.recordSignals(reports.map((report) => ({ signal: { ...report, receivedAt: now }, apps: [...entry.apps] })));
       this.log.debug({ repo: entry.repo, sha: entry.sha, signals: reports.length }, 'CI confirmed through the API');
       if (reports.length > 0) this.changed();
       return true;
     } catch (error) {
+      if (this.stop.aborted) return false;
       this.log.warn({ repo: entry.repo, sha: entry.sha, reason: (error as Error).message }, 'cannot read CI through the GitHub API; the gate keeps waiting');
       return false;
     }

@@ -45,8 +45,10 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
   const { store, source, app, fence } = context;
   let sha: string;
   try {
-    sha = env.pinnedSha ?? (await source.resolve(app.remoteUrl, env.desiredRef ?? ''));
+    sha = env.pinnedSha ?? (await source.resolve(app.remoteUrl, env.desiredRef ?? '', { signal: context.signal }));
   } catch (error) {
+    // Cancelled (a newer desired state, a stop): nothing was attempted; the environment stays to converge.
+    if (context.signal.aborted) return;
     // An unreachable remote or a vanished ref fails this attempt; it never destroys anything.
     const attempt = await store.beginDeployment(beginOf(env, null, fence));
     return sourceFailed(context, env, attempt.id, error, '');
@@ -83,6 +85,7 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
   try {
     workdir = await fetchCode(env, sha, rule, context);
   } catch (error) {
+    if (context.signal.aborted) return cancelled(context, env, sha, deployment, output);
     return sourceFailed(context, env, deployment.id, error, output.toString());
   }
   if (env.requestedAt !== null) context.metrics?.deployStartSeconds.observe((Date.now() - env.requestedAt) / 1000);
@@ -105,23 +108,24 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
     context.metrics?.deployments.inc({ outcome: 'success' });
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
   } catch (error) {
-    const cancelled = context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED;
-    const message = cancelled ? cancelMessage(context.signal) : (error as Error).message;
+    if (context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED) return cancelled(context, env, sha, deployment, output);
+    const message = (error as Error).message;
     context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
-    context.metrics?.deployments.inc({ outcome: cancelled ? 'inactive' : 'failure' });
-    await store.completeDeployment({
-      id: deployment.id,
-      state: cancelled ? 'inactive' : 'failure',
-      error: message,
-      log: output.toString(),
-      url: null,
-      fence,
-    });
-    if (!cancelled) await rollBackAfterFailure(env, sha, deployment, rule, context);
+    context.metrics?.deployments.inc({ outcome: 'failure' });
+    await store.completeDeployment({ id: deployment.id, state: 'failure', error: message, log: output.toString(), url: null, fence });
+    await rollBackAfterFailure(env, sha, deployment, rule, context);
     return;
   }
   // Outside the deployment's outcome: a failure here is logged, and the next deploy prunes again.
   await housekeep(context, env, [sha, env.observedSha], env.artifactRunId);
+}
+
+/** The attempt was cancelled (its signal): it ends `inactive`, saying why. */
+async function cancelled(context: ConvergeContext, env: Environment, sha: string, deployment: Deployment, output: DeploymentLog): Promise<void> {
+  const message = cancelMessage(context.signal);
+  context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
+  context.metrics?.deployments.inc({ outcome: 'inactive' });
+  await context.store.completeDeployment({ id: deployment.id, state: 'inactive', error: message, log: output.toString(), url: null, fence: context.fence });
 }
 
 /** The app's variables with the environment's own on top; a fork's preview gets none marked secret. */
@@ -138,7 +142,7 @@ async function fetchCode(env: Environment, sha: string, rule: EnvironmentConfig 
   const { app, source } = context;
   if (env.artifactRunId === null) {
     const workdir = join(context.worktreeRoot, env.app, env.name, sha);
-    await source.checkout(app.remoteUrl, env.desiredRef ?? sha, sha, workdir);
+    await source.checkout(app.remoteUrl, env.desiredRef ?? sha, sha, workdir, { signal: context.signal });
     return workdir;
   }
   if (rule?.artifact == null) {

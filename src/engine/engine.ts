@@ -89,9 +89,11 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
   };
   const apps = appRuntimes(config, { routes, log, onRuntime });
+  // Every background job takes it: a stop ends their GitHub calls and waits at once.
+  const stopping = new AbortController();
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
-  const github = clientsFromConfig(config, log, metrics);
+  const github = clientsFromConfig(config, log, metrics, stopping.signal);
   if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
@@ -114,7 +116,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
   const gateInterval = gateCheckInterval(config);
   // Without credentials gates wait for webhooks only.
-  const confirmer = github === null ? null : new GateConfirmer(store, apps, github, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge());
+  const confirmer = github === null ? null : new GateConfirmer(store, apps, github, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge(), stopping.signal);
   const confirm = () => void confirmer?.confirmWaiting().catch((error: unknown) => log.error({ err: error }, 'cannot confirm gates'));
   const reconciler = new Reconciler({
     store: engineStore,
@@ -135,6 +137,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     (repo) => appsFor(repo, config).map((app) => app.name),
     log.child({ component: 'approvals' }),
     (repo, pr) => reporter?.commentOn(repo, pr),
+    stopping.signal,
   );
   const approvals = async () => {
     if (desk === null) return;
@@ -145,11 +148,23 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   if (github === null && approving.length > 0) {
     log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token or github.app to check who comments: without them no fork preview deploys');
   }
-  const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge());
+  const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge(), stopping.signal);
   await reconciler.start();
   reporter?.start();
+  // Runs in flight, so a stop can wait for them (they end quickly once `stopping` aborts).
+  const inFlight = new Set<Promise<void>>();
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
-    const run = () => void task().catch((error: unknown) => log.error({ err: error, sweep: name }, 'sweep failed'));
+    const run = () => {
+      if (stopping.signal.aborted) return;
+      const done = task().then(
+        () => undefined,
+        (error: unknown) => {
+          if (!stopping.signal.aborted) log.error({ err: error, sweep: name }, 'sweep failed');
+        },
+      );
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    };
     const timer = setInterval(run, ms);
     timer.unref();
     return { run, timer };
@@ -186,9 +201,11 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     },
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
+      stopping.abort(new Error('slipway is stopping'));
       await missed?.stop();
       await reconciler.stop();
       await reporter?.stop();
+      await Promise.all(inFlight);
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },
   };

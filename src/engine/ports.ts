@@ -13,8 +13,9 @@ export interface EngineMetrics {
 
 /** The slice of source/ the engine uses: resolve refs and check shas out into worktrees. */
 export interface SourcePort {
-  resolve(remoteUrl: string, ref: string): Promise<string>;
-  checkout(remoteUrl: string, ref: string, sha: string, dir: string): Promise<void>;
+  /** `signal` (the deployment's) stops git: the call rejects with code `aborted`. */
+  resolve(remoteUrl: string, ref: string, options?: { signal?: AbortSignal }): Promise<string>;
+  checkout(remoteUrl: string, ref: string, sha: string, dir: string, options?: { signal?: AbortSignal }): Promise<void>;
   remove(dir: string): Promise<void>;
 }
 

@@ -130,7 +130,7 @@ export class Reconciler {
   private async cancelIfOutdated(env: Environment, current: Running): Promise<void> {
     const app = this.options.apps.get(env.app);
     if (app === undefined || current.sha === null) return;
-    const wanted = env.pinnedSha ?? (env.desiredRef === null ? null : await this.options.source.resolve(app.remoteUrl, env.desiredRef).catch(() => null));
+    const wanted = env.pinnedSha ?? (env.desiredRef === null ? null : await this.options.source.resolve(app.remoteUrl, env.desiredRef, { signal: current.controller.signal }).catch(() => null));
     if (wanted !== null && wanted !== current.sha) current.controller.abort(new Superseded('cancelled: a newer desired state superseded it'));
   }
 

@@ -26,6 +26,8 @@ export class Sweeps {
     private readonly log: Logger,
     /** Called after desired state changed. */
     private readonly changed: () => void,
+    /** slipway is stopping: the orphan sweep destroys nothing more, and stops a destroy in flight. */
+    private readonly stop: AbortSignal = new AbortController().signal,
   ) {}
 
   async expire(): Promise<number> {
@@ -91,6 +93,7 @@ export class Sweeps {
     for (const target of targets) {
       for (const running of await target.list()) {
         const key = `${running.app}/${running.env}`;
+        if (this.stop.aborted) return destroyed;
         if (known.has(key)) continue;
         const lease = environmentLease(running.app, running.env);
         const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async ({ signal }) => {
@@ -102,7 +105,7 @@ export class Sweeps {
             workdir: null,
             vars: this.apps.get(running.app)?.vars ?? {},
             log: () => undefined,
-            signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]),
+            signal: AbortSignal.any([signal, this.stop, AbortSignal.timeout(10 * 60_000)]),
           });
           return true;
         });

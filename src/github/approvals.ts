@@ -26,6 +26,8 @@ export class ApprovalDesk {
     private readonly log: Logger,
     /** Called after a request was decided (the pull request's comment shows it). */
     private readonly decided: (repo: string, pr: number) => void = () => undefined,
+    /** slipway is stopping: no request is checked any more, and calls in flight end. */
+    private readonly stop: AbortSignal = new AbortController().signal,
   ) {}
 
   /** Decides the pending requests; a call while a pass runs makes it pass once more. */
@@ -37,8 +39,11 @@ export class ApprovalDesk {
     this.running = (async () => {
       do {
         this.again = false;
-        for (const request of await this.store.approvalRequests()) await this.decide(request);
-      } while (this.again);
+        for (const request of await this.store.approvalRequests()) {
+          if (this.stop.aborted) return;
+          await this.decide(request);
+        }
+      } while (this.again && !this.stop.aborted);
     })().finally(() => {
       this.running = null;
     });
@@ -51,6 +56,7 @@ export class ApprovalDesk {
     try {
       decision = await this.check(request);
     } catch (error) {
+      if (this.stop.aborted) return;
       this.log.warn({ repo, pr, login, reason: (error as Error).message }, 'cannot check an approval through the GitHub API; will try again');
       return;
     }
@@ -62,12 +68,13 @@ export class ApprovalDesk {
   private async check({ repo, pr, login, headSha }: ApprovalRequest): Promise<Pick<ApprovalDecision, 'state' | 'sha' | 'reason'>> {
     const [owner = '', name = ''] = repo.split('/');
     const github = await this.clients.forRepo(repo);
-    const { data: access } = await github.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: login });
+    const request = { signal: this.stop };
+    const { data: access } = await github.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: login, request });
     const roles: readonly string[] = APPROVING_PERMISSIONS;
     if (!roles.includes(access.permission) && !roles.includes(access.role_name)) {
       return { state: 'refused', sha: null, reason: `@${login} lacks write permission` };
     }
-    const { data: pull } = await github.rest.pulls.get({ owner, repo: name, pull_number: pr });
+    const { data: pull } = await github.rest.pulls.get({ owner, repo: name, pull_number: pr, request });
     const head = pull.head.sha;
     if (headSha === null) return { state: 'refused', sha: head, reason: 'slipway has seen no head of this pull request to approve yet; comment again after its next push' };
     if (head !== headSha) return { state: 'refused', sha: headSha, reason: `the head moved to ${head.slice(0, 12)} after the comment; comment again` };

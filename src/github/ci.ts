@@ -17,16 +17,17 @@ const PAGE = { per_page: 100 } as const;
  * Reads check runs (`filter=latest`), check suites, the combined status's statuses, and workflow
  * runs when asked. Throws on an API error: the caller keeps waiting, it never fails a gate.
  */
-export async function fetchSignals(github: GitHub, query: SignalQuery): Promise<SignalReport[]> {
+export async function fetchSignals(github: GitHub, query: SignalQuery, signal?: AbortSignal): Promise<SignalReport[]> {
   const [owner = '', repo = ''] = query.repo.split('/');
-  const where = { owner, repo, ref: query.sha };
+  // The job's signal (slipway stopping) ends the calls, waits between retries included.
+  const where = { owner, repo, ref: query.sha, ...(signal ? { request: { signal } } : {}) };
   const repository = { fullName: query.repo };
   const [runs, suites, combined, workflowRuns] = await Promise.all([
     github.paginate(github.rest.checks.listForRef, { ...where, filter: 'latest', ...PAGE }),
     github.paginate(github.rest.checks.listSuitesForRef, { ...where, ...PAGE }),
     // `state: pending` with no statuses means the commit has none at all: nothing is recorded.
     github.rest.repos.getCombinedStatusForRef({ ...where, ...PAGE }).then((answer) => answer.data.statuses),
-    query.workflows ? github.paginate(github.rest.actions.listWorkflowRunsForRepo, { owner, repo, head_sha: query.sha, ...PAGE }) : [],
+    query.workflows ? github.paginate(github.rest.actions.listWorkflowRunsForRepo, { owner, repo, head_sha: query.sha, ...PAGE, ...(signal ? { request: { signal } } : {}) }) : [],
   ]);
   return [
     ...runs.map((run) =>

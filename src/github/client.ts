@@ -31,6 +31,11 @@ export interface GitHubClientOptions {
   retries?: number;
   /** With an App: an installation token is renewed this long before it expires. Default 5 minutes. */
   tokenRenewalMs?: number;
+  /**
+   * slipway is stopping: every call of these clients ends at once, whether it waits in the
+   * throttling queue, between the retry plugin's tries, for a rate limit, or for an answer.
+   */
+  stop?: AbortSignal;
 }
 
 /** Octokit clients for what slipway calls: one per repository (a token, or the App's installation there). */
@@ -89,11 +94,15 @@ function clientMaker(options: GitHubClientOptions): MakeClient {
     });
     useEtags(octokit, etags, identity);
     useRateLimits(octokit, { maxWaitMs: options.maxRateLimitWaitMs ?? 60_000, maxWaits: 2, log });
+    // The outermost hook: the call's signal (and the clients' stop) reaches every hook inside,
+    // and an abort ends the call at once instead of when the plugins' queues and waits get to it.
     octokit.hook.wrap('request', async (request, endpoint) => {
+      const signal = callSignal(endpoint.request?.signal, options.stop);
+      if (signal?.aborted) throw signal.reason;
+      if (signal !== undefined) endpoint.request = { ...endpoint.request, signal };
       try {
-        return await request(endpoint);
+        return await untilAborted(Promise.resolve(request(endpoint)), signal);
       } catch (error) {
-        const signal = endpoint.request?.signal;
         if (signal?.aborted) throw signal.reason;
         const { method, url } = octokit.request.endpoint.parse(endpoint);
         throw withoutSecrets(toGitHubError(error, `${method} ${new URL(url).pathname}`), secrets);
@@ -103,10 +112,26 @@ function clientMaker(options: GitHubClientOptions): MakeClient {
   };
 }
 
+function callSignal(own: AbortSignal | undefined | null, stop: AbortSignal | undefined): AbortSignal | undefined {
+  if (own == null) return stop;
+  return stop === undefined ? own : AbortSignal.any([own, stop]);
+}
+
+/** `work`, or its signal's reason as soon as it aborts (what is left of `work` finds the signal aborted and sends nothing). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
 /** The clients the configured credentials allow, or null without credentials (nothing is reported to GitHub). */
-export function clientsFromConfig(config: Config, log: Logger, metrics?: GitHubMetrics): GitHubClients | null {
+export function clientsFromConfig(config: Config, log: Logger, metrics?: GitHubMetrics, stop?: AbortSignal): GitHubClients | null {
   const { token, app, apiUrl } = config.github;
   const auth: GitHubAuth | null = app !== undefined ? { kind: 'app', appId: app.id, privateKey: app.privateKey } : token !== undefined ? { kind: 'token', token } : null;
   if (auth === null) return null;
-  return createGitHubClients({ apiUrl, auth, log: log.child({ component: 'github' }), ...(metrics ? { metrics } : {}) });
+  return createGitHubClients({ apiUrl, auth, log: log.child({ component: 'github' }), ...(metrics ? { metrics } : {}), ...(stop ? { stop } : {}) });
 }

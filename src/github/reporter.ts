@@ -122,11 +122,19 @@ export class Reporter {
     }
     // One environment failing (a repository the token may not write to) does not hold up the others.
     const failures: unknown[] = [];
-    for (const rows of byEnvironment.values()) await this.reportEnvironment(rows).catch((error: unknown) => failures.push(error));
+    for (const rows of byEnvironment.values()) {
+      this.stopped.signal.throwIfAborted();
+      await this.reportEnvironment(rows).catch((error: unknown) => failures.push(error));
+    }
     // Taken off first: a change while a comment is written asks for it again.
     const pending = [...this.comments];
     this.comments.clear();
-    for (const [key, target] of pending) {
+    for (const [index, [key, target]] of pending.entries()) {
+      if (this.stopped.signal.aborted) {
+        // Kept for the next pass; at the next start every recent preview's comment is checked anyway.
+        for (const [left, kept] of pending.slice(index)) if (!this.comments.has(left)) this.comments.set(left, kept);
+        this.stopped.signal.throwIfAborted();
+      }
       await this.updateComment(target.repo, target.pr).catch((error: unknown) => {
         if (!this.comments.has(key)) this.comments.set(key, target);
         failures.push(error);
