@@ -1,17 +1,23 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Config } from './config/schema.js';
 import { connectionBudget, readOpenFileLimit } from './connection-budget.js';
 import { Dispatcher } from './engine/dispatcher.js';
-import { startEngine } from './engine/engine.js';
+import { startEngine, type EngineParts } from './engine/engine.js';
+import type { AppRuntime } from './engine/ports.js';
+import type { RuntimeStatus } from './domain/environments.js';
+import { clientsFromConfig, type GitHubClients } from './github/client.js';
+import { Reporter } from './github/reporter.js';
 import { applyPolicy } from './policy/policy.js';
-import { getDeliveryRoute, listDeliveriesRoute } from './http/api-routes.js';
-import { deploymentPageRoute } from './http/deployment-page.js';
-import { environmentApiRoutes } from './http/environment-api.js';
-import { createMetrics } from './metrics.js';
-import { sendJson } from './http/respond.js';
-import { createHttpServer, type Route } from './http/server.js';
-import { webhookRoute } from './http/webhook-route.js';
+import { createHttpServer } from './http/server.js';
+import { serviceRoutes } from './http/service-routes.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { Inbox } from './ingest/inbox.js';
+import { ArtifactSource } from './source/artifact-source.js';
+import { GitSource } from './source/git-source.js';
+import { createTarget } from './targets/registry.js';
+import type { RouteSwitch } from './targets/process/routes.js';
+import type { RuntimeReport } from './targets/target.js';
 import type { Logger } from './logger.js';
 import { RouteTable } from './router/routes.js';
 import { startRouter, type RouterOptions } from './router/router.js';
@@ -54,7 +60,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     limits: { ...config.router.listener, maxConnections: budget.router },
     onRefused: refused('router'),
   });
-  const engine = await startEngine(config, store, log, metrics, router?.routes ?? null).catch(async (error: unknown) => {
+  const engine = await startEngine(engineParts(config, store, log, metrics, router?.routes ?? null)).catch(async (error: unknown) => {
     await router?.close();
     throw error;
   });
@@ -66,46 +72,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     policy: (event) => applyPolicy(event, config),
     onChanged: () => engine.nudge(),
   });
-  const inbox = new Inbox(store, secrets);
-  const routes: Route[] = [
-    {
-      method: 'POST',
-      path: '/webhooks/github',
-      handler: webhookRoute({
-        inbox,
-        metrics,
-        log: log.child({ component: 'ingest' }),
-        maxBodyBytes: config.server.maxBodyBytes,
-        maxUnverifiedBytes: config.server.maxUnverifiedBytes,
-        onAccepted: (id, normalized) => dispatcher.accepted(id, normalized),
-      }),
-    },
-    { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) },
-    {
-      method: 'GET',
-      path: '/readyz',
-      handler: async (_req, res) => {
-        const storeOk = await store.ping().then(() => true, () => false);
-        const ready = storeOk && dispatcher.running;
-        sendJson(res, ready ? 200 : 503, { ready, store: storeOk, dispatcher: dispatcher.running });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/metrics',
-      private: true,
-      handler: async (_req, res) => {
-        const text = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(text);
-      },
-    },
-    // GitHub links here as a deployment's log: the API's access rule.
-    { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
-    { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
-    { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
-    ...environmentApiRoutes({ config, store, changed: () => engine.nudge() }, store, (id, normalized) => dispatcher.accepted(id, normalized)),
-  ];
+  const routes = serviceRoutes({
+    config,
+    store,
+    metrics,
+    log,
+    inbox: new Inbox(store, secrets),
+    accepted: (id, normalized) => dispatcher.accepted(id, normalized),
+    dispatching: () => dispatcher.running,
+    changed: () => engine.nudge(),
+  });
   const server = createHttpServer({
     routes,
     log,
@@ -171,4 +147,66 @@ async function openRouter(config: Config, port: number, log: Logger, listener: P
 
 function runsRouter(config: Config): boolean {
   return config.apps.some((app) => app.target.type === 'process');
+}
+
+/**
+ * What the engine runs on: each app with its target, the git source, and with GitHub
+ * credentials the clients (made with the engine's stop signal), the artifact source and the
+ * reporter; without them a warning says once what slipway cannot do.
+ */
+export function engineParts(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): EngineParts {
+  const onRuntime = (report: RuntimeReport) => {
+    store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
+  };
+  const apps = new Map<string, AppRuntime>();
+  for (const app of config.apps) {
+    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, workDir: config.store.workDir, routes, log, onRuntime });
+    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
+  }
+  const stopping = new AbortController();
+  const github = clientsFromConfig(config, log, metrics, stopping.signal);
+  if (github === null) warnWithoutCredentials(config, log);
+  const source = new GitSource({
+    cacheDir: join(config.store.dataDir, 'git'),
+    ...(github ? { auth: gitAuth(config, github) } : {}),
+    log: (msg, fields) => log.debug(fields, msg),
+  });
+  const artifacts = github === null ? null : new ArtifactSource({ github, limits: config.artifacts, tempDir: join(config.store.dataDir, 'tmp') });
+  const reporter = github === null ? null : new Reporter({
+    store,
+    clients: github,
+    apps,
+    publicUrl: config.server.publicUrl ?? null,
+    log: log.child({ component: 'reporter' }),
+  });
+  return { config, store, log, metrics, apps, source, artifacts, github, reporter, stopping };
+}
+
+/** Says once, at start, what slipway cannot do without GitHub credentials. */
+function warnWithoutCredentials(config: Config, log: Logger): void {
+  const artifacts = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
+  log.warn(
+    { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
+    'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
+      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
+  );
+}
+
+/**
+ * Credentials for git over https to the configured apps' remotes: github.token, or the App's
+ * installation token of the app's repository (asked for each time; cached and renewed by the
+ * clients). Other remotes get none.
+ */
+function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
+  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
+  return async (remoteUrl) => {
+    const repo = repos.get(remoteUrl);
+    return repo === undefined ? {} : { token: await github.gitToken(repo) };
+  };
+}
+
+/** A target's report on a running process, as the store keeps it. */
+function runtimeStatus(report: RuntimeReport): RuntimeStatus {
+  const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
+  return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
 }

@@ -1,7 +1,7 @@
 import type { GitHubClients } from '../github/client.js';
 import { fetchSignals } from '../github/ci.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { EnvironmentStore, SignalStore } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
 import { ruleOf } from '../policy/rules.js';
 
@@ -26,7 +26,7 @@ export class GateConfirmer {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EnvironmentStore & SignalStore,
     private readonly apps: ReadonlyMap<string, AppRuntime>,
     private readonly clients: GitHubClients,
     private readonly log: Logger,

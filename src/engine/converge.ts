@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { Deployment, Environment, Fence } from '../domain/environments.js';
-import type { Store } from '../store/store.js';
+import type { ApprovalStore, EnvironmentStore, SignalStore } from '../store/store.js';
 import { TARGET_CANCELLED } from '../targets/target.js';
 import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
@@ -14,7 +14,7 @@ import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './port
 import { ruleOf } from '../policy/rules.js';
 
 export interface ConvergeContext {
-  store: Store;
+  store: EnvironmentStore & SignalStore & Pick<ApprovalStore, 'approvalFor'>;
   source: SourcePort;
   app: AppRuntime;
   fence: Fence;

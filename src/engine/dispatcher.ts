@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EngineMetrics } from './ports.js';
-import type { DispatchResult, Store } from '../store/store.js';
+import type { DispatchResult, InboxStore, LeaseStore, Store } from '../store/store.js';
 import { dispatchDelivery, type Policy } from './dispatch.js';
 import { Wakeup } from '../wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
@@ -9,7 +9,7 @@ import { tryNormalizeText, type Normalized } from '../events/normalize.js';
 export const DISPATCHER_LEASE = 'dispatcher';
 
 export interface DispatcherOptions {
-  store: Store;
+  store: InboxStore & LeaseStore & Pick<Store, 'ping'>;
   log: Logger;
   metrics: Pick<EngineMetrics, 'dispatched' | 'dispatchLagSeconds'>;
   /** How many deliveries one pass takes and commits together. */

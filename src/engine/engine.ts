@@ -1,22 +1,15 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { GitHubMetrics } from '../github/request-metrics.js';
 import type { Logger } from '../logger.js';
 import { ApprovalDesk } from '../github/approvals.js';
-import { clientsFromConfig, type GitHubClients } from '../github/client.js';
-import { Reporter } from '../github/reporter.js';
+import type { GitHubClients } from '../github/client.js';
+import type { Reporter } from '../github/reporter.js';
 import { approvesForks } from '../policy/approvals.js';
 import { appsFor } from '../policy/policy.js';
-import { ArtifactSource } from '../source/artifact-source.js';
-import { GitSource } from '../source/git-source.js';
 import type { Store } from '../store/store.js';
-import { createTarget, type TargetContext } from '../targets/registry.js';
-import type { RuntimeReport } from '../targets/target.js';
-import type { RuntimeStatus } from '../domain/environments.js';
-import type { RouteSwitch } from '../targets/process/routes.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
-import type { AppRuntime, EngineMetrics } from './ports.js';
+import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Sweeps } from './sweeps.js';
@@ -41,77 +34,28 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** What the targets are made with besides their config. */
-export type TargetWiring = Pick<TargetContext, 'routes' | 'log' | 'onRuntime'>;
-
-/** The configured apps, by name, each with its own target. */
-export function appRuntimes(config: Config, wiring: TargetWiring): Map<string, AppRuntime> {
-  const apps = new Map<string, AppRuntime>();
-  for (const app of config.apps) {
-    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, workDir: config.store.workDir, ...wiring });
-    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
-  }
-  return apps;
+/** What the engine runs on, made by `service.ts`: each app with its target, the sources, and GitHub's clients and reporter. */
+export interface EngineParts {
+  config: Config;
+  store: Store;
+  log: Logger;
+  metrics: EngineMetrics;
+  apps: Map<string, AppRuntime>;
+  source: SourcePort;
+  /** Null without GitHub credentials: artifacts cannot be downloaded. */
+  artifacts: ArtifactPort | null;
+  /** Null without GitHub credentials: nothing is reported, confirmed or recovered. */
+  github: GitHubClients | null;
+  reporter: Reporter | null;
+  /** The engine aborts it when it stops; the GitHub clients were made with its signal, so their calls and waits end too. */
+  stopping: AbortController;
 }
 
-/** Says once, at start, what slipway cannot do without GitHub credentials. */
-function warnWithoutCredentials(config: Config, log: Logger): void {
-  const artifacts = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
-  log.warn(
-    { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
-    'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
-      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
-  );
-}
-
-/**
- * Credentials for git over https to the configured apps' remotes: github.token, or the App's
- * installation token of the app's repository (asked for each time; cached and renewed by the
- * clients). Other remotes get none.
- */
-function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
-  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
-  return async (remoteUrl) => {
-    const repo = repos.get(remoteUrl);
-    return repo === undefined ? {} : { token: await github.gitToken(repo) };
-  };
-}
-
-/** A target's report on a running process, as the store keeps it. */
-function runtimeStatus(report: RuntimeReport): RuntimeStatus {
-  const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
-  return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
-}
-
-/** The reconciler with its git source, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
-export async function startEngine(config: Config, store: Store, log: Logger, metrics: EngineMetrics & GitHubMetrics, routes: RouteSwitch | null): Promise<Engine> {
-  const onRuntime = (report: RuntimeReport) => {
-    store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
-  };
-  const apps = appRuntimes(config, { routes, log, onRuntime });
-  // Every background job takes it: a stop ends their GitHub calls and waits at once.
-  const stopping = new AbortController();
+/** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
+export async function startEngine(parts: EngineParts): Promise<Engine> {
+  const { config, store, log, metrics, apps, source, artifacts, github, reporter, stopping } = parts;
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
-  const github = clientsFromConfig(config, log, metrics, stopping.signal);
-  if (github === null) warnWithoutCredentials(config, log);
-  const source = new GitSource({
-    cacheDir: join(config.store.dataDir, 'git'),
-    ...(github ? { auth: gitAuth(config, github) } : {}),
-    log: (msg, fields) => log.debug(fields, msg),
-  });
-  const artifacts = github === null ? undefined : new ArtifactSource({
-    github,
-    limits: config.artifacts,
-    tempDir: join(config.store.dataDir, 'tmp'),
-  });
-  const reporter = github === null ? null : new Reporter({
-    store,
-    clients: github,
-    apps,
-    publicUrl: config.server.publicUrl ?? null,
-    log: log.child({ component: 'reporter' }),
-  });
   // Every write to deployments nudges the reporter.
   const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
   const gateInterval = gateCheckInterval(config);
@@ -121,7 +65,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   const reconciler = new Reconciler({
     store: engineStore,
     source,
-    ...(artifacts ? { artifacts } : {}),
+    ...(artifacts !== null ? { artifacts } : {}),
     apps,
     log: log.child({ component: 'reconciler' }),
     worktreeRoot: join(config.store.workDir, 'worktrees'),

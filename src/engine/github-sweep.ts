@@ -4,7 +4,7 @@ import type { RepoState } from '../github/repo-state.js';
 import type { Logger } from '../logger.js';
 import { applyPolicy, type Intent } from '../policy/policy.js';
 import type { Environment, EnvironmentChange } from '../domain/environments.js';
-import type { Store } from '../store/store.js';
+import type { EnvironmentStore } from '../store/store.js';
 import { toChange } from './dispatch.js';
 import { ruleOf } from '../policy/rules.js';
 
@@ -13,7 +13,7 @@ const TRIGGER = 'sweep';
 
 export interface GitHubSweepOptions {
   config: Config;
-  store: Pick<Store, 'listEnvironments' | 'changeEnvironments'>;
+  store: Pick<EnvironmentStore, 'listEnvironments' | 'changeEnvironments'>;
   github: RepoState;
   log: Logger;
 }

@@ -1,5 +1,5 @@
 import type { Fence } from '../domain/environments.js';
-import type { Store } from '../store/store.js';
+import type { LeaseStore } from '../store/store.js';
 
 /**
  * The lease that makes one writer per environment, by app and name (the orphan sweep knows
@@ -23,7 +23,7 @@ export class LeaseLost extends Error {
  * it after. Resolves to null, without running `task`, while another holder has the lease.
  */
 export async function withLease<T>(
-  store: Pick<Store, 'acquireLease' | 'releaseLease'>,
+  store: LeaseStore,
   name: string,
   holder: string,
   ttlMs: number,

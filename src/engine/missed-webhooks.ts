@@ -3,7 +3,7 @@ import type { GitHubClients } from '../github/client.js';
 import { recoverDeliveries } from '../github/deliveries.js';
 import { repoState } from '../github/repo-state.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { EnvironmentStore, HookStore } from '../store/store.js';
 import { sweepGitHub } from './github-sweep.js';
 
 /** The longest one run may take; what it did not reach waits for the next run. */
@@ -13,7 +13,7 @@ const MAX_PAGES = 10;
 
 export interface MissedWebhooksOptions {
   config: Config;
-  store: Store;
+  store: HookStore & EnvironmentStore;
   clients: GitHubClients;
   log: Logger;
   /** Called after the sweep changed desired state. */

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Environment } from '../domain/environments.js';
-import type { Store } from '../store/store.js';
+import type { ApprovalStore, EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
 import { converge, RetryLater, Superseded } from './converge.js';
 import { environmentLease, withLease } from './leases.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { Wakeup } from '../wakeup.js';
 
 export interface ReconcilerOptions {
-  store: Store;
+  store: EnvironmentStore & SignalStore & LeaseStore & Pick<ApprovalStore, 'approvalFor'>;
   source: SourcePort;
   apps: ReadonlyMap<string, AppRuntime>;
   log: Logger;

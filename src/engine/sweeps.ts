@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EnvironmentChange } from '../domain/environments.js';
-import type { Store } from '../store/store.js';
+import type { EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
 import { environmentLease, withLease } from './leases.js';
 import { ruleOf } from '../policy/rules.js';
@@ -21,7 +21,7 @@ export class Sweeps {
   private orphanSweep: Promise<string[]> | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EnvironmentStore & SignalStore & LeaseStore,
     private readonly apps: ReadonlyMap<string, AppRuntime>,
     private readonly log: Logger,
     /** Called after desired state changed. */

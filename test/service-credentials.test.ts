@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { parseConfig } from '../../src/config/load.js';
-import { startEngine } from '../../src/engine/engine.js';
-import { createMetrics } from '../../src/metrics.js';
-import { createLogger } from '../../src/logger.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { tempDir } from '../helpers/temp.js';
+import { parseConfig } from '../src/config/load.js';
+import { startEngine } from '../src/engine/engine.js';
+import { engineParts } from '../src/service.js';
+import { createMetrics } from '../src/metrics.js';
+import { createLogger } from '../src/logger.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { tempDir } from './helpers/temp.js';
 
 const TOKEN = 'ghp_engineWiringT0ken0123456789';
 
@@ -17,7 +18,7 @@ async function startLines(t: TestContext, yaml: string): Promise<string[]> {
   t.after(() => store.close());
   const lines: string[] = [];
   const log = createLogger({ level: 'info', pretty: false, destination: { write: (line: string) => lines.push(line) } });
-  const engine = await startEngine(config, store, log, createMetrics(store), null);
+  const engine = await startEngine(engineParts(config, store, log, createMetrics(store), null));
   await engine.stop();
   return lines;
 }

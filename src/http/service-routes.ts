@@ -1,0 +1,70 @@
+import type { Config } from '../config/schema.js';
+import type { Normalized } from '../events/normalize.js';
+import type { Inbox } from '../ingest/inbox.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import { getDeliveryRoute, listDeliveriesRoute } from './api-routes.js';
+import { deploymentPageRoute } from './deployment-page.js';
+import { environmentApiRoutes } from './environment-api.js';
+import { sendJson } from './respond.js';
+import type { Route } from './server.js';
+import { webhookRoute } from './webhook-route.js';
+
+export interface ServiceRouteOptions {
+  config: Config;
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+  inbox: Inbox;
+  /** Hands a delivery (new, or replayed) to the dispatcher. */
+  accepted: (id: string, normalized: Normalized) => void;
+  /** The dispatcher runs: part of readiness. */
+  dispatching: () => boolean;
+  /** Desired state changed through the API: the engine should converge now. */
+  changed: () => void;
+}
+
+/** Every route of slipway's HTTP listener: the webhook, health, metrics, the deployment page and the JSON API. */
+export function serviceRoutes(options: ServiceRouteOptions): Route[] {
+  const { config, store, metrics, log, inbox, accepted } = options;
+  return [
+    {
+      method: 'POST',
+      path: '/webhooks/github',
+      handler: webhookRoute({
+        inbox,
+        metrics,
+        log: log.child({ component: 'ingest' }),
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxUnverifiedBytes: config.server.maxUnverifiedBytes,
+        onAccepted: accepted,
+      }),
+    },
+    { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async (_req, res) => {
+        const storeOk = await store.ping().then(() => true, () => false);
+        const dispatcher = options.dispatching();
+        sendJson(res, storeOk && dispatcher ? 200 : 503, { ready: storeOk && dispatcher, store: storeOk, dispatcher });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      private: true,
+      handler: async (_req, res) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+    },
+    // GitHub links here as a deployment's log: the API's access rule.
+    { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
+    { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
+    { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
+    ...environmentApiRoutes({ config, store, changed: options.changed }, store, accepted),
+  ];
+}
