@@ -25,6 +25,8 @@ import { Sweeps } from './sweeps.js';
 const EXPIRY_CHECK_MS = 30_000;
 /** How often `/slipway deploy` requests GitHub could not be asked about are tried again. */
 const APPROVAL_RETRY_MS = 15_000;
+/** How long GitHub calls in flight at a stop may take to finish, waits in the clients' queues and retries included. */
+const GITHUB_STOP_GRACE_MS = 2000;
 /** How often old CI signals are forgotten. */
 const SIGNAL_PRUNE_MS = 3_600_000;
 
@@ -89,11 +91,13 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
   };
   const apps = appRuntimes(config, { routes, log, onRuntime });
-  // Every background job takes it: a stop ends their GitHub calls and waits at once.
+  // Every background job takes it: a stop ends their runs between items at once.
   const stopping = new AbortController();
+  // The GitHub clients take this one: calls still in flight at a stop get a short grace, then end.
+  const cutGitHub = new AbortController();
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
-  const github = clientsFromConfig(config, log, metrics, stopping.signal);
+  const github = clientsFromConfig(config, log, metrics, cutGitHub.signal);
   if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
@@ -202,10 +206,15 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       stopping.abort(new Error('slipway is stopping'));
+      const cut = setTimeout(() => cutGitHub.abort(new Error('slipway is stopping')), GITHUB_STOP_GRACE_MS);
+      // The reporter sends nothing new from now; what the stop itself changes is reported at the next start.
+      const reporting = reporter?.stop();
       await missed?.stop();
       await reconciler.stop();
-      await reporter?.stop();
+      await reporting;
       await Promise.all(inFlight);
+      clearTimeout(cut);
+      cutGitHub.abort(new Error('slipway is stopping'));
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },
   };
