@@ -18,6 +18,8 @@ import { Sweeps } from './sweeps.js';
 const EXPIRY_CHECK_MS = 30_000;
 /** How often `/slipway deploy` requests GitHub could not be asked about are tried again. */
 const APPROVAL_RETRY_MS = 15_000;
+/** How long GitHub calls in flight at a stop may take to finish, waits in the clients' queues and retries included. */
+const GITHUB_STOP_GRACE_MS = 2000;
 /** How often old CI signals are forgotten. */
 const SIGNAL_PRUNE_MS = 3_600_000;
 
@@ -51,11 +53,74 @@ export interface EngineParts {
   stopping: AbortController;
 }
 
+<<<<<<< HEAD
 /** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
 export async function startEngine(parts: EngineParts): Promise<Engine> {
   const { config, store, log, metrics, apps, source, artifacts, github, reporter, stopping } = parts;
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
+=======
+/** Says once, at start, what slipway cannot do without GitHub credentials. */
+function warnWithoutCredentials(config: Config, log: Logger): void {
+  const artifacts = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
+  log.warn(
+    { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
+    'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
+      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
+  );
+}
+
+/**
+ * Credentials for git over https to the configured apps' remotes: github.token, or the App's
+ * installation token of the app's repository (asked for each time; cached and renewed by the
+ * clients). Other remotes get none.
+ */
+function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
+  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
+  return async (remoteUrl) => {
+    const repo = repos.get(remoteUrl);
+    return repo === undefined ? {} : { token: await github.gitToken(repo) };
+  };
+}
+
+/** A target's report on a running process, as the store keeps it. */
+function runtimeStatus(report: RuntimeReport): RuntimeStatus {
+  const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
+  return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
+}
+
+/** The reconciler with its git source, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
+export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
+  const onRuntime = (report: RuntimeReport) => {
+    store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
+  };
+  const apps = appRuntimes(config, { routes, log, onRuntime });
+  // Every background job takes it: a stop ends their runs between items at once.
+  const stopping = new AbortController();
+  // The GitHub clients take this one: calls still in flight at a stop get a short grace, then end.
+  const cutGitHub = new AbortController();
+  // What ran before this start is adopted or started again before the router takes traffic.
+  for (const app of apps.values()) await app.target.recover?.();
+  const github = clientsFromConfig(config, log, metrics, cutGitHub.signal);
+  if (github === null) warnWithoutCredentials(config, log);
+  const source = new GitSource({
+    cacheDir: join(config.store.dataDir, 'git'),
+    ...(github ? { auth: gitAuth(config, github) } : {}),
+    log: (msg, fields) => log.debug(fields, msg),
+  });
+  const artifacts = github === null ? undefined : new ArtifactSource({
+    github,
+    limits: config.artifacts,
+    tempDir: join(config.store.dataDir, 'tmp'),
+  });
+  const reporter = github === null ? null : new Reporter({
+    store,
+    clients: github,
+    apps,
+    publicUrl: config.server.publicUrl ?? null,
+    log: log.child({ component: 'reporter' }),
+  });
+>>>>>>> wip-engine
   // Every write to deployments nudges the reporter.
   const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
   const gateInterval = gateCheckInterval(config);
@@ -146,10 +211,15 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       stopping.abort(new Error('slipway is stopping'));
+      const cut = setTimeout(() => cutGitHub.abort(new Error('slipway is stopping')), GITHUB_STOP_GRACE_MS);
+      // The reporter sends nothing new from now; what the stop itself changes is reported at the next start.
+      const reporting = reporter?.stop();
       await missed?.stop();
       await reconciler.stop();
-      await reporter?.stop();
+      await reporting;
       await Promise.all(inFlight);
+      clearTimeout(cut);
+      cutGitHub.abort(new Error('slipway is stopping'));
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));
     },
   };

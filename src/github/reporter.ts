@@ -36,6 +36,8 @@ export interface ReporterOptions {
 const GIVEN_UP: DeploymentState = 'inactive';
 /** Unreported deployments read per pass, at most. */
 const PAGE = 200;
+/** How long a call in flight when slipway stops may take to finish before it is aborted. */
+const STOP_GRACE_MS = 2000;
 /** The longest wait between tries while GitHub fails. */
 const MAX_BACKOFF_MS = 300_000;
 
@@ -48,6 +50,8 @@ const MAX_BACKOFF_MS = 300_000;
 export class Reporter {
   private readonly wakeup = new Wakeup();
   private readonly stopped = new AbortController();
+  /** Aborts the calls in flight: a stop gives them `STOP_GRACE_MS` to finish first. */
+  private readonly calls = new AbortController();
   private readonly pollMs: number;
   private loop: Promise<void> | null = null;
   private failures = 0;
@@ -74,11 +78,17 @@ export class Reporter {
     this.wakeup.nudge();
   }
 
-  /** Stops reporting; calls in flight are aborted and their reports sent at the next start. */
+  /**
+   * Stops reporting: nothing new is sent, a call in flight has `STOP_GRACE_MS` to finish (so an
+   * answer on its way is recorded), then it is aborted; what is left is sent at the next start.
+   */
   async stop(): Promise<void> {
     this.stopped.abort();
     this.wakeup.nudge();
+    const cut = setTimeout(() => this.calls.abort(), STOP_GRACE_MS);
     await this.loop;
+    clearTimeout(cut);
+    this.calls.abort();
   }
 
   private async run(): Promise<void> {
@@ -250,7 +260,7 @@ export class Reporter {
 
   private async call(repo: string): Promise<RepoCall> {
     const [owner = '', name = ''] = repo.split('/');
-    return { github: await this.options.clients.forRepo(repo), owner, repo: name, request: { retries: 0, signal: this.stopped.signal } };
+    return { github: await this.options.clients.forRepo(repo), owner, repo: name, request: { retries: 0, signal: this.calls.signal } };
   }
 }
 
