@@ -73,8 +73,8 @@ export function webhookRoute(options: WebhookRouteOptions) {
     } catch (error) {
       const status = error instanceof SlipwayError ? error.status : 500;
       const code = error instanceof SlipwayError ? error.code : 'internal_error';
-      sendError(response, error, status === 503 ? { 'retry-after': '1' } : {});
       if (!request.complete) closeUnread(request, response);
+      sendError(response, error, status === 503 ? { 'retry-after': '1' } : {});
       if (code === 'busy') log.warn('webhook delivery refused: too many waiting for their commit');
       else if (code === 'ingest_busy') log.warn('webhook request refused: too many bodies not yet verified');
       else if (status >= 500) log.error({ err: error }, 'webhook delivery could not be stored');
@@ -87,12 +87,13 @@ export function webhookRoute(options: WebhookRouteOptions) {
 
 /**
  * The rest of a refused body is not read: after the answer, half-close, and drop the
- * connection if the client keeps sending. No `Connection: close` header: with it node closes the
- * socket as soon as the answer is written, and closing over unread bytes sends a reset that
- * can destroy the answer before the client reads it. Without it node discards what still
- * arrives until the drop (a lingering close).
+ * connection if the client keeps sending (a lingering close). Node must not close the socket
+ * itself once the answer is written, as it does for a request that said `Connection: close`:
+ * closing over unread bytes sends a reset that can destroy the answer before the client reads
+ * it. Kept "alive" until then, node discards what still arrives.
  */
 function closeUnread(request: IncomingMessage, response: ServerResponse): void {
+  response.shouldKeepAlive = true;
   response.on('finish', () => {
     request.socket.end();
     setTimeout(() => request.destroy(), 2000).unref();
