@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative, isAbsolute } from 'node:path';
+import { join } from 'node:path';
+import { within } from '../paths.js';
 
 /**
  * Where worktrees, unpacked artifacts and the homes of the app's processes live when
@@ -13,12 +14,6 @@ export function defaultWorkDir(dataDir: string, configDir: string): string {
   const name = `slipway-work-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   const candidates = [tmpdir(), '/var/tmp', join(homedir(), '.cache')].map((root) => join(root, name));
   return candidates.find((dir) => workDirProblem(dir, dataDir, configDir) === null) ?? join(tmpdir(), name);
-}
-
-/** Whether `inner` is `outer` or inside it (both absolute). */
-export function within(inner: string, outer: string): boolean {
-  const path = relative(outer, inner);
-  return path === '' || (!isAbsolute(path) && path !== '..' && !path.startsWith('../'));
 }
 
 /**

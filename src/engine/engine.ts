@@ -95,6 +95,7 @@ export async function startEngine(config: Config, store: Store, log: Logger, met
   if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
+    worktreeRoot: join(config.store.workDir, 'worktrees'),
     ...(github ? { auth: gitAuth(config, github) } : {}),
     log: (msg, fields) => log.debug(fields, msg),
   });

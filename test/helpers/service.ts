@@ -10,6 +10,7 @@ export const SECRET = 'test-secret-7f3a';
 export interface TestService extends Service {
   store: SqliteStore;
   dataDir: string;
+  workDir: string;
 }
 
 /** A real slipway instance (HTTP on a free port, SQLite in a temp folder), closed after the test. */
@@ -20,7 +21,8 @@ export async function startTestService(
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
-  config.store.workDir = tempDir(t, 'slipway-work-');
+  const workDir = tempDir(t, 'slipway-work-');
+  config.store.workDir = workDir;
   const store = await SqliteStore.open(dataDir);
   const service = await startService({
     config,
@@ -39,5 +41,5 @@ export async function startTestService(
     await store.close();
   };
   t.after(close);
-  return { ...service, close, store, dataDir };
+  return { ...service, close, store, dataDir, workDir };
 }
