@@ -163,8 +163,8 @@ export function engineParts(config: Config, store: Store, log: Logger, metrics: 
     const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, workDir: config.store.workDir, routes, log, onRuntime });
     apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
   }
-  const stopping = new AbortController();
-  const github = clientsFromConfig(config, log, metrics, stopping.signal);
+  const cutGitHub = new AbortController();
+  const github = clientsFromConfig(config, log, metrics, cutGitHub.signal);
   if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
@@ -179,7 +179,7 @@ export function engineParts(config: Config, store: Store, log: Logger, metrics: 
     publicUrl: config.server.publicUrl ?? null,
     log: log.child({ component: 'reporter' }),
   });
-  return { config, store, log, metrics, apps, source, artifacts, github, reporter, stopping };
+  return { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub };
 }
 
 /** Says once, at start, what slipway cannot do without GitHub credentials. */

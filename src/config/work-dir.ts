@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, parse } from 'node:path';
+import { within } from '../paths.js';
 
 /**
  * Where worktrees, unpacked artifacts and the homes of the app's processes live when
@@ -15,19 +16,15 @@ export function defaultWorkDir(dataDir: string, configDir: string): string {
   return candidates.find((dir) => workDirProblem(dir, dataDir, configDir) === null) ?? join(tmpdir(), name);
 }
 
-/** Whether `inner` is `outer` or inside it (both absolute). */
-export function within(inner: string, outer: string): boolean {
-  const path = relative(outer, inner);
-  return path === '' || (!isAbsolute(path) && path !== '..' && !path.startsWith('../'));
-}
-
 /**
  * Why `workDir` cannot hold the code slipway runs, or null: it must not be inside (or hold)
- * the folder of the config file (null when running without one) or the data folder, which
- * hold secrets.
+ * the folder of the config file (null when running without one; not checked when it is the
+ * file system's root) or the data folder, which hold secrets.
  */
 export function workDirProblem(workDir: string, dataDir: string, configDir: string | null): string | null {
-  const folders = [['the data folder (store.dataDir)', dataDir], ...(configDir === null ? [] : [['the config file\'s folder', configDir]])];
+  // A config file in / holds every folder: there only its permissions protect it.
+  const checked = configDir !== null && parse(configDir).root !== configDir;
+  const folders = [['the data folder (store.dataDir)', dataDir], ...(checked ? [['the config file\'s folder', configDir]] : [])];
   for (const [what, folder] of folders as [string, string][]) {
     if (within(workDir, folder) || within(folder, workDir)) {
       return `the work folder ${workDir} overlaps ${what} ${folder}: the apps' code runs there and could read slipway's secrets; choose a folder outside both, e.g. /var/lib/slipway-work`;

@@ -49,78 +49,17 @@ export interface EngineParts {
   /** Null without GitHub credentials: nothing is reported, confirmed or recovered. */
   github: GitHubClients | null;
   reporter: Reporter | null;
-  /** The engine aborts it when it stops; the GitHub clients were made with its signal, so their calls and waits end too. */
-  stopping: AbortController;
+  /** The GitHub clients were made with its signal: at a stop the engine aborts it after a short grace, ending their calls and waits. */
+  cutGitHub: AbortController;
 }
 
-<<<<<<< HEAD
 /** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
 export async function startEngine(parts: EngineParts): Promise<Engine> {
-  const { config, store, log, metrics, apps, source, artifacts, github, reporter, stopping } = parts;
-  // What ran before this start is adopted or started again before the router takes traffic.
-  for (const app of apps.values()) await app.target.recover?.();
-=======
-/** Says once, at start, what slipway cannot do without GitHub credentials. */
-function warnWithoutCredentials(config: Config, log: Logger): void {
-  const artifacts = config.apps.flatMap((app) => app.environments.filter((env) => env.artifact !== null).map((env) => `${app.name}/${env.name}`));
-  log.warn(
-    { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
-    'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
-      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
-  );
-}
-
-/**
- * Credentials for git over https to the configured apps' remotes: github.token, or the App's
- * installation token of the app's repository (asked for each time; cached and renewed by the
- * clients). Other remotes get none.
- */
-function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
-  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
-  return async (remoteUrl) => {
-    const repo = repos.get(remoteUrl);
-    return repo === undefined ? {} : { token: await github.gitToken(repo) };
-  };
-}
-
-/** A target's report on a running process, as the store keeps it. */
-function runtimeStatus(report: RuntimeReport): RuntimeStatus {
-  const lastExit = report.lastSignal !== null ? `signal ${report.lastSignal}` : report.lastExitCode !== null ? `code ${report.lastExitCode}` : null;
-  return { app: report.app, env: report.env, restarts: report.restarts, lastExit, crashed: report.state === 'crashed' };
-}
-
-/** The reconciler with its git source, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
-export async function startEngine(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): Promise<Engine> {
-  const onRuntime = (report: RuntimeReport) => {
-    store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
-  };
-  const apps = appRuntimes(config, { routes, log, onRuntime });
+  const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub } = parts;
   // Every background job takes it: a stop ends their runs between items at once.
   const stopping = new AbortController();
-  // The GitHub clients take this one: calls still in flight at a stop get a short grace, then end.
-  const cutGitHub = new AbortController();
   // What ran before this start is adopted or started again before the router takes traffic.
   for (const app of apps.values()) await app.target.recover?.();
-  const github = clientsFromConfig(config, log, metrics, cutGitHub.signal);
-  if (github === null) warnWithoutCredentials(config, log);
-  const source = new GitSource({
-    cacheDir: join(config.store.dataDir, 'git'),
-    ...(github ? { auth: gitAuth(config, github) } : {}),
-    log: (msg, fields) => log.debug(fields, msg),
-  });
-  const artifacts = github === null ? undefined : new ArtifactSource({
-    github,
-    limits: config.artifacts,
-    tempDir: join(config.store.dataDir, 'tmp'),
-  });
-  const reporter = github === null ? null : new Reporter({
-    store,
-    clients: github,
-    apps,
-    publicUrl: config.server.publicUrl ?? null,
-    log: log.child({ component: 'reporter' }),
-  });
->>>>>>> wip-engine
   // Every write to deployments nudges the reporter.
   const engineStore = reporter === null ? store : notifyingStore(store, () => reporter.nudge());
   const gateInterval = gateCheckInterval(config);

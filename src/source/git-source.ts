@@ -1,4 +1,5 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { within } from '../paths.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SourceError } from './errors.js';
 import { authConfig, gitEnv, scrub, secretsOf, type GitAuth } from './git-env.js';
@@ -22,6 +23,11 @@ export interface GitSourceOptions {
   cacheDir: string;
   /** Fixed credentials, or a function asked each time git reaches an https remote (tokens that expire). */
   auth?: GitAuth | ((remoteUrl: string) => Promise<GitAuth>);
+  /**
+   * Where worktree folders are made (`<root>/<app>/<env>/<sha>`): `remove` also removes the
+   * folders under it that held only the removed worktree. Without it, only the worktree goes.
+   */
+  worktreeRoot?: string;
   /** Per git command; a command that takes longer is killed. Default 5 minutes. */
   timeoutMs?: number;
   log?: SourceLog;
@@ -42,6 +48,7 @@ export class GitSource {
   private readonly cacheDir: string;
   private readonly mirrorsRoot: string;
   private readonly timeoutMs: number;
+  private readonly worktreeRoot: string | null;
   private readonly log: SourceLog;
   private readonly queue = new KeyedQueue();
   /** Fetches this instance finished, per mirror path. */
@@ -52,6 +59,7 @@ export class GitSource {
     this.cacheDir = resolve(options.cacheDir);
     this.mirrorsRoot = join(this.cacheDir, 'mirrors');
     this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
+    this.worktreeRoot = options.worktreeRoot === undefined ? null : resolve(options.worktreeRoot);
     this.log = options.log ?? (() => {});
     const { auth } = options;
     this.git = async (args, call) => {
@@ -95,7 +103,10 @@ export class GitSource {
     await this.queue.run(`dir:${folder}`, () => this.place(mirror, commit, folder, options.signal));
   }
 
-  /** Removes the worktree at `dir` and prunes its mirror. Harmless when `dir` is gone. */
+  /**
+   * Removes the worktree at `dir` and prunes its mirror, then the folders up to the worktree
+   * root that it leaves empty (an environment's, then its app's). Harmless when `dir` is gone.
+   */
   async remove(dir: string): Promise<void> {
     const folder = absolute(dir);
     await this.queue.run(`dir:${folder}`, async () => {
@@ -113,6 +124,12 @@ export class GitSource {
         }
       }
     });
+    const root = this.worktreeRoot;
+    if (root === null || !within(folder, root)) return;
+    // rmdir removes only an empty folder: one still holding another worktree stays.
+    for (let parent = dirname(folder); parent !== root && within(parent, root); parent = dirname(parent)) {
+      if (!(await rmdir(parent).then(() => true, () => false))) return;
+    }
   }
 
   /** Holding the mirror's fetch lock: fetch unless a fetch queued before this one brought `sha`. */

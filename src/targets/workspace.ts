@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { cp, lchown, lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { within } from '../config/work-dir.js';
+import { within } from '../paths.js';
 import { SlipwayError } from '../errors.js';
 import { envPrefix } from './process/records.js';
 import type { RunAs } from './run-as.js';

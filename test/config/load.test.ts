@@ -193,3 +193,8 @@ test('the example slipway.yaml at the repo root validates with an empty env', as
   assert.equal(loaded.config.store.dataDir, join(repoRoot, '.slipway'));
   assert.deepEqual(webhookSecrets(loaded.config, {}), []);
 });
+
+test('a config file in / holds every folder: the work folder is then not refused for it', () => {
+  const config = parseConfig('store:\n  dataDir: /var/lib/slipway\n', 'slipway.yaml', {}, '/');
+  assert.equal(dirname(config.store.workDir), tmpdir());
+});

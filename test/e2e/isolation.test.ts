@@ -120,3 +120,18 @@ apps:
     assert.match(log, /slipway\.yaml: Permission denied/, 'nor the config file');
   }
 });
+
+test('a config file other users can read is warned about at start; a private one is not', async (t) => {
+  const root = tempDir(t);
+  mkdirSync(join(root, 'config'));
+  const file = join(root, 'config', 'slipway.yaml');
+  const env = { SLIPWAY_WEBHOOK_SECRET: SECRET };
+  for (const [mode, warned] of [[0o644, true], [0o600, false]] as const) {
+    writeFileSync(file, `store: { dataDir: data, workDir: ${join(root, 'work')} }\n`);
+    chmodSync(file, mode);
+    const server = await startServer(t, ['--config', file], { cwd: root, env });
+    server.child.kill('SIGTERM');
+    await server.exited;
+    assert.equal(/can be read by other users.*chmod 600/.test(server.output()), warned, server.output());
+  }
+});

@@ -55,8 +55,9 @@ test('a pull request preview comes up at its head, moves to a new head without a
   const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.includes('pr-7')) : []);
   assert.deepEqual(files(stateDir), [], 'no record of the preview is left');
   assert.deepEqual(files(join(stateDir, 'logs')), [], 'no log of the preview is left');
-  const worktrees = join(service.dataDir, 'worktrees', 'web', 'pr-7');
-  assert.deepEqual(existsSync(worktrees) ? readdirSync(worktrees) : [], [], 'no worktree is left');
+  assert.ok(existsSync(join(service.workDir, 'worktrees')), 'the work folder held the worktrees');
+  assert.equal(existsSync(join(service.workDir, 'worktrees', 'web')), false, 'no worktree, nor the folders that held it, is left');
+  assert.equal(existsSync(join(service.workDir, 'homes', 'web')), false, 'nor its home');
 });
 
 test('a release that fails to build, and one that never gets healthy, leave the previous release serving', { timeout: 90_000 }, async (t) => {

@@ -13,6 +13,7 @@ export const API_TOKEN = 'test-api-token-51c2e9';
 export interface TestService extends Service {
   store: SqliteStore;
   dataDir: string;
+  workDir: string;
   /** The token its API requires: server.apiToken when the test's config sets one, else API_TOKEN. */
   apiToken: string;
   /** A call to its API with that token. */
@@ -27,7 +28,8 @@ export async function startTestService(
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
-  config.store.workDir = tempDir(t, 'slipway-work-');
+  const workDir = tempDir(t, 'slipway-work-');
+  config.store.workDir = workDir;
   const store = await SqliteStore.open(dataDir);
   const apiToken = config.server.apiToken ?? API_TOKEN;
   const service = await startService({
@@ -52,5 +54,5 @@ export async function startTestService(
     await store.close();
   };
   t.after(close);
-  return { ...service, close, store, dataDir, apiToken, api: (method, path, body) => callApi(service.url, apiToken, method, path, body) };
+  return { ...service, close, store, dataDir, workDir, apiToken, api: (method, path, body) => callApi(service.url, apiToken, method, path, body) };
 }

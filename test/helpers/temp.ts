@@ -2,14 +2,20 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { defaultWorkDir } from '../../src/config/work-dir.js';
 
 /**
- * A fresh folder removed after the test. Anyone may write in it: when the tests run as
- * root, slipway runs the apps' commands as nobody, and test commands write their journals here.
+ * A fresh folder removed after the test, with the default work folder of a slipway whose
+ * config file is in it (data in `data` or `.slipway`). Anyone may write in it: when the
+ * tests run as root, slipway runs the apps' commands as nobody, and test commands write
+ * their journals here.
  */
 export function tempDir(t: TestContext, prefix = 'slipway-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o777);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const data of ['data', '.slipway']) rmSync(defaultWorkDir(join(dir, data), dir), { recursive: true, force: true });
+  });
   return dir;
 }

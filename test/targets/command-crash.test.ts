@@ -89,3 +89,18 @@ test('a leftover command of another commit is stopped, and the new one runs', as
   assert.match(out.text(), /stopped a command an earlier slipway left running/);
   assert.equal(runs(root), 2);
 });
+
+test('a leftover command killed together with its runner (a reboot) left no outcome: it runs again', async (t) => {
+  const { workdir, stateDir, workspace, root } = folders(t);
+  script(workdir, 'deploy.sh', COUNTING);
+  await deployThenDie(t, root, stateDir, workdir);
+  const pgid = Number(JSON.parse(readFileSync(join(stateDir, 'web.pr-7.run'), 'utf8')).pgid);
+  process.kill(-pgid, 'SIGKILL');
+  await eventually(async () => (liveInGroup(pgid).length === 0 ? true : undefined), 10_000);
+  writeFileSync(join(root, 'go'), '0\n');
+  const out = capture();
+  const target = new CommandTarget({ type: 'command', deploy: ['./deploy.sh'], timeoutMs: 20_000 }, { app: 'web', stateDir, workspace });
+  await target.apply(deployRequest(workdir, { deploymentId: 2, log: out.log }));
+  assert.match(out.text(), /ended without a recorded outcome; running it again/);
+  assert.equal(runs(root), 2);
+});

@@ -23,24 +23,30 @@ export function groupAlive(pgid: number): boolean {
     if (code === 'ESRCH') return false;
     if (code !== 'EPERM') throw error;
   }
-  if (process.platform !== 'linux') return true;
+  return process.platform !== 'linux' || liveMembers(pgid).length > 0;
+}
+
+/** The live (not zombie) processes of group `pgid`, from /proc (Linux only). */
+export function liveMembers(pgid: number): number[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
-    return true;
+    return [pgid];
   }
-  return pids.some((pid) => {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return false; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
-  });
+  return pids
+    .filter((pid) => {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return false; // exited while we looked
+      }
+      // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
+    })
+    .map(Number);
 }
 
 /** A process's start time (/proc stat field 22), to tell it from a later process given the same pid. */

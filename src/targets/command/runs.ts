@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordedGroupAlive, stopGroup } from './process-group.js';
@@ -45,17 +45,20 @@ export class Runs {
     const files = this.files(app, env);
     const marker = await readFile(files.marker, 'utf8').then((text) => JSON.parse(text) as RunMarker, () => null);
     const say = (text: string) => options.log(`slipway: ${text}\n`);
+    const what = marker === null ? '' : `the ${options.label} command of deployment ${marker.deploymentId ?? '?'} (process group ${marker.pgid}), started by an earlier slipway,`;
     if (marker !== null && marker.purpose === request.purpose) {
-      const what = `the ${options.label} command of deployment ${marker.deploymentId ?? '?'} (process group ${marker.pgid}), started by an earlier slipway,`;
       const alive = recordedGroupAlive(marker.pgid, marker.started);
-      say(alive ? `${what} still runs; waiting for it instead of starting it again` : `${what} ended while no slipway watched; its outcome:`);
-      try {
-        return await runCommand({ ...options, files, adopt: marker });
-      } finally {
-        await this.finished(files);
+      if (alive || existsSync(files.status)) {
+        say(alive ? `${what} still runs; waiting for it instead of starting it again` : `${what} ended while no slipway watched; its outcome:`);
+        try {
+          return await runCommand({ ...options, files, adopt: marker });
+        } finally {
+          await this.finished(files);
+        }
       }
-    }
-    if (marker !== null) {
+      // Killed with its runner (a reboot, the OOM killer): how it ended is unknown.
+      say(`${what} ended without a recorded outcome; running it again`);
+    } else if (marker !== null) {
       if (recordedGroupAlive(marker.pgid, marker.started)) {
         await stopGroup(marker.pgid, options.graceMs);
         say(`stopped a command an earlier slipway left running (process group ${marker.pgid})`);

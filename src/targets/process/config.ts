@@ -51,4 +51,6 @@ export interface ProcessTargetContext {
   onStatus?: (status: ProcessStatus) => void;
   /** Restart timing; tests shorten it. */
   backoff?: Backoff;
+  /** How often release logs are checked for rotation (default 10 s); tests shorten it. */
+  logCheckMs?: number;
 }

@@ -47,21 +47,26 @@ export function describeHealth(health: Health, port: number): string {
   return `${what} within ${formatDuration(health.timeoutMs)}`;
 }
 
+/** How waiting for health ended: `foreign` when the last answer came from a process not the release's (it holds the port). */
+export type HealthResult = 'healthy' | 'unhealthy' | 'foreign';
+
 /**
- * Probes `127.0.0.1:port` (every 10 ms for 2 s, then every 100 ms) until it is healthy
- * (true), the health timeout passes (false) or `signal` fires (false; the caller tells why
- * from the signal).
+ * Probes `127.0.0.1:port` (every 10 ms for 2 s, then every 100 ms) until it is healthy, the
+ * health timeout passes or `signal` fires (the caller tells why from the signal). An answer
+ * counts only when `owns()` does not say another process holds the port.
  */
-export async function waitHealthy(port: number, health: Health, signal: AbortSignal): Promise<boolean> {
+export async function waitHealthy(port: number, health: Health, signal: AbortSignal, owns: () => boolean | null = () => null): Promise<HealthResult> {
+  let result: HealthResult = 'unhealthy';
   const started = Date.now();
   const deadline = started + health.timeoutMs;
   for (;;) {
-    if (signal.aborted) return false;
+    if (signal.aborted) return result;
     const left = deadline - Date.now();
-    if (left <= 0) return false;
+    if (left <= 0) return result;
     const limit = Math.min(PROBE_MS, left);
     const ok = health.path === null ? await probeTcp(port, limit) : await probeHttp(port, health.path, limit);
-    if (ok) return !signal.aborted;
+    result = ok && owns() === false ? 'foreign' : 'unhealthy';
+    if (ok && result !== 'foreign') return signal.aborted ? 'unhealthy' : 'healthy';
     const pause = Math.min(Date.now() - started < FAST_FOR_MS ? FAST_RETRY_MS : RETRY_MS, deadline - Date.now());
     if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => undefined);
   }

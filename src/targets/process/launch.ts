@@ -1,6 +1,7 @@
 import { SlipwayError } from '../../errors.js';
 import { TARGET_CANCELLED } from '../target.js';
-import { describeHealth, waitHealthy } from './health.js';
+import { describeHealth, waitHealthy, type HealthResult } from './health.js';
+import { groupListensOn } from './ports.js';
 import type { Health } from './manifest.js';
 import { Release, type ExitInfo, type SpawnSpec } from './release.js';
 
@@ -63,11 +64,13 @@ export async function launch(spec: LaunchSpec, signal: AbortSignal, graceMs: num
     exited = true;
     stop.abort();
   });
+  let health: HealthResult = 'unhealthy';
   let healthy = false;
   let exitedFirst = false;
   try {
     await spawned(release);
-    healthy = await waitHealthy(spec.port, spec.health, stop.signal);
+    health = await waitHealthy(spec.port, spec.health, stop.signal, () => groupListensOn(spec.port, release.pid));
+    healthy = health === 'healthy';
   } finally {
     signal.removeEventListener('abort', onAbort);
     exitedFirst = exited;
@@ -78,9 +81,10 @@ export async function launch(spec: LaunchSpec, signal: AbortSignal, graceMs: num
   const ended = await release.exited;
   const output = await release.tail();
   const lines = output === null ? '; it wrote no output' : `; its last output:\n${output}`;
+  const taken = health === 'foreign' ? `; port ${spec.port} answered, but from another process, which holds it` : '';
   if (!exitedFirst) {
-    throw new LaunchError('target_process_unhealthy', `start command did not ${describeHealth(spec.health, spec.port)}${lines}`, ended);
+    throw new LaunchError('target_process_unhealthy', `start command did not ${describeHealth(spec.health, spec.port)}${taken}${lines}`, ended);
   }
   const how = ended.signal === null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
-  throw new LaunchError('target_process_exited', `start command ${how} before it became healthy${lines}`, ended);
+  throw new LaunchError('target_process_exited', `start command ${how} before it became healthy${taken}${lines}`, ended);
 }

@@ -7,12 +7,15 @@ import { DEFAULT_BACKOFF, type ProcessTargetConfig, type ProcessTargetContext } 
 import { Environment, identity, stopStray, type EnvironmentContext } from './environment.js';
 import { cancelled, launch } from './launch.js';
 import { freePort, portFree } from './ports.js';
+import { rotateLog } from './log-rotation.js';
 import { prepareRelease } from './prepare.js';
 import { ProcessRecords, removeEnvFiles, type EnvRecord } from './records.js';
 import { Release } from './release.js';
 import type { RouteSwitch } from './routes.js';
 
 const short = (sha: string) => sha.slice(0, 12);
+/** How often release logs are checked for rotation. */
+const LOG_CHECK_MS = 10_000;
 
 /**
  * Runs each environment as a supervised local process behind the router: builds the sha
@@ -30,6 +33,8 @@ export class ProcessTarget implements Target {
   private readonly environments = new Map<string, Environment>();
   private readonly closing = new AbortController();
   private readonly deploying = new Set<Promise<unknown>>();
+  private readonly logTimer: NodeJS.Timeout;
+  private rotating = false;
 
   constructor(
     private readonly config: ProcessTargetConfig,
@@ -49,6 +54,25 @@ export class ProcessTarget implements Target {
       logDir: join(context.stateDir, 'logs'),
       workspace: context.workspace,
     };
+    this.logTimer = setInterval(() => void this.rotateLogs(), context.logCheckMs ?? LOG_CHECK_MS);
+    this.logTimer.unref();
+  }
+
+  /** Rotates the logs of the releases that run (see rotateLog); one pass at a time. */
+  private async rotateLogs(): Promise<void> {
+    if (this.rotating) return;
+    this.rotating = true;
+    try {
+      for (const { record } of this.environments.values()) {
+        if (record.current === null) continue;
+        const file = join(this.shared.logDir, record.current.logFile);
+        await rotateLog(file, this.config.logMaxBytes, this.config.logFiles).catch((error: Error) =>
+          this.log.warn({ env: record.env, file, error: error.message }, 'cannot rotate the release log'),
+        );
+      }
+    } finally {
+      this.rotating = false;
+    }
   }
 
   apply(request: DeployRequest): Promise<DeployResult> {
@@ -93,6 +117,7 @@ export class ProcessTarget implements Target {
 
   /** At slipway stop: stop supervising and stop every process (SIGTERM, then SIGKILL after the grace). */
   async close(): Promise<void> {
+    clearInterval(this.logTimer);
     this.closing.abort();
     await Promise.allSettled([...this.deploying]);
     const environments = [...this.environments.values()];

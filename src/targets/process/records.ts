@@ -65,11 +65,12 @@ export function envPrefix(app: string, env: string): string {
   return `${app}.${env}.`;
 }
 
-/** Removes the files of one environment in `dir`, except `keep`. */
+/** Removes the files of one environment in `dir`, except `keep` and its rotated copies (`<keep>.1`…). */
 export async function removeEnvFiles(dir: string, app: string, env: string, keep: string | null = null): Promise<void> {
   const prefix = envPrefix(app, env);
+  const kept = (name: string) => keep !== null && (name === keep || name.startsWith(`${keep}.`));
   const names = await readdir(dir).catch(() => []);
-  await Promise.all(names.filter((name) => name.startsWith(prefix) && name !== keep).map((name) => rm(join(dir, name), { force: true })));
+  await Promise.all(names.filter((name) => name.startsWith(prefix) && !kept(name)).map((name) => rm(join(dir, name), { force: true })));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SlipwayError } from '../../../src/errors.js';
@@ -99,4 +99,27 @@ test('a cancelled deployment stops the process it started and rejects as cancell
   assert.equal(alive(pid), false);
   assert.deepEqual(routes.calls, ['starting web/pr-7', 'remove web/pr-7']);
   assert.deepEqual(await target.list(), []);
+});
+
+test('a release never goes live on a port another process took: its answers do not count as the release being healthy', async (t) => {
+  const { root, routes, target } = setup(t);
+  // The start command gets PORT, but another process (its own group, as anything else on the
+  // host) takes that port first and answers 200; the release itself never listens.
+  const squat = `
+const { spawn } = require('node:child_process');
+const serve = "require('node:http').createServer((q, s) => s.end('not the app')).listen(" + process.env.PORT + ", '127.0.0.1', () => require('node:fs').writeFileSync('squatter.pid', process.pid + '\\\\n'))";
+spawn(process.execPath, ['-e', serve], { detached: true, stdio: 'ignore' }).unref();
+setInterval(() => {}, 1000);
+`;
+  const workdir = worktree(root, 'a', 'start: node squat.cjs\nhealth: { path: /healthz, timeout: 2s }\n');
+  writeFileSync(join(workdir, 'squat.cjs'), squat);
+  t.after(async () => {
+    const pid = Number(await waitForFile(join(workdir, 'squatter.pid')).catch(() => 0));
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  });
+  await assert.rejects(
+    target.apply(request(workdir)),
+    rejectsWith('target_process_unhealthy', /did not answer GET \/healthz with 2xx within 2s; port \d+ answered, but from another process, which holds it/),
+  );
+  assert.equal(routes.ports.has('pr-7'), false, 'never routed');
 });

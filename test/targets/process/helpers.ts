@@ -94,6 +94,7 @@ export interface SetupOptions {
   backoff?: { baseMs: number; maxMs: number; stableMs: number };
   manifest?: string;
   logMaxBytes?: number;
+  logCheckMs?: number;
 }
 
 /**
@@ -115,7 +116,7 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
   const make = () => {
     const target = new ProcessTarget(
       { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2 },
-      { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }) },
+      { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }), ...(options.logCheckMs === undefined ? {} : { logCheckMs: options.logCheckMs }) },
     );
     targets.push(target);
     return target;
