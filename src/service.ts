@@ -168,6 +168,7 @@ export function engineParts(config: Config, store: Store, log: Logger, metrics: 
   if (github === null) warnWithoutCredentials(config, log);
   const source = new GitSource({
     cacheDir: join(config.store.dataDir, 'git'),
+    worktreeRoot: join(config.store.workDir, 'worktrees'),
     ...(github ? { auth: gitAuth(config, github) } : {}),
     log: (msg, fields) => log.debug(fields, msg),
   });
