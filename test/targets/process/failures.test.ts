@@ -111,7 +111,7 @@ const serve = "require('node:http').createServer((q, s) => s.end('not the app'))
 spawn(process.execPath, ['-e', serve], { detached: true, stdio: 'ignore' }).unref();
 setInterval(() => {}, 1000);
 `;
-  const workdir = worktree(root, 'a', 'start: node squat.cjs\nhealth: { path: /healthz, timeout: 2s }\n');
+  const workdir = worktree(root, 'a', 'start: node squat.cjs\nhealth: { path: /healthz, timeout: 10s }\n');
   writeFileSync(join(workdir, 'squat.cjs'), squat);
   t.after(async () => {
     const pid = Number(await waitForFile(join(workdir, 'squatter.pid')).catch(() => 0));
@@ -119,7 +119,7 @@ setInterval(() => {}, 1000);
   });
   await assert.rejects(
     target.apply(request(workdir)),
-    rejectsWith('target_process_unhealthy', /did not answer GET \/healthz with 2xx within 2s; port \d+ answered, but from another process, which holds it/),
+    rejectsWith('target_process_unhealthy', /did not answer GET \/healthz with 2xx within 10s; port \d+ answered, but from another process, which holds it/),
   );
   assert.equal(routes.ports.has('pr-7'), false, 'never routed');
 });
