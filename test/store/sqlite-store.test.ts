@@ -5,23 +5,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrate, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { NewDelivery } from '../../src/store/store.js';
 import { tempDir } from '../helpers/temp.js';
-
-function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
-  return {
-    id,
-    event: 'push',
-    action: null,
-    hookId: '1',
-    targetType: 'repository',
-    targetId: '2',
-    repository: 'acme/web',
-    receivedAt: Date.now(),
-    payload: Buffer.from(JSON.stringify({ ref: 'refs/heads/main' })),
-    ...overrides,
-  };
-}
+import { delivery } from './contract/inbox.js';
 
 test('payloads read back exactly as sent, by id, and are stored compressed', async (t) => {
   const dir = tempDir(t);
