@@ -27,6 +27,10 @@ export interface Metrics extends GitHubMetrics {
   deployStartSeconds: Histogram;
   /** Connections closed as soon as accepted because their listener (server, router) was full. */
   connectionsRefused: Counter<'listener'>;
+  /** Sleeping environments woken by a request, by outcome (woken, failed). */
+  wakes: Counter<'outcome'>;
+  /** From a request reaching a sleeping environment to its release being healthy again. */
+  wakeSeconds: Histogram;
 }
 
 /** One registry per service instance (no global state), read by GET /metrics. */
@@ -86,6 +90,18 @@ export function createMetrics(store: Pick<InboxStore, 'backlog'> & Pick<Environm
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
+  const wakes = new Counter({
+    name: 'slipway_environment_wakes_total',
+    help: 'Sleeping environments woken by a request, by outcome (woken, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const wakeSeconds = new Histogram({
+    name: 'slipway_environment_wake_seconds',
+    help: 'Time from a request reaching a sleeping environment to its release being healthy again',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
   new Gauge({
     name: 'slipway_environments',
     help: 'Environments by state (destroyed ones included)',
@@ -115,5 +131,5 @@ export function createMetrics(store: Pick<InboxStore, 'backlog'> & Pick<Environm
     registers: [registry],
   });
   for (const listener of ['server', 'router']) connectionsRefused.inc({ listener }, 0);
-  return { registry, received, connectionsRefused, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds, githubRequests, githubRateLimitRemaining };
+  return { registry, received, connectionsRefused, ackSeconds, dispatched, dispatchLagSeconds, deployments, deployStartSeconds, wakes, wakeSeconds, githubRequests, githubRateLimitRemaining };
 }

@@ -1,7 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { AppTargets, appRuntime, runsRouter } from './app-runtime.js';
+import { ConfigError, formatProblem } from './config/errors.js';
+import type { ReloadOutcome } from './config/changes.js';
+import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { connectionBudget, readOpenFileLimit } from './connection-budget.js';
+import { LiveLogs } from './engine/deployment-log.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import { startEngine, type EngineParts } from './engine/engine.js';
 import type { AppRuntime } from './engine/ports.js';
@@ -15,11 +20,11 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { Inbox } from './ingest/inbox.js';
 import { ArtifactSource } from './source/artifact-source.js';
 import { GitSource } from './source/git-source.js';
-import { createTarget } from './targets/registry.js';
-import type { RouteSwitch } from './targets/process/routes.js';
 import type { RuntimeReport } from './targets/target.js';
 import type { Logger } from './logger.js';
+import { Reloader } from './reload.js';
 import { RouteTable } from './router/routes.js';
+import { SlipwayError } from './errors.js';
 import { startRouter, type RouterOptions } from './router/router.js';
 import type { Store } from './store/store.js';
 
@@ -35,6 +40,8 @@ export interface ServiceOptions {
   host: string;
   /** The router's port, instead of `router.port` (0: any free port). */
   routerPort?: number;
+  /** Reads the config file again (`slipway reload`, SIGHUP); throws ConfigError for a bad one. Absent: nothing to reload. */
+  readConfig?: () => Promise<LoadedConfig>;
 }
 
 export interface Service {
@@ -42,6 +49,11 @@ export interface Service {
   url: string;
   /** The router's address, when an app runs on the process target. */
   routerUrl: string | null;
+  /**
+   * Reads the config again and puts it in force (see Reloader). A bad one is refused with its
+   * problems (a ConfigError) and logged, and nothing changes.
+   */
+  reload(): Promise<ReloadOutcome>;
   /** Stops taking requests, lets those in flight finish (up to `graceMs`), stops the dispatcher. */
   close(graceMs?: number): Promise<void>;
 }
@@ -49,6 +61,7 @@ export interface Service {
 /** Builds and starts one slipway instance on the given store: the HTTP listener and the dispatcher. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, store, log, secrets } = options;
+  const stopping = new AbortController();
   const metrics = createMetrics(store);
   const budget = connectionBudget(readOpenFileLimit(), {
     server: config.server.listener.maxConnections,
@@ -60,17 +73,27 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     limits: { ...config.router.listener, maxConnections: budget.router },
     onRefused: refused('router'),
   });
-  const engine = await startEngine(engineParts(config, store, log, metrics, router?.routes ?? null)).catch(async (error: unknown) => {
+  const parts = engineParts(config, store, log, metrics, router?.routes ?? null);
+  const engine = await startEngine(parts).catch(async (error: unknown) => {
     await router?.close();
     throw error;
   });
   router?.serve();
+  const reloader = new Reloader({ live: config, apps: parts.apps, targets: parts.targets, routed: router !== null, store, engine, log: log.child({ component: 'reload' }) });
+  const reload = async (): Promise<ReloadOutcome> => {
+    if (options.readConfig === undefined) throw new SlipwayError('no_config_file', 'this slipway was not started from a config file it can read again', { status: 409 });
+    const loaded = await options.readConfig().catch((error: unknown) => {
+      if (error instanceof ConfigError) log.error({ problems: error.problems.map(formatProblem) }, 'the new config is refused; slipway keeps running with the one it has');
+      throw error;
+    });
+    return reloader.apply(loaded.config, loaded.file);
+  };
   const dispatcher = new Dispatcher({
     store,
     log: log.child({ component: 'dispatcher' }),
     metrics,
     policy: (event) => applyPolicy(event, config),
-    onChanged: () => engine.nudge(),
+    onChanged: (results) => engine.nudge(results),
   });
   const routes = serviceRoutes({
     config,
@@ -81,6 +104,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     accepted: (id, normalized) => dispatcher.accepted(id, normalized),
     dispatching: () => dispatcher.running,
     changed: () => engine.nudge(),
+    reload,
+    logs: { target: (app) => parts.apps.get(app)?.target, live: parts.liveLogs, stopping: stopping.signal },
   });
   const server = createHttpServer({
     routes,
@@ -112,6 +137,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   let closing: Promise<void> | null = null;
   const close = async (graceMs = 10_000) => {
+    // Followed output ends now rather than holding the listener open for the grace.
+    stopping.abort();
     const inFlight = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Keep-alive connections close as soon as their current response is sent.
@@ -127,6 +154,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     port,
     routerUrl: router?.url ?? null,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    reload,
     close: (graceMs) => (closing ??= close(graceMs)),
   };
 }
@@ -138,15 +166,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
  */
 async function openRouter(config: Config, port: number, log: Logger, listener: Pick<RouterOptions, 'limits' | 'onRefused'>) {
   if (!runsRouter(config)) return null;
-  const routes = new RouteTable({ domain: config.router.domain, publicPort: port, serving: false });
+  const routes = new RouteTable({ domain: config.router.domain, publicPort: port, serving: false, publicUrl: config.server.publicUrl });
   const router = await startRouter({ host: config.router.host, port, routes, log: log.child({ component: 'router' }), ...listener });
   routes.listening(router.port);
   log.info({ url: router.url, domain: config.router.domain }, 'router listening: environments answer at http://<env>.<app>.<domain>');
   return { routes, url: router.url, serve: () => routes.open(), close: () => router.close() };
-}
-
-function runsRouter(config: Config): boolean {
-  return config.apps.some((app) => app.target.type === 'process');
 }
 
 /**
@@ -154,15 +178,12 @@ function runsRouter(config: Config): boolean {
  * credentials the clients (made with the engine's stop signal), the artifact source and the
  * reporter; without them a warning says once what slipway cannot do.
  */
-export function engineParts(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteSwitch | null): EngineParts {
+export function engineParts(config: Config, store: Store, log: Logger, metrics: Metrics, routes: RouteTable | null): EngineParts & { targets: AppTargets } {
   const onRuntime = (report: RuntimeReport) => {
     store.recordRuntime(runtimeStatus(report)).catch((error: unknown) => log.error({ err: error }, 'cannot record a process status'));
   };
-  const apps = new Map<string, AppRuntime>();
-  for (const app of config.apps) {
-    const target = createTarget(app.target, { app: app.name, dataDir: config.store.dataDir, workDir: config.store.workDir, routes, log, onRuntime });
-    apps.set(app.name, { name: app.name, repo: app.repo, remoteUrl: app.url, target, vars: app.env, secretVars: app.secretEnv, environments: app.environments });
-  }
+  const targets = new AppTargets({ dataDir: config.store.dataDir, workDir: config.store.workDir, routes, log, onRuntime });
+  const apps = new Map<string, AppRuntime>(config.apps.map((app) => [app.name, appRuntime(app, targets.create(app))]));
   const cutGitHub = new AbortController();
   const github = clientsFromConfig(config, log, metrics, cutGitHub.signal);
   if (github === null) warnWithoutCredentials(config, log);
@@ -180,7 +201,7 @@ export function engineParts(config: Config, store: Store, log: Logger, metrics: 
     publicUrl: config.server.publicUrl ?? null,
     log: log.child({ component: 'reporter' }),
   });
-  return { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub };
+  return { config, store, log, metrics, apps, targets, source, artifacts, github, reporter, cutGitHub, liveLogs: new LiveLogs(), router: routes };
 }
 
 /** Says once, at start, what slipway cannot do without GitHub credentials. */
@@ -189,7 +210,8 @@ function warnWithoutCredentials(config: Config, log: Logger): void {
   log.warn(
     { ...(artifacts.length > 0 ? { failingEnvironments: artifacts } : {}) },
     'no github.token or github.app: slipway reports no deployments, statuses or pull request comments to GitHub, ' +
-      'gates rely on webhooks alone, missed webhooks are not recovered, and workflow artifacts cannot be downloaded (deployments of them fail)',
+      'gates rely on webhooks alone, missed webhooks are not recovered, /slipway commands on pull requests are not obeyed (who comments cannot be checked), ' +
+      'and workflow artifacts cannot be downloaded (deployments of them fail)',
   );
 }
 
@@ -199,9 +221,9 @@ function warnWithoutCredentials(config: Config, log: Logger): void {
  * clients). Other remotes get none.
  */
 function gitAuth(config: Config, github: GitHubClients): (remoteUrl: string) => Promise<{ token?: string }> {
-  const repos = new Map(config.apps.map((app) => [app.url, app.repo]));
   return async (remoteUrl) => {
-    const repo = repos.get(remoteUrl);
+    // The apps of now: a reload may have added one.
+    const repo = config.apps.find((app) => app.url === remoteUrl)?.repo;
     return repo === undefined ? {} : { token: await github.gitToken(repo) };
   };
 }

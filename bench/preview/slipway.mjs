@@ -1,6 +1,7 @@
 // slipway in this process, wired as `slipway demo` wires it (src/cli/run-demo.ts): SqliteStore
-// in a temp folder, the process target (the app has no `target:`), the router on a free port
-// of 127.0.0.1, a LocalRepo as the app's remote. Plus signed webhooks and page polls over HTTP.
+// in a temp folder, the process target (the app has no `target:`) or the docker target, the
+// router on a free port of 127.0.0.1, a LocalRepo as the app's remote. Plus signed webhooks
+// and page polls over HTTP.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -15,17 +16,24 @@ const load = (path) => import(join(dist, path));
 export const APP = 'web';
 export const REPO = 'bench/web';
 
-/** Starts slipway on `<dir>/data`, deploying from a LocalRepo at `<dir>/repo` with main committed. */
-export async function startSlipway(dir) {
+/**
+ * Starts slipway on `<dir>/data`, deploying from a LocalRepo at `<dir>/repo` with main
+ * committed: the sample app, or `appFiles(release)` plus `extraFiles` when given. `target` is
+ * the app's `target:` as YAML flow text; without it the app gets none (the process target).
+ * `message(text)` makes each commit message (the docker bench makes its shas its own);
+ * `previewKeys` are more keys of the preview template, as YAML (`sleepAfter: 1s`).
+ */
+export async function startSlipway(dir, { target = null, appFiles = null, extraFiles = {}, message = (text) => text, previewKeys = null } = {}) {
   const [{ parseConfig }, { createLogger }, { SqliteStore }, { startService }, { LocalRepo }, { sampleAppFiles }, { pullRequestWebhook }] =
     await Promise.all([
       load('config/load.js'), load('logger.js'), load('store/sqlite/sqlite-store.js'), load('service.js'),
       load('source/local-repo.js'), load('demo/sample-app.js'), load('demo/payloads.js'),
     ]);
+  const files = appFiles ?? sampleAppFiles;
   const repo = await LocalRepo.init(join(dir, 'repo'));
-  const main = await repo.commit('main', sampleAppFiles({ version: 'main', message: 'main' }), 'main');
+  const main = await repo.commit('main', { ...files({ version: 'main', message: 'main' }), ...extraFiles }, message('main'));
   const secret = randomBytes(32).toString('hex');
-  // No `target:`: the process target is the default. Its stopGrace stays the default (10 s).
+  // Without `target:`, the process target is the default; its stopGrace stays the default (10 s).
   const yaml = `github: { webhookSecret: ${JSON.stringify(secret)} }
 store: { dataDir: data }
 log: { level: warn }
@@ -34,10 +42,10 @@ apps:
   - name: ${APP}
     repo: ${REPO}
     url: ${JSON.stringify(repo.url)}
-    environments:
+${target === null ? '' : `    target: ${target}\n`}    environments:
       - name: pr-{number}
         track: { pullRequests: { base: [main] } }
-`;
+${previewKeys === null ? '' : `        ${previewKeys}\n`}`;
   const config = parseConfig(yaml, join(dir, 'slipway.yaml'), {}, dir);
   // Warnings and errors go to stderr, so that --json output stays parseable.
   const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
@@ -49,7 +57,7 @@ apps:
       throw error;
     });
   return {
-    service, store, repo, main, secret, sampleAppFiles, pullRequestWebhook,
+    service, store, repo, main, secret, appFiles: files, message, pullRequestWebhook,
     apiHeaders: { authorization: `Bearer ${apiToken}` },
     dataDir: config.store.dataDir,
     routerPort: Number(new URL(service.routerUrl).port),

@@ -3,14 +3,15 @@ import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { appAndEnv } from './env.js';
-import { duration, shortSha, text, time } from './format.js';
+import { duration, failureLines, firstLine, shortSha, text, time } from './format.js';
 import { formatTable } from './table.js';
 import { print, printBlock, printJson } from './output.js';
 
 const HELP = `usage: slipway history APP ENV [--limit N] [--json] [--url URL] [--config FILE]
 
 Lists an environment's deployments, newest first (GET /api/environments/APP/ENV/deployments):
-sha, what triggered it, its state, when it started and how long it took.
+sha, what triggered it, its state, when it started and how long it took; under them, the
+whole error of the newest one that failed (with the last lines of output it quotes).
 
   --limit N      how many (default 50, at most 1000)
   --json         print the API's JSON
@@ -39,9 +40,9 @@ export const history: Command = {
       time(d.startedAt ?? d.createdAt),
       duration(d.startedAt ?? d.createdAt, d.finishedAt),
       text(d.githubDeploymentId),
-      text(d.error),
+      firstLine(d.error),
     ]);
-    print(...formatTable(['ID', 'SHA', 'TRIGGER', 'STATE', 'STARTED', 'TOOK', 'GITHUB', 'ERROR'], rows));
+    print(...formatTable(['ID', 'SHA', 'TRIGGER', 'STATE', 'STARTED', 'TOOK', 'GITHUB', 'ERROR'], rows), ...failureLines(app, name, body.deployments));
     return 0;
   },
 };

@@ -20,7 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   deploy: async () => (await import('./deploy.js')).deploy,
   destroy: async () => (await import('./destroy.js')).destroy,
   rollback: async () => (await import('./rollback.js')).rollback,
+  reload: async () => (await import('./reload.js')).reload,
   history: async () => (await import('./history.js')).history,
+  logs: async () => (await import('./logs.js')).logs,
   replay: async () => (await import('./replay.js')).replay,
   explain: async () => (await import('./explain.js')).explain,
   demo: async () => (await import('./demo.js')).demo,
@@ -40,7 +42,9 @@ commands:
   deploy       deploy an environment to a ref or a sha, or converge it again
   destroy      destroy an environment
   rollback     roll an environment back to its last good sha (or --to SHA)
+  reload       make the running server read its config again (as SIGHUP does)
   history      list the deployments of an environment
+  logs         print an environment's output, or a deployment's log (--follow to keep printing)
   replay       dispatch a webhook delivery again
   explain      show what slipway would do with a webhook payload (dry run, no server),
                or which CI signals an environment's gate has for a commit

@@ -47,3 +47,33 @@ export function jsonText(value: unknown): string {
 export function printJson(value: unknown): void {
   console.log(jsonText(value));
 }
+
+/** A line longer than this is printed without waiting for its end. */
+const MAX_PARTIAL = 64 * 1024;
+
+/**
+ * Prints text from outside that arrives in parts (a log as it streams): a newline (or CRLF)
+ * ends a line, and each line is printed made `visible()`, so the text can start no escape
+ * sequence and move no cursor. A line is held until its end arrives, or `end()`.
+ */
+export class LinePrinter {
+  private readonly decoder = new TextDecoder();
+  private partial = '';
+
+  write(bytes: Uint8Array): void {
+    const lines = (this.partial + this.decoder.decode(bytes, { stream: true })).split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > MAX_PARTIAL) {
+      lines.push(this.partial);
+      this.partial = '';
+    }
+    if (lines.length > 0) print(...lines.map((line) => line.replace(/\r$/, '')));
+  }
+
+  /** Prints the unfinished line, if any. */
+  end(): void {
+    const rest = this.partial + this.decoder.decode();
+    this.partial = '';
+    if (rest !== '') print(rest);
+  }
+}

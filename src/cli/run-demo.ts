@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load.js';
-import { DEMO_APP, demoConfigYaml } from '../demo/config.js';
+import { DEMO_APP, DEMO_TARGETS, demoConfigYaml } from '../demo/config.js';
 import { prepareDemoDir, type DemoDir } from '../demo/demo-dir.js';
+import { checkDockerDemo, demoEngine, removeDemoContainers } from '../demo/docker.js';
 import { pageTitle } from '../demo/page.js';
 import { webhookSender } from '../demo/send-webhook.js';
 import { demoSteps } from '../demo/steps.js';
@@ -18,21 +19,27 @@ import { serverApiToken } from './api-token.js';
 import { prettyLogs } from './run-server.js';
 import { print, printError } from './output.js';
 
-/** A step may take this long: the process target checks the commit out, starts it and waits for health. */
+/** A step may take this long: the target checks the commit out, builds and starts it, and waits for health. */
 const STEP_TIMEOUT_MS = 90_000;
 
 export interface RunDemoOptions {
   dir: string;
   port: number;
   routerPort: number;
+  /** With docker: each environment a container, its image built FROM `baseImage`; else a local process. */
+  docker: { baseImage: string } | null;
 }
 
 /** `slipway demo`: sets the folder up, runs slipway in this process, plays the story, runs until a signal. */
 export async function runDemo(options: RunDemoOptions): Promise<number> {
+  const docker = options.docker === null ? null : { ...options.docker, engine: demoEngine() };
+  // Checked before anything is made: an engine that cannot run the story stops the demo with nothing to undo.
+  if (docker !== null) await checkDockerDemo(docker.engine, docker.baseImage, (line) => print(line));
   const where = await prepareDemoDir(options.dir);
   const repo = await LocalRepo.init(where.repo);
   const secret = randomBytes(32).toString('hex');
-  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: secret, routerPort: options.routerPort });
+  const target = DEMO_TARGETS[docker === null ? 'process' : 'docker'];
+  const yaml = demoConfigYaml({ repoUrl: repo.url, webhookSecret: secret, routerPort: options.routerPort, target });
   await writeFile(where.config, yaml, { mode: 0o600 });
   const config = parseConfig(yaml, where.config, {}, where.root);
   const log = createLogger({ level: config.log.level, pretty: prettyLogs() });
@@ -58,13 +65,15 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     print: (line) => print(line),
   };
   print(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
+  if (docker !== null) print(`Each environment is a container on the Docker Engine at ${docker.engine.where}, its image built from the repository's Dockerfile (FROM ${docker.baseImage}).`);
   if (service.routerUrl !== null) print(`Its router at ${service.routerUrl} serves each environment at http://<env>.${DEMO_APP}.localhost:${new URL(service.routerUrl).port}/.`);
   print('Each step changes that repository and sends slipway the webhook GitHub would send.', '');
   let code = 0;
   try {
-    await playStory(demoSteps(repo), world, { stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal });
+    const steps = demoSteps(repo, docker === null ? {} : { dockerBase: docker.baseImage });
+    await playStory(steps, world, { stepTimeoutMs: STEP_TIMEOUT_MS, signal: stop.signal });
     print('', `The story is over: staging and production run, and the preview of pull request #1 came and went.`);
-    printWhere(where, service.url);
+    printWhere(where, service.url, docker !== null);
   } catch (error) {
     if (!stop.signal.aborted) {
       code = 1;
@@ -75,10 +84,15 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   print('stopping slipway');
   await service.close();
   await store.close();
+  if (docker !== null) {
+    // slipway leaves its containers running for its next start to adopt; the demo's go with it.
+    const removed = await removeDemoContainers(where.data, docker.engine);
+    print(`removed the demo's ${removed} container${removed === 1 ? '' : 's'}; the images slipway built (slipway/${DEMO_APP}:<sha>) are kept`);
+  }
   return code;
 }
 
-function printWhere(where: DemoDir, url: string): void {
+function printWhere(where: DemoDir, url: string, containers: boolean): void {
   const to = `--url ${url} --config ${where.config}`;
   const token = process.env.SLIPWAY_API_TOKEN ? '$SLIPWAY_API_TOKEN' : `$(cat ${join(where.data, API_TOKEN_FILE)})`;
   const looks: [string, string][] = [
@@ -90,7 +104,7 @@ function printWhere(where: DemoDir, url: string): void {
   const width = Math.max(...looks.map(([look]) => look.length));
   print(`slipway keeps running at ${url}; from another terminal:`, ...looks.map(([look, what]) => `  ${look.padEnd(width)}  ${what}`));
   print(`The demo's folder is ${where.root}: the repository (repo/), slipway.yaml and slipway's data (data/).`);
-  print('Ctrl-C stops slipway.');
+  print(containers ? `Ctrl-C stops slipway and removes the demo's containers.` : 'Ctrl-C stops slipway.');
 }
 
 /** Resolves at the first SIGINT or SIGTERM, after aborting `stop`; a second one exits at once. */

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { ConfigError } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { webhookSecrets } from '../config/schema.js';
 import { loadOrCreateSecret, SECRET_FILE } from '../ingest/secret.js';
@@ -10,6 +11,8 @@ import { print } from './output.js';
 
 export interface RunServerOptions {
   loaded: LoadedConfig;
+  /** Reads the config again, as at start (SIGHUP, `slipway reload`). */
+  reread: () => Promise<LoadedConfig>;
   port: number | undefined;
   host: string | undefined;
   insecureSkipSignature: boolean;
@@ -36,6 +39,7 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     apiToken,
     port: options.port ?? config.server.port,
     host: options.host ?? config.server.host,
+    readConfig: options.reread,
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -67,6 +71,13 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // SIGHUP reads the config again; the service logs what changed, or why it refused it.
+    process.on('SIGHUP', () => {
+      log.info({ signal: 'SIGHUP' }, 'reading the config again');
+      service.reload().catch((error: unknown) => {
+        if (!(error instanceof ConfigError)) log.error({ err: error }, 'the config reload failed');
+      });
+    });
   });
   log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
   return stopped;

@@ -13,7 +13,8 @@ Starts slipway: the webhook endpoint POST /webhooks/github, the API under /api,
   --host ADDR                  listen address (default: server.host, 0.0.0.0)
   --insecure-skip-signature    accept unsigned webhooks: for local experiments only
 
-SIGTERM or Ctrl-C stops taking requests, finishes those in flight, and exits.`;
+SIGTERM or Ctrl-C stops taking requests, finishes those in flight, and exits. SIGHUP (or
+"slipway reload") reads the config file again and puts it in force without a restart.`;
 
 export const serve: Command = {
   summary: 'start the server',
@@ -34,6 +35,7 @@ export const serve: Command = {
     const { runServer } = await import('./run-server.js');
     return runServer({
       loaded,
+      reread: () => loadCliConfig(values.config),
       port,
       host: values.host,
       insecureSkipSignature: values['insecure-skip-signature'] ?? false,

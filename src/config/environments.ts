@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { variablesSchema } from './variables.js';
 import { duration } from './duration.js';
-import { always, isRecord, strict, unknownKeyReported } from './fields.js';
+import { always, isRecord, strict, unknownKeyReported, wholeNumber } from './fields.js';
 import { gateSchema } from './gates.js';
 import { rollbackSchema } from './rollback.js';
 
@@ -24,7 +24,7 @@ export type Track =
   /** Published releases (and prereleases when `prerelease`); the environment has a fixed name. */
   | { kind: 'release'; prerelease: boolean }
   /** One environment per pull request (`{number}` in its name). `base` globs; `['**']` is any base. */
-  | { kind: 'pullRequests'; base: string[]; drafts: boolean; labels: string[]; forks: ForkPolicy }
+  | { kind: 'pullRequests'; base: string[]; drafts: boolean; labels: string[]; forks: ForkPolicy; max?: number | undefined }
   /** Successful runs of one workflow (by name), on `branch` or on any branch when null; the environment has a fixed name. */
   | { kind: 'workflowRun'; workflow: string; branch: string | null }
   /** GitHub deployments whose environment is this environment's (fixed) name. */
@@ -79,6 +79,8 @@ const pullRequests = strict({
   drafts: z.boolean().default(false),
   labels: z.array(z.string().min(1)).default([]),
   forks: z.enum(FORK_POLICIES).default('deny'),
+  /** Previews of this template awake at once, at most: beyond it the least recently used one sleeps. */
+  max: wholeNumber(1, 100_000).optional(),
 });
 
 const WORKFLOW_NAME = "the workflow's name as GitHub shows it (its name: key), e.g. CI";
@@ -230,6 +232,8 @@ const environment = z
       track,
       /** How long without a new commit before the environment is destroyed (kept as `ttlMs`). */
       ttl: duration().optional(),
+      /** How long without a request through the router before its release stops (it wakes on the next request). */
+      sleepAfter: duration().optional(),
       /** What must pass on a commit before it is deployed. */
       gate: gateSchema.optional(),
       /** The name of the workflow run's artifact to deploy instead of the source tree. */
@@ -245,8 +249,9 @@ const environment = z
   )
   .superRefine(checkNameFitsTrack, { when: always })
   .superRefine(checkOptionsFitTrack, { when: always })
-  .transform(({ ttl, gate, artifact, rollback, env, ...rest }) => ({
+  .transform(({ ttl, sleepAfter, gate, artifact, rollback, env, ...rest }) => ({
     ...rest,
+    sleepAfterMs: sleepAfter ?? null,
     env: env.values,
     /** Names in `env` that fork previews never get. */
     secretEnv: env.secret,

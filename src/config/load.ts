@@ -16,7 +16,14 @@ export interface LoadOptions {
   file?: string;
   env: Env;
   cwd: string;
+  /**
+   * Read and check only these top-level sections, ignoring the rest: what a client needs to
+   * reach the server when other parts are broken (`slipway reload` of a bad config).
+   */
+  only?: readonly ConfigSection[];
 }
+
+export type ConfigSection = keyof Config;
 
 export interface LoadedConfig {
   config: Config;
@@ -34,7 +41,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.file === undefined) {
-      return { config: validate(readDocument('', options.env), file, options.cwd, false), file: null };
+      return { config: validate(readDocument('', options.env), file, options.cwd, false, options.only), file: null };
     }
     const problem = (message: string): ConfigProblem => ({ file, line: null, path: '', message });
     if (code === 'ENOENT') {
@@ -45,7 +52,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     const problems = [problem(`cannot read config file ${file}: ${reason}`)];
     throw new ConfigError(problems, { code: 'config_unreadable', cause: error });
   }
-  return { config: parseConfig(text, file, options.env, options.cwd), file: absolute };
+  return { config: validate(readDocument(text, options.env), file, dirname(absolute), true, options.only), file: absolute };
 }
 
 const READ_ERRORS: Record<string, string> = {
@@ -63,7 +70,8 @@ export function parseConfig(text: string, file: string, env: Env, cwd: string): 
 }
 
 /** `fromFile`: the config came from a file in `baseDir` (which the work folder must stay out of). */
-function validate(doc: ConfigDocument, file: string, baseDir: string, fromFile: boolean): Config {
+function validate(whole: ConfigDocument, file: string, baseDir: string, fromFile: boolean, only?: readonly ConfigSection[]): Config {
+  const doc = only === undefined ? whole : sectionsOf(whole, only);
   const problems: ConfigProblem[] = doc.problems.map((p) => ({
     file,
     line: p.line,
@@ -86,6 +94,13 @@ function validate(doc: ConfigDocument, file: string, baseDir: string, fromFile: 
     for (const issue of result.error.issues) problems.push(...toProblems(issue, doc, file));
   }
   throw new ConfigError(problems);
+}
+
+/** The document with only `sections` (and the problems found in them, or in the document as a whole). */
+function sectionsOf(doc: ConfigDocument, sections: readonly ConfigSection[]): ConfigDocument {
+  const kept = (key: string | number | undefined) => key === undefined || sections.some((section) => section === key);
+  const data = isIndexable(doc.data) ? Object.fromEntries(Object.entries(doc.data).filter(([key]) => kept(key))) : doc.data;
+  return { ...doc, data, problems: doc.problems.filter((problem) => kept(problem.path[0])) };
 }
 
 function toProblems(issue: z.core.$ZodIssue, doc: ConfigDocument, file: string): ConfigProblem[] {

@@ -166,6 +166,24 @@ const remote = z.string().superRefine((text, ctx) => {
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** Only a target that runs the release itself can stop and start it: `sleepAfter` and a preview cap need process or docker. */
+function checkSleepFitsTarget(value: unknown, ctx: z.core.$RefinementCtx): void {
+  if (!isRecord(value) || !Array.isArray(value.environments)) return;
+  const type = isRecord(value.target) ? value.target.type : 'process';
+  if (type === 'process' || type === 'docker') return;
+  value.environments.forEach((env: unknown, index) => {
+    if (!isRecord(env)) return;
+    const why = `needs target type process or docker: a ${String(type)} target cannot stop and start an environment's release`;
+    // Parsed (sleepAfterMs, a track with its kind) or, when other keys failed, as written.
+    if ((env.sleepAfterMs ?? env.sleepAfter ?? null) !== null) ctx.addIssue({ code: 'custom', path: ['environments', index, 'sleepAfter'], message: why });
+    const track = env.track;
+    const pullRequests = isRecord(track) ? (track.kind === 'pullRequests' ? track : track.pullRequests) : undefined;
+    if (isRecord(pullRequests) && pullRequests.max !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['environments', index, 'track', 'pullRequests', 'max'], message: `${why} (the least recently used preview sleeps)` });
+    }
+  });
+}
+
 const app = strict({
   name: z
     .string()
@@ -178,7 +196,7 @@ const app = strict({
   /** Environment variables for every environment's processes (an environment's own `env` wins). */
   env: variablesSchema.prefault({}),
   environments: environmentsSchema.default([]),
-}).transform(({ url, target, env, ...rest }) => ({
+}).superRefine(checkSleepFitsTarget, { when: always }).transform(({ url, target, env, ...rest }) => ({
   ...rest,
   env: env.values,
   /** Names in `env` that fork previews never get. */

@@ -43,3 +43,12 @@ export function size() {
     }),
   );
 }
+
+/** 536870912 → `512MiB`: the largest binary unit that divides it, else bytes. */
+export function formatSize(bytes: number): string {
+  for (const unit of ['GiB', 'MiB', 'KiB'] as const) {
+    const size = UNITS.get(unit) ?? 1;
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
+}

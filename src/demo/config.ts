@@ -1,13 +1,29 @@
+import { SAMPLE_HEALTH_PATH } from './sample-app.js';
+
 /** The config `slipway demo` runs with: one app, `web`, deployed from a local repository. */
 
 export const DEMO_APP = 'web';
 export const DEMO_REPO = 'demo/web';
 
 /**
- * How the demo deploys `web`: one line of the app's config. The process target runs the sample
- * app's `slipway.app.yaml` as a local process and the router gives each environment a URL.
+ * How the demo deploys `web`, by `--target`: one line of the app's config. The process target
+ * runs the sample app's `slipway.app.yaml` as a local process; the docker target builds an image
+ * from its `Dockerfile` and runs a container per environment. The router gives each a URL.
  */
-export const DEMO_TARGET_YAML = `target: { type: process, stopGrace: 2s }`;
+export const DEMO_TARGETS = {
+  process: `target: { type: process, stopGrace: 2s }`,
+  docker: `target: { type: docker, port: 8080, stopGrace: 2s, health: { path: ${SAMPLE_HEALTH_PATH}, timeout: 60s } }`,
+} as const;
+
+export type DemoTarget = keyof typeof DEMO_TARGETS;
+export const DEMO_TARGET_TYPES = Object.keys(DEMO_TARGETS) as DemoTarget[];
+
+export const DEMO_TARGET_YAML = DEMO_TARGETS.process;
+
+/** The image the sample app's Dockerfile starts FROM by default: the official node image of the running Node.js's major version. */
+export function defaultBaseImage(): string {
+  return `node:${process.versions.node.split('.')[0] ?? '20'}-alpine`;
+}
 
 export interface DemoConfigOptions {
   /** The app's git remote: the local repository's `file://` URL. */

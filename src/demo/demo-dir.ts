@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { lockDataDir } from '../store/sqlite/lock.js';
+import { removeDemoContainers } from './docker.js';
 
 /** The file that marks a folder as the demo's: a folder without it is never emptied. */
 export const DEMO_MARKER = '.slipway-demo';
@@ -21,7 +22,8 @@ export interface DemoDir {
 
 /**
  * Makes `dir` ready for a new demo: created when missing, used when empty, emptied when a
- * previous demo made it (and no slipway runs on it). Any other folder or file is refused.
+ * previous demo made it (and no slipway runs on it), after removing the containers that demo
+ * ran on the Docker Engine. Any other folder or file is refused.
  */
 export async function prepareDemoDir(dir: string): Promise<DemoDir> {
   const root = resolve(dir);
@@ -44,7 +46,12 @@ export async function prepareDemoDir(dir: string): Promise<DemoDir> {
     }
     // Refuses while a demo still runs on this folder (its store holds the lock); the lock goes with the rest.
     await mkdir(paths.data, { recursive: true });
-    lockDataDir(join(paths.data, 'slipway.lock'));
+    const unlock = lockDataDir(join(paths.data, 'slipway.lock'));
+    // A demo with --target docker leaves containers that only its data folder can find again.
+    await removeDemoContainers(paths.data).catch((error: unknown) => {
+      unlock();
+      throw error;
+    });
     await Promise.all(entries.map((entry) => rm(join(root, entry), { recursive: true, force: true })));
   }
   await mkdir(root, { recursive: true });

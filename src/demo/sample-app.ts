@@ -1,7 +1,11 @@
 /**
  * The demo's sample app: a Node server with no dependencies whose page says which environment
- * and commit it serves, and the manifest slipway's process target runs it from.
+ * and commit it serves, the manifest slipway's process target runs it from and, for the docker
+ * target, the Dockerfile its image is built from.
  */
+
+/** The page that says the app is up: the process target's manifest and the docker target's config both check it. */
+export const SAMPLE_HEALTH_PATH = '/healthz';
 
 /** What one commit of the sample app bakes in: shown on its page. */
 export interface SampleRelease {
@@ -39,7 +43,7 @@ const page = [
 
 const server = http.createServer((req, res) => {
   const path = new URL(req.url || '/', 'http://localhost').pathname;
-  if (path === '/healthz') {
+  if (path === '${SAMPLE_HEALTH_PATH}') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok\n');
   } else if (path === '/') {
@@ -51,8 +55,10 @@ const server = http.createServer((req, res) => {
   }
 });
 
-server.listen(Number(process.env.PORT || 3000), '127.0.0.1', () => {
-  console.log('serving ' + env + ' on http://127.0.0.1:' + server.address().port + '/');
+// Only this machine reaches it as a local process; its image sets HOST=0.0.0.0, so the port published from the container reaches it.
+const host = process.env.HOST || '127.0.0.1';
+server.listen(Number(process.env.PORT || 3000), host, () => {
+  console.log('serving ' + env + ' on http://' + host + ':' + server.address().port + '/');
 });
 
 process.on('SIGTERM', () => {
@@ -64,7 +70,7 @@ process.on('SIGTERM', () => {
 const MANIFEST = `# How slipway's process target runs this app: the command that starts it (with PORT,
 # SLIPWAY_ENV, SLIPWAY_SHA… in its environment) and the page that says it is healthy.
 start: node server.js
-health: { path: /healthz, timeout: 30s }
+health: { path: ${SAMPLE_HEALTH_PATH}, timeout: 30s }
 `;
 
 /**
@@ -73,12 +79,37 @@ health: { path: /healthz, timeout: 30s }
  */
 const PACKAGE_JSON = `${JSON.stringify({ name: 'slipway-demo-web', private: true, type: 'commonjs' }, null, 2)}\n`;
 
+/** How the app's image is made: its files on `base` (an image with `node` on PATH), started as the manifest starts it. */
+function dockerfile(base: string): string {
+  return `# How slipway's docker target builds this app's image (slipway.app.yaml is the process target's).
+FROM ${base}
+WORKDIR /app
+COPY . .
+# Inside a container the app must listen on every interface for the published port to reach it.
+ENV HOST=0.0.0.0
+CMD ["node", "server.js"]
+`;
+}
+
+/** What the image leaves out: the worktree's link to git. */
+const DOCKERIGNORE = '.git\n';
+
+export interface SampleAppOptions {
+  /** With a base image, the commit also holds a `Dockerfile` (FROM it) and a `.dockerignore`. */
+  dockerBase?: string;
+}
+
 /** The files of one commit of the sample app (path → content). */
-export function sampleAppFiles(release: SampleRelease): Record<string, string> {
-  return {
+export function sampleAppFiles(release: SampleRelease, options: SampleAppOptions = {}): Record<string, string> {
+  const files: Record<string, string> = {
     'package.json': PACKAGE_JSON,
     'server.js': SERVER_JS,
     'slipway.app.yaml': MANIFEST,
     'version.json': `${JSON.stringify(release, null, 2)}\n`,
   };
+  if (options.dockerBase !== undefined) {
+    files.Dockerfile = dockerfile(options.dockerBase);
+    files['.dockerignore'] = DOCKERIGNORE;
+  }
+  return files;
 }

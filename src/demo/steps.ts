@@ -1,7 +1,7 @@
 import type { LocalRepo } from '../source/local-repo.js';
 import { DEMO_REPO } from './config.js';
 import { pullRequestWebhook, pushWebhook, releaseWebhook, type Webhook } from './payloads.js';
-import { sampleAppFiles } from './sample-app.js';
+import { sampleAppFiles, type SampleAppOptions } from './sample-app.js';
 
 /** The part of the local repository the story changes. */
 export type StoryRepo = Pick<LocalRepo, 'commit' | 'setRef' | 'tag' | 'url'>;
@@ -21,9 +21,9 @@ const RELEASE = 'v1.0.0';
 /**
  * The story, in order: staging follows main, pull request #1 gets a preview that follows its
  * commits and goes when it closes, and a release goes to production. Each step depends on
- * the ones before it.
+ * the ones before it. Every commit holds the whole sample app, made with `app`'s options.
  */
-export function demoSteps(repo: StoryRepo): Step[] {
+export function demoSteps(repo: StoryRepo, app: SampleAppOptions = {}): Step[] {
   const payloadRepo = { fullName: DEMO_REPO, cloneUrl: repo.url };
   const preview = `pr-${PR.number}`;
   let main = '';
@@ -36,7 +36,7 @@ export function demoSteps(repo: StoryRepo): Step[] {
     return pullRequestWebhook(payloadRepo, { ...change, updatedAt: new Date(prUpdatedAt) });
   };
   const commitOnPr = async (version: string, message: string) => {
-    head = await repo.commit(PR.branch, sampleAppFiles({ version, message }), message);
+    head = await repo.commit(PR.branch, sampleAppFiles({ version, message }, app), message);
     await repo.setRef(`refs/pull/${PR.number}/head`, head);
   };
   return [
@@ -44,7 +44,7 @@ export function demoSteps(repo: StoryRepo): Step[] {
       title: 'push to main → staging up',
       act: async () => {
         const message = 'Hello from main!';
-        main = await repo.commit('main', sampleAppFiles({ version: '1.0.0', message }), message);
+        main = await repo.commit('main', sampleAppFiles({ version: '1.0.0', message }, app), message);
         const webhook = pushWebhook(payloadRepo, { branch: 'main', before: null, after: main, message, at: new Date() });
         return { webhook, expect: { env: 'staging', state: 'ready', sha: main } };
       },

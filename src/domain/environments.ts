@@ -4,7 +4,8 @@
  * every change; the reconciler converges it and records `observedGeneration`.
  */
 
-export const ENVIRONMENT_STATES = ['pending', 'waiting', 'deploying', 'ready', 'failed', 'destroying', 'destroyed'] as const;
+/** `sleeping`: ready, but its release is stopped for idling; the next request through the router wakes it. */
+export const ENVIRONMENT_STATES = ['pending', 'waiting', 'deploying', 'ready', 'sleeping', 'failed', 'destroying', 'destroyed'] as const;
 export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
 
 export const DEPLOYMENT_STATES = ['queued', 'waiting', 'in_progress', 'success', 'failure', 'error', 'inactive'] as const;
@@ -33,6 +34,8 @@ export type EnvironmentChange =
       clearQuarantine?: boolean;
       /** A pull request from a fork: untrusted code, never given secret variables. */
       fork?: boolean;
+      /** The `slipway:keep` label: true while the pull request has it, false when it was just removed; absent leaves `keep` as it is. */
+      keep?: boolean;
     }
   | {
       kind: 'destroy';
@@ -48,6 +51,8 @@ export type EnvironmentChange =
       ref?: string;
       /** The configured environment (template) the destroy comes from. */
       rule?: string;
+      /** `/slipway destroy`: a follow of the same head does not bring it back; the next push does. */
+      hold?: boolean;
     }
   /** Deploy exactly this sha (CLI, API, GitHub deployments, workflow artifacts) until the next follow. */
   | {
@@ -80,8 +85,18 @@ export type EnvironmentChange =
     }
   /** A note on the timeline of the deployment linked to a GitHub deployment (its statuses). */
   | { kind: 'note'; app: string; env: string; trigger: string; githubDeploymentId: number; message: string }
-  /** Converge again without changing what is desired (resync): drift and missed pushes heal. */
-  | { kind: 'nudge'; app: string; env: string; trigger: string };
+  /**
+   * Converge again without changing what is desired (resync): drift and missed pushes heal.
+   * Anyone but a periodic sweep (`periodic`) lets a commit that failed here deploy again; with
+   * `redeploy` (a config change) the sha that runs is deployed again too.
+   */
+  | { kind: 'nudge'; app: string; env: string; trigger: string; periodic?: boolean; redeploy?: boolean }
+  /**
+   * A command from the pull request (`/slipway redeploy`, `extend`, `keep`) on a live preview: its
+   * TTL counts from now, and `redeploy` deploys its head again even when that sha runs or failed,
+   * `extendMs` pushes its expiry out that much, `keep` keeps it (no TTL, no sleep).
+   */
+  | { kind: 'command'; app: string; env: string; trigger: string; redeploy?: boolean; extendMs?: number; keep?: boolean };
 
 export interface Environment {
   id: number;
@@ -99,15 +114,28 @@ export interface Environment {
   pr: number | null;
   branch: string | null;
   ttlMs: number | null;
-  /** When a new commit last arrived (TTL counts from here). */
+  /** When a new commit or a command last arrived (TTL counts from here; a label change does not count). */
   lastCommitAt: number | null;
   expiresAt: number | null;
+  /** Kept (`/slipway keep`, the `slipway:keep` label): no TTL, no sleep. */
+  keep: boolean;
+  /**
+   * Deploy again even the sha that runs (or failed): asked by `/slipway redeploy` or a config
+   * change; cleared when a deployment of that generation begins.
+   */
+  redeploy: boolean;
   lastTrigger: string | null;
   lastDelivery: string | null;
   /** The configured environment (name or template) it was made from; null when unknown. */
   rule: string | null;
   /** A sha that failed and was rolled back: following the ref does not deploy it again. */
   quarantinedSha: string | null;
+  /**
+   * A commit whose deployment failed here, and the digest of the config it failed with: the
+   * periodic resync does not deploy it again until a new commit, a config change or a command.
+   */
+  failedSha: string | null;
+  failedConfig: string | null;
   /** The GitHub deployment the pinned sha came from. */
   githubDeploymentId: number | null;
   /** The workflow run whose artifact the pinned sha deploys. */
@@ -116,10 +144,18 @@ export interface Environment {
   restarts: number;
   /** How the running release last exited: `code 1`, `signal SIGKILL`; null when it never did. */
   lastExit: string | null;
+  /** What the running release was built by, as its target said (see DeployResult); null when it did not. */
+  builtBy: string | null;
   /** A pull request preview from a fork: untrusted code, never given secret variables. */
   fork: boolean;
   /** When the webhook (or request) that last changed the desired state arrived. */
   requestedAt: number | null;
+  /** When its release was stopped for idling; null while awake. */
+  sleptAt: number | null;
+  /** How often a request woke it. */
+  wakes: number;
+  /** When it was last used: a request through the router, else its last successful deploy. */
+  usedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -139,6 +175,8 @@ export interface Deployment {
   artifactRunId: number | null;
   state: DeploymentState;
   error: string | null;
+  /** What the release it deployed was built by, when it succeeded and its target said. */
+  builtBy: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -182,9 +220,13 @@ export interface CompleteDeployment {
   error: string | null;
   log: string;
   url: string | null;
+  /** What the release was built by, as the target said of a success. */
+  builtBy?: string | null;
   fence: Fence;
   /** A passing failure (git unreachable): the environment's generation stays to be tried again. */
   retry?: boolean;
+  /** The digest of the config it deployed with: a final failure remembers it with the sha (see `Environment.failedSha`). */
+  config?: string;
 }
 
 /** What a target reports of a running release. */

@@ -7,7 +7,8 @@ import type { ApprovalStore, EnvironmentStore, SignalStore } from '../store/stor
 import { TARGET_CANCELLED } from '../targets/target.js';
 import { beginOrStart, needsApproval, passApproval } from './approval.js';
 import { beginOf } from './attempt.js';
-import { DeploymentLog } from './deployment-log.js';
+import { DeploymentLog, type LiveLogs } from './deployment-log.js';
+import { configDigest, ruleRemoved, variablesOf } from './effective.js';
 import { passGate } from './gating.js';
 import { LeaseLost } from './leases.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
@@ -33,6 +34,10 @@ export interface ConvergeContext {
   waiting?: () => void;
   /** GitHub credentials exist: a fork preview can be approved (the commenter's permission is read). */
   canApprove?: boolean;
+  /** Where a running deployment's log can be followed as it is written (`slipway logs --build --follow`). */
+  liveLogs?: LiveLogs;
+  /** Called after a deployment succeeded. */
+  deployed?: () => void;
 }
 
 /**
@@ -43,6 +48,12 @@ export interface ConvergeContext {
 export async function converge(env: Environment, context: ConvergeContext): Promise<void> {
   if (!env.present) return destroy(env, context);
   const { store, source, app, fence } = context;
+  const following = env.pinnedSha === null;
+  if (following && ruleRemoved(app, env)) {
+    context.log.debug({ env: env.name, rule: env.rule }, 'not following: the config no longer has the environment that made it; it keeps running as it is');
+    await store.markConverged(env.id, env.generation, fence);
+    return;
+  }
   let sha: string;
   try {
     sha = env.pinnedSha ?? (await source.resolve(app.remoteUrl, env.desiredRef ?? '', { signal: context.signal }));
@@ -54,13 +65,19 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
     return sourceFailed(context, env, attempt.id, error, '');
   }
   context.resolved?.(sha);
-  if (sha === env.observedSha && env.state === 'ready') {
+  // A sleeping environment runs its sha too: only a request (or a new commit) starts it again.
+  // `/slipway redeploy` deploys the sha again even though it runs.
+  if (sha === env.observedSha && (env.state === 'ready' || env.state === 'sleeping') && !env.redeploy) {
     await store.markConverged(env.id, env.generation, fence);
     return;
   }
-  const following = env.pinnedSha === null;
   if (following && sha === env.quarantinedSha) {
     context.log.info({ env: env.name, sha }, 'not deploying a quarantined commit: it was rolled back; a new commit moves the environment on');
+    await store.markConverged(env.id, env.generation, fence);
+    return;
+  }
+  if (sha === env.failedSha && configDigest(app, env) === env.failedConfig && !env.redeploy) {
+    context.log.debug({ env: env.name, sha }, 'not deploying again a commit that failed here with the same config; a new commit, a config change or slipway deploy does');
     await store.markConverged(env.id, env.generation, fence);
     return;
   }
@@ -77,16 +94,25 @@ export async function converge(env: Environment, context: ConvergeContext): Prom
   await deploy(env, sha, deployment, rule, context);
 }
 
-/** Gets the code (a checkout, or a workflow artifact) and applies it; records the outcome. */
+/** Gets the code (a checkout, or a workflow artifact) and applies it; records the outcome. Its log can be followed meanwhile. */
 async function deploy(env: Environment, sha: string, deployment: Deployment, rule: EnvironmentConfig | null, context: ConvergeContext): Promise<void> {
+  const output = context.liveLogs?.start(deployment.id) ?? new DeploymentLog();
+  try {
+    await deployWith(output, env, sha, deployment, rule, context);
+  } finally {
+    // After the outcome is stored: a follower that sees the end reads it there.
+    context.liveLogs?.finish(deployment.id);
+  }
+}
+
+async function deployWith(output: DeploymentLog, env: Environment, sha: string, deployment: Deployment, rule: EnvironmentConfig | null, context: ConvergeContext): Promise<void> {
   const { store, app, fence } = context;
-  const output = new DeploymentLog();
   let workdir: string;
   try {
     workdir = await fetchCode(env, sha, rule, context);
   } catch (error) {
     if (context.signal.aborted) return cancelled(context, env, sha, deployment, output);
-    return sourceFailed(context, env, deployment.id, error, output.toString());
+    return sourceFailed(context, env, deployment.id, error, output.toString(), configDigest(app, env));
   }
   if (env.requestedAt !== null) context.metrics?.deployStartSeconds.observe((Date.now() - env.requestedAt) / 1000);
   try {
@@ -104,15 +130,16 @@ async function deploy(env: Environment, sha: string, deployment: Deployment, rul
       log: output.write,
       signal: context.signal,
     });
-    await store.completeDeployment({ id: deployment.id, state: 'success', error: null, log: output.toString(), url: result.url, fence });
+    await store.completeDeployment({ id: deployment.id, state: 'success', error: null, log: output.toString(), url: result.url, builtBy: result.builtBy ?? null, fence });
     context.metrics?.deployments.inc({ outcome: 'success' });
     context.log.info({ env: env.name, sha, deployment: deployment.id }, 'deployed');
+    context.deployed?.();
   } catch (error) {
     if (context.signal.aborted || (error as { code?: string }).code === TARGET_CANCELLED) return cancelled(context, env, sha, deployment, output);
     const message = (error as Error).message;
     context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
     context.metrics?.deployments.inc({ outcome: 'failure' });
-    await store.completeDeployment({ id: deployment.id, state: 'failure', error: message, log: output.toString(), url: null, fence });
+    await store.completeDeployment({ id: deployment.id, state: 'failure', error: message, log: output.toString(), url: null, fence, config: configDigest(app, env) });
     await rollBackAfterFailure(env, sha, deployment, rule, context);
     return;
   }
@@ -126,15 +153,6 @@ async function cancelled(context: ConvergeContext, env: Environment, sha: string
   context.log.warn({ env: env.name, sha, deployment: deployment.id, reason: message }, 'deployment did not succeed');
   context.metrics?.deployments.inc({ outcome: 'inactive' });
   await context.store.completeDeployment({ id: deployment.id, state: 'inactive', error: message, log: output.toString(), url: null, fence: context.fence });
-}
-
-/** The app's variables with the environment's own on top; a fork's preview gets none marked secret. */
-function variablesOf(app: AppRuntime, env: Environment, rule: EnvironmentConfig | null): Record<string, string> {
-  const own = rule?.env ?? {};
-  const vars = { ...app.vars, ...own };
-  if (!env.fork) return vars;
-  const secret = (name: string) => (Object.hasOwn(own, name) ? (rule?.secretEnv ?? []) : app.secretVars).includes(name);
-  return Object.fromEntries(Object.entries(vars).filter(([name]) => !secret(name)));
 }
 
 /** The folder to deploy from: the commit checked out, or the workflow run's artifact unpacked. */
@@ -209,11 +227,13 @@ function cancelMessage(signal: AbortSignal): string {
 /** Thrown after a passing failure is recorded, so the reconciler tries again after a backoff. */
 export class RetryLater extends Error {}
 
-async function sourceFailed(context: ConvergeContext, env: Environment, id: number, error: unknown, log: string): Promise<void> {
+/** `config`: the config digest of an attempt that had its sha, which a final error remembers (see Environment.failedSha). */
+async function sourceFailed(context: ConvergeContext, env: Environment, id: number, error: unknown, log: string, config?: string): Promise<void> {
   const message = (error as Error).message;
   const retry = !FINAL_SOURCE_ERRORS.has((error as { code?: string }).code ?? '');
   context.log.warn({ env: env.name, reason: message, retry }, 'cannot get the code to deploy');
-  await context.store.completeDeployment({ id, state: 'error', error: message, log, url: null, fence: context.fence, retry });
+  const remember = retry || config === undefined ? {} : { config };
+  await context.store.completeDeployment({ id, state: 'error', error: message, log, url: null, fence: context.fence, retry, ...remember });
   context.metrics?.deployments.inc({ outcome: 'error' });
   if (retry) throw new RetryLater(message);
 }

@@ -6,7 +6,7 @@ import type { EnvironmentChange } from '../domain/environments.js';
 import type { DeliverySummary, DispatchResult } from '../store/store.js';
 
 /** Policy as the dispatcher sees it: what an event asks of the environments, and the CI result it reports. */
-export type Policy = (event: DomainEvent) => Pick<PolicyResult, 'intents' | 'signal' | 'approval'>;
+export type Policy = (event: DomainEvent) => Pick<PolicyResult, 'intents' | 'signal' | 'approval' | 'command'>;
 
 /**
  * Turns one inbox row, its payload normalized, into its outcome: the status and the effects
@@ -30,7 +30,11 @@ export function dispatchDelivery(
   }
   const result: DispatchResult = { id: delivery.id, status: 'processed', error: null, processedAt: now };
   if (event.kind === 'ping') result.hook = hookOf(event, delivery, log, now);
-  const { intents, signal, approval } = policy(event);
+  const { intents, signal, approval, command } = policy(event);
+  if (command !== null) {
+    result.commands = [command];
+    log.info({ pr: command.pr, command: command.text, by: command.login, refused: command.refusal ?? undefined }, 'pull request command received');
+  }
   if (approval !== null) {
     result.approvals = [approval];
     log.info({ pr: approval.pr, approval: approval.kind }, approval.kind === 'request' ? 'fork preview approval requested' : 'fork preview awaits approval of its head');
@@ -60,7 +64,7 @@ function hookOf(event: PingEvent, delivery: DeliverySummary, log: Logger, now: n
     log.info({ hookId }, 'webhook pinged without its settings; cannot tell which events it sends');
   } else {
     const events = event.events;
-    // A hook always sends ping; "*" is "Send me everything". Comments matter only to forks: approve.
+    // A hook always sends ping; "*" is "Send me everything". Comments matter only to commands and forks: approve.
     const missing = events.includes('*')
       ? []
       : ESSENTIAL_EVENTS.filter((name) => name !== 'ping' && name !== 'issue_comment' && !events.includes(name));

@@ -20,8 +20,8 @@ export interface DispatcherOptions {
   /** How many parsed payloads ingest may hand over in memory before they are read back instead. */
   handoffLimit?: number;
   policy: Policy;
-  /** Called after a batch changed desired state or recorded CI signals (the reconciler may have work). */
-  onChanged?: () => void;
+  /** Called with the results of a batch that changed desired state, recorded CI signals or brought approvals or commands (the engine may have work). */
+  onChanged?: (results: DispatchResult[]) => void;
 }
 
 /**
@@ -125,8 +125,10 @@ export class Dispatcher {
     });
     const applied = new Set(await this.finish(results));
     // A CI signal may have woken a waiting environment in the store.
-    const effects = (result: DispatchResult) => result.changes !== undefined || result.signals !== undefined || result.approvals !== undefined;
-    if (results.some((result) => applied.has(result.id) && effects(result))) this.options.onChanged?.();
+    const effects = (result: DispatchResult) =>
+      result.changes !== undefined || result.signals !== undefined || result.approvals !== undefined || result.commands !== undefined;
+    const changed = results.filter((result) => applied.has(result.id) && effects(result));
+    if (changed.length > 0) this.options.onChanged?.(changed);
     for (const [index, delivery] of batch.entries()) {
       const result = results[index];
       if (result === undefined || !applied.has(delivery.id)) continue;

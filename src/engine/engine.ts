@@ -1,22 +1,27 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import type { Environment } from '../domain/environments.js';
 import type { Logger } from '../logger.js';
 import { ApprovalDesk } from '../github/approvals.js';
 import type { GitHubClients } from '../github/client.js';
 import type { Reporter } from '../github/reporter.js';
 import { approvesForks } from '../policy/approvals.js';
 import { appsFor } from '../policy/policy.js';
-import type { Store } from '../store/store.js';
+import type { DispatchResult, Store } from '../store/store.js';
+import { CommandDesk } from './commands.js';
+import type { LiveLogs } from './deployment-log.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
+import { Rollout, type EnvironmentKey } from './rollout.js';
 import { Sweeps } from './sweeps.js';
+import { sleepCheckInterval, Sleeper, type RouterActivity } from './sleeper.js';
 
 /** How often TTLs are checked. */
 const EXPIRY_CHECK_MS = 30_000;
-/** How often `/slipway deploy` requests GitHub could not be asked about are tried again. */
+/** How often `/slipway …` comments GitHub could not be asked about (approvals, commands, reactions) are tried again. */
 const APPROVAL_RETRY_MS = 15_000;
 /** How long GitHub calls in flight at a stop may take to finish, waits in the clients' queues and retries included. */
 const GITHUB_STOP_GRACE_MS = 2000;
@@ -30,8 +35,10 @@ export function gateCheckInterval(config: Config): number {
 }
 
 export interface Engine {
-  /** Desired state changed: converge now. */
-  nudge(): void;
+  /** Desired state changed (by these deliveries, when given): converge now. */
+  nudge(results?: readonly DispatchResult[]): void;
+  /** Their config changed: deploy these environments again, one after another. */
+  redeploy(environments: readonly EnvironmentKey[]): void;
   /** Stops timers and cancels running deployments (they run again at the next start). */
   stop(): Promise<void>;
 }
@@ -51,11 +58,15 @@ export interface EngineParts {
   reporter: Reporter | null;
   /** The GitHub clients were made with its signal: at a stop the engine aborts it after a short grace, ending their calls and waits. */
   cutGitHub: AbortController;
+  /** Where running deployments' logs are followed (the API's `logs` route reads them). */
+  liveLogs: LiveLogs;
+  /** The router, when slipway runs one: environments sleep when idle and wake on its requests. */
+  router: RouterActivity | null;
 }
 
 /** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
 export async function startEngine(parts: EngineParts): Promise<Engine> {
-  const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub } = parts;
+  const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub, liveLogs, router } = parts;
   // Every background job takes it: a stop ends their runs between items at once.
   const stopping = new AbortController();
   // What ran before this start is adopted or started again before the router takes traffic.
@@ -66,6 +77,12 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   // Without credentials gates wait for webhooks only.
   const confirmer = github === null ? null : new GateConfirmer(store, apps, github, log.child({ component: 'gates' }), gateInterval, () => reconciler.nudge(), stopping.signal);
   const confirm = () => void confirmer?.confirmWaiting().catch((error: unknown) => log.error({ err: error }, 'cannot confirm gates'));
+  const slept = (env: Environment) => {
+    const repo = apps.get(env.app)?.repo;
+    if (env.pr !== null && repo !== undefined) reporter?.commentOn(repo, env.pr);
+  };
+  const sleeper = router === null ? null : new Sleeper(engineStore, apps, router, log.child({ component: 'sleeper' }), metrics, stopping.signal, slept);
+  const capped = () => void sleeper?.enforceCaps().catch((error: unknown) => log.error({ err: error }, 'cannot keep the previews under their cap'));
   const reconciler = new Reconciler({
     store: engineStore,
     source,
@@ -78,6 +95,8 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     metrics,
     waiting: confirm,
     canApprove: github !== null,
+    liveLogs,
+    deployed: capped,
   });
   const desk = github === null ? null : new ApprovalDesk(
     store,
@@ -92,11 +111,23 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     await desk.run();
     reconciler.nudge();
   };
+  const commandDesk = github === null ? null : new CommandDesk({
+    store,
+    clients: github,
+    appsOf: (repo) => appsFor(repo, config).map((app) => app.name),
+    log: log.child({ component: 'commands' }),
+    decided: (repo, pr) => reporter?.commentOn(repo, pr),
+    changed: () => reconciler.nudge(),
+    canSleep: (env) => sleeper?.canSleep(env) ?? false,
+    sleep: async (envs) => sleeper?.sleepNow(envs),
+    stop: stopping.signal,
+  });
   const approving = config.apps.filter(approvesForks).map((app) => app.name);
   if (github === null && approving.length > 0) {
     log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token or github.app to check who comments: without them no fork preview deploys');
   }
   const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge(), stopping.signal);
+  const rollout = new Rollout(engineStore, () => reconciler.nudge(), log.child({ component: 'rollout' }), stopping.signal);
   await reconciler.start();
   reporter?.start();
   // Runs in flight, so a stop can wait for them (they end quickly once `stopping` aborts).
@@ -120,10 +151,12 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   const orphans = every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans());
   const expiry = every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire());
   const approvalRuns = every(APPROVAL_RETRY_MS, 'approvals', approvals);
+  const commandRuns = every(APPROVAL_RETRY_MS, 'commands', async () => commandDesk?.run());
   const timers = [
     orphans,
     expiry,
     approvalRuns,
+    commandRuns,
     every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
     every(gateInterval, 'gates', async () => {
       await confirmer?.confirmWaiting();
@@ -131,9 +164,12 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     }),
     every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
   ];
+  if (sleeper !== null) timers.push(every(sleepCheckInterval(apps.values()), 'sleep', () => sleeper.sweep()));
   // At start: orphans first (what the store does not know), then expired environments.
   orphans.run();
   expiry.run();
+  // Commands a stop left half done carry on.
+  commandRuns.run();
   // With GitHub credentials, missed webhooks heal at start and on their schedule.
   const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
   if (missed !== null) {
@@ -142,11 +178,19 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     recovery.run();
   }
   return {
-    nudge: () => {
+    nudge: (results = []) => {
       reconciler.nudge();
-      // A delivery may have brought a /slipway deploy request.
+      // The slipway:keep label changes what the pull request's comment shows, and no deployment does.
+      for (const change of results.flatMap((result) => result.changes ?? [])) {
+        if (change.kind !== 'follow' || change.keep === undefined || change.pr === null) continue;
+        const repo = apps.get(change.app)?.repo;
+        if (repo !== undefined) reporter?.commentOn(repo, change.pr);
+      }
+      // A delivery may have brought a /slipway deploy request or another command.
       approvalRuns.run();
+      commandRuns.run();
     },
+    redeploy: (environments) => rollout.add(environments),
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       stopping.abort(new Error('slipway is stopping'));
@@ -154,6 +198,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       // The reporter sends nothing new from now; what the stop itself changes is reported at the next start.
       const reporting = reporter?.stop();
       await missed?.stop();
+      await rollout.settled();
       await reconciler.stop();
       await reporting;
       await Promise.all(inFlight);

@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../config/schema.js';
+import type { EnvironmentConfig, TargetConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 
 /** What the engine counts; `metrics.ts` makes these and `/metrics` serves them. */
@@ -9,6 +9,9 @@ export interface EngineMetrics {
   deployments: { inc(labels: { outcome: string }): void };
   /** From the webhook that asked for a change to its deployment starting. */
   deployStartSeconds: { observe(seconds: number): void };
+  /** Sleeping environments woken by a request, by outcome (woken, failed). */
+  wakes: { inc(labels: { outcome: string }): void };
+  wakeSeconds: { observe(seconds: number): void };
 }
 
 /** The slice of source/ the engine uses: resolve refs and check shas out into worktrees. */
@@ -42,6 +45,8 @@ export interface AppRuntime {
   repo: string;
   remoteUrl: string;
   target: Target;
+  /** The target's settings from the config (`target:`), which the target was made or last reconfigured with. */
+  settings: TargetConfig;
   /** Extra environment variables for its commands (may hold secrets: never logged). */
   vars: Record<string, string>;
   /** Names in `vars` marked secret: a fork's preview never gets them. */

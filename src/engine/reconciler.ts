@@ -4,6 +4,7 @@ import type { Environment } from '../domain/environments.js';
 import type { ApprovalStore, EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
 import { converge, RetryLater, Superseded } from './converge.js';
 import { environmentLease, withLease } from './leases.js';
+import type { LiveLogs } from './deployment-log.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { Wakeup } from '../wakeup.js';
 
@@ -25,6 +26,10 @@ export interface ReconcilerOptions {
   waiting?: () => void;
   /** GitHub credentials exist: fork previews can be approved. */
   canApprove?: boolean;
+  /** Running deployments' logs, to follow as they are written. */
+  liveLogs?: LiveLogs;
+  /** Called after a deployment succeeded (a preview's template may be over its cap now). */
+  deployed?: () => void;
 }
 
 /** More than any installation runs at once; the query is one indexed scan. */
@@ -138,8 +143,12 @@ export class Reconciler {
     const { store, log } = this.options;
     try {
       // Renewed while the attempt runs; once lost (another replica may take over), the attempt stops.
-      await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, ({ fence, signal }) =>
-        converge(env, {
+      await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, async ({ fence, signal }) => {
+        // Read again under the lease: the listing may predate a pass that converged it meanwhile,
+        // and its stale redeploy flag would deploy the same sha twice.
+        const fresh = await store.getEnvironment(env.app, env.name);
+        if (fresh === null || fresh.id !== env.id || fresh.generation <= fresh.observedGeneration) return;
+        await converge(fresh, {
           store,
           source: this.options.source,
           app,
@@ -152,13 +161,15 @@ export class Reconciler {
           ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
           ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
           canApprove: this.options.canApprove === true,
+          ...(this.options.liveLogs ? { liveLogs: this.options.liveLogs } : {}),
+          ...(this.options.deployed ? { deployed: this.options.deployed } : {}),
           resolved: (sha) => {
             entry.sha = sha;
             // A newer desired state seen while this attempt was still resolving its own.
             if (entry.newest !== null) void this.cancelIfOutdated(entry.newest, entry);
           },
-        }),
-      );
+        });
+      });
       this.backoff.delete(env.id);
     } catch (error) {
       const failures = (this.backoff.get(env.id)?.failures ?? 0) + 1;

@@ -50,7 +50,7 @@ export class Sweeps {
       const env = app === undefined ? null : await this.store.getEnvironment(deployment.app, deployment.env);
       const gate = app === undefined || env === null ? null : ruleOf(app, env)?.gate;
       if (gate == null || now < deployment.createdAt + gate.timeoutMs) continue;
-      changes.push({ kind: 'nudge', app: deployment.app, env: deployment.env, trigger: 'gate.timeout' });
+      changes.push({ kind: 'nudge', app: deployment.app, env: deployment.env, trigger: 'gate.timeout', periodic: true });
     }
     if (changes.length === 0) return 0;
     await this.store.changeEnvironments(changes, 'gate');
@@ -63,10 +63,11 @@ export class Sweeps {
     return this.store.pruneSignals(now - SIGNAL_RETENTION_MS);
   }
 
+  /** A commit that failed is not deployed again by it (`periodic`): only a new commit, a config change or a command does. */
   async resync(): Promise<number> {
     const live = (await this.store.listEnvironments()).filter((env) => env.present);
     await this.store.changeEnvironments(
-      live.map((env) => ({ kind: 'nudge', app: env.app, env: env.name, trigger: 'resync' })),
+      live.map((env) => ({ kind: 'nudge', app: env.app, env: env.name, trigger: 'resync', periodic: true })),
       'resync',
     );
     if (live.length > 0) this.changed();

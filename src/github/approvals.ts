@@ -1,10 +1,9 @@
 import type { Logger } from '../logger.js';
 import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals.js';
 import type { ApprovalStore } from '../store/store.js';
+import { SerialPasses } from '../passes.js';
 import type { GitHubClients } from './client.js';
-
-/** Repository roles that may approve a fork's preview. */
-export const APPROVING_PERMISSIONS = ['admin', 'maintain', 'write'] as const;
+import { canWrite } from './permissions.js';
 
 /** The apps configured for a repository (`owner/name`). */
 export type AppsOf = (repo: string) => string[];
@@ -16,8 +15,7 @@ export type AppsOf = (repo: string) => string[];
  * pending, to be tried again: it is never taken as a refusal.
  */
 export class ApprovalDesk {
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly passes: SerialPasses;
 
   constructor(
     private readonly store: ApprovalStore,
@@ -28,26 +26,18 @@ export class ApprovalDesk {
     private readonly decided: (repo: string, pr: number) => void = () => undefined,
     /** slipway is stopping: no request is checked any more, and calls in flight end. */
     private readonly stop: AbortSignal = new AbortController().signal,
-  ) {}
+  ) {
+    this.passes = new SerialPasses(async () => {
+      for (const request of await this.store.approvalRequests()) {
+        if (this.stop.aborted) return;
+        await this.decide(request);
+      }
+    }, stop);
+  }
 
   /** Decides the pending requests; a call while a pass runs makes it pass once more. */
   run(): Promise<void> {
-    if (this.running !== null) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        for (const request of await this.store.approvalRequests()) {
-          if (this.stop.aborted) return;
-          await this.decide(request);
-        }
-      } while (this.again && !this.stop.aborted);
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.passes.run();
   }
 
   private async decide(request: ApprovalRequest): Promise<void> {
@@ -69,11 +59,7 @@ export class ApprovalDesk {
     const [owner = '', name = ''] = repo.split('/');
     const github = await this.clients.forRepo(repo);
     const request = { signal: this.stop };
-    const { data: access } = await github.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: login, request });
-    const roles: readonly string[] = APPROVING_PERMISSIONS;
-    if (!roles.includes(access.permission) && !roles.includes(access.role_name)) {
-      return { state: 'refused', sha: null, reason: `@${login} lacks write permission` };
-    }
+    if (!(await canWrite(github, repo, login, this.stop))) return { state: 'refused', sha: null, reason: `@${login} lacks write permission` };
     const { data: pull } = await github.rest.pulls.get({ owner, repo: name, pull_number: pr, request });
     const head = pull.head.sha;
     if (headSha === null) return { state: 'refused', sha: head, reason: 'slipway has seen no head of this pull request to approve yet; comment again after its next push' };

@@ -10,7 +10,7 @@ export async function previewEntries(store: EnvironmentStore, apps: readonly str
   return Promise.all(
     environments.map(async (env): Promise<PreviewEntry> => {
       const [newest] = await store.listDeployments(env.id, 1);
-      const base = { app: env.app, env: env.name, present: env.present, state: env.state, url: env.url, expiresAt: env.expiresAt };
+      const base = { app: env.app, env: env.name, present: env.present, state: env.state, url: env.url, expiresAt: env.expiresAt, keep: env.keep };
       if (newest === undefined) return { ...base, deployment: null };
       // What a waiting deployment waits for is on its timeline.
       const message = newest.state === 'waiting' ? ((await store.getDeployment(newest.id))?.timeline.at(-1)?.message ?? null) : null;

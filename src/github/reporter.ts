@@ -5,7 +5,7 @@ import { Wakeup } from '../wakeup.js';
 import type { Logger } from '../logger.js';
 import type { DeploymentState, Environment } from '../domain/environments.js';
 import { REPORT_WINDOW_MS, type UnreportedDeployment } from '../store/reports.js';
-import type { ApprovalStore, EnvironmentStore, ReportStore } from '../store/store.js';
+import type { ApprovalStore, CommandStore, EnvironmentStore, ReportStore } from '../store/store.js';
 import type { GitHubClients } from './client.js';
 import { upsertComment } from './comments.js';
 import { postCommitStatus } from './commit-status.js';
@@ -22,7 +22,7 @@ export interface ReportedApp {
 }
 
 export interface ReporterOptions {
-  store: ReportStore & EnvironmentStore & Pick<ApprovalStore, 'approvalFor'>;
+  store: ReportStore & EnvironmentStore & Pick<ApprovalStore, 'approvalFor'> & Pick<CommandStore, 'lastCommand'>;
   clients: GitHubClients;
   apps: ReadonlyMap<string, ReportedApp>;
   /** `server.publicUrl`: the deployment pages GitHub links to; null sends no links. */
@@ -72,7 +72,7 @@ export class Reporter {
     this.wakeup.nudge();
   }
 
-  /** Something the comment on `repo#pr` shows changed besides deployments (a fork approval): bring it up to date. */
+  /** Something the comment on `repo#pr` shows changed besides deployments (a fork approval, a command): bring it up to date. */
   commentOn(repo: string, pr: number): void {
     this.comments.set(`${repo.toLowerCase()}#${pr}`, { repo, pr });
     this.wakeup.nudge();
@@ -242,7 +242,7 @@ export class Reporter {
     const { store } = this.options;
     const apps = [...this.options.apps].filter(([, app]) => app.repo.toLowerCase() === repo.toLowerCase()).map(([name]) => name);
     const entries = await previewEntries(store, apps, pr, (id) => this.logUrl(id));
-    const body = previewCommentBody(repo, pr, entries, await store.approvalFor(repo, pr));
+    const body = previewCommentBody(repo, pr, entries, await store.approvalFor(repo, pr), await store.lastCommand(repo, pr));
     const stored = await store.getPrComment(repo, pr);
     if (stored?.body === body) return;
     try {

@@ -82,7 +82,7 @@ export function rollbackRoute({ config, store, changed }: EnvironmentActions) {
     if (to === null) {
       throw new InputError('nothing_to_roll_back', `${app}/${name} has no earlier successful deployment to go back to; give a sha (--to)`, 409);
     }
-    if (to === env.observedSha && env.state === 'ready') {
+    if (to === env.observedSha && (env.state === 'ready' || env.state === 'sleeping')) {
       throw new InputError('already_running', `${app}/${name} already runs ${to}`, 409);
     }
     const change: EnvironmentChange = {

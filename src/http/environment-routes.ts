@@ -63,7 +63,8 @@ export async function findEnvironment(store: EnvironmentStore, app: string, name
   return env;
 }
 
-function flag(params: URLSearchParams, name: string): boolean {
+/** A yes/no query parameter: absent, `0` or `false` is no; present empty, `1` or `true` is yes. */
+export function flag(params: URLSearchParams, name: string): boolean {
   const raw = params.get(name);
   if (raw === null || raw === '0' || raw === 'false') return false;
   if (raw === '' || raw === '1' || raw === 'true') return true;

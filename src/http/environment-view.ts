@@ -14,6 +14,8 @@ export interface EnvironmentSummary {
   branch: string | null;
   updatedAt: number;
   expiresAt: number | null;
+  /** Kept (`/slipway keep`, the `slipway:keep` label): it never expires, whatever `expiresAt` says. */
+  keep: boolean;
 }
 
 /** One environment with what converging it looks like, and its recent deployments. */
@@ -28,12 +30,20 @@ export interface EnvironmentDetail extends EnvironmentSummary {
   lastTrigger: string | null;
   /** A sha rolled back from: following the ref skips it until a new commit. */
   quarantinedSha: string | null;
+  /** A commit that failed here: the periodic resync does not deploy it again until a new commit, a config change or a command. */
+  failedSha: string | null;
   /** The GitHub deployment the pinned sha came from; the workflow run whose artifact it deploys. */
   githubDeploymentId: number | null;
   artifactRunId: number | null;
   /** Restarts of the running release after it exited, and how it last exited (process target). */
   restarts: number;
   lastExit: string | null;
+  /** When it went to sleep (null while awake), how often a request woke it, and when it was last used (a request, else a deploy). */
+  sleptAt: number | null;
+  wakes: number;
+  usedAt: number | null;
+  /** What the running release was built by: `manifest slipway.app.yaml`, `Procfile web + package.json (npm ci)`, `Dockerfile`. */
+  builtBy: string | null;
   createdAt: number;
   deployments: Deployment[];
 }
@@ -51,6 +61,7 @@ export function environmentSummary(env: Environment): EnvironmentSummary {
     branch: env.branch,
     updatedAt: env.updatedAt,
     expiresAt: env.expiresAt,
+    keep: env.keep,
   };
 }
 
@@ -65,10 +76,15 @@ export function environmentDetail(env: Environment, deployments: Deployment[]): 
     ttlMs: env.ttlMs,
     lastTrigger: env.lastTrigger,
     quarantinedSha: env.quarantinedSha,
+    failedSha: env.failedSha,
     githubDeploymentId: env.githubDeploymentId,
     artifactRunId: env.artifactRunId,
     restarts: env.restarts,
     lastExit: env.lastExit,
+    sleptAt: env.sleptAt,
+    wakes: env.wakes,
+    usedAt: env.usedAt,
+    builtBy: env.builtBy,
     createdAt: env.createdAt,
     deployments,
   };

@@ -1,3 +1,4 @@
+import type { ReloadOutcome } from '../config/changes.js';
 import type { Config } from '../config/schema.js';
 import type { Normalized } from '../events/normalize.js';
 import type { Inbox } from '../ingest/inbox.js';
@@ -7,6 +8,8 @@ import type { Store } from '../store/store.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './api-routes.js';
 import { deploymentPageRoute } from './deployment-page.js';
 import { environmentApiRoutes } from './environment-api.js';
+import type { LogSources } from './logs-route.js';
+import { reloadRoute } from './reload-route.js';
 import { sendJson } from './respond.js';
 import type { Route } from './server.js';
 import { webhookRoute } from './webhook-route.js';
@@ -23,6 +26,10 @@ export interface ServiceRouteOptions {
   dispatching: () => boolean;
   /** Desired state changed through the API: the engine should converge now. */
   changed: () => void;
+  /** Where `slipway logs` reads output: the apps' targets and the deployments running here. */
+  logs: LogSources;
+  /** Reads the config file again and puts it in force (`slipway reload`). */
+  reload: () => Promise<ReloadOutcome>;
 }
 
 /** Every route of slipway's HTTP listener: the webhook, health, metrics, the deployment page and the JSON API. */
@@ -65,6 +72,7 @@ export function serviceRoutes(options: ServiceRouteOptions): Route[] {
     { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
-    ...environmentApiRoutes({ config, store, changed: options.changed }, store, accepted),
+    { method: 'POST', path: '/api/reload', private: true, handler: reloadRoute(options.reload) },
+    ...environmentApiRoutes({ config, store, changed: options.changed }, store, accepted, options.logs),
   ];
 }

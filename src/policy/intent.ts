@@ -1,4 +1,5 @@
 import type { ApprovalNote } from '../domain/approvals.js';
+import type { CommandNote } from '../domain/commands.js';
 import type { EnvironmentChange } from '../domain/environments.js';
 import type { SignalReport } from './signals.js';
 
@@ -27,6 +28,8 @@ export type Intent =
       rule?: string;
       /** A pull request from a fork: untrusted code, never given secret variables. */
       fork?: boolean;
+      /** The `slipway:keep` label is on (true) or was just removed (false). */
+      keep?: boolean;
     }
   /** Deploy one sha (a GitHub deployment, a workflow run's output) until the next follow. */
   | Extract<EnvironmentChange, { kind: 'pin' }>
@@ -58,6 +61,8 @@ export interface PolicyResult {
   signal: { report: SignalReport; apps: string[] } | null;
   /** What it says about fork approvals (a fork PR's new head, a `/slipway deploy` request). */
   approval: ApprovalNote | null;
+  /** A `/slipway …` command commented on a pull request, checked and carried out by the engine. */
+  command: CommandNote | null;
 }
 
 /** One environment's answer to one event. */

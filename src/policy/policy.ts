@@ -2,6 +2,7 @@ import { isFixedEnvironment, type EnvironmentConfig } from '../config/environmen
 import type { AppConfig, Config } from '../config/schema.js';
 import type { DomainEvent } from '../events/domain.js';
 import { approvalNote } from './approvals.js';
+import { commandNote } from './commands.js';
 import { onDeployment, onDeploymentStatus } from './deployments.js';
 import { skip, type Decision, type Intent, type Outcome, type PolicyResult } from './intent.js';
 import { onPullRequest } from './pull-requests.js';
@@ -44,7 +45,7 @@ function evaluatorFor(event: DomainEvent): { repository: string; evaluate: Evalu
     case 'workflow_run':
       return { repository, evaluate: (app, env) => onWorkflowRun(event, app, env) };
     default:
-      // Check runs, suites and statuses are CI signals only, comments approval requests; other events move no environment.
+      // Check runs, suites and statuses are CI signals only, comments approval requests and commands; other events move no environment.
       return null;
   }
 }
@@ -59,7 +60,7 @@ export function applyPolicy(event: DomainEvent, config: Config): PolicyResult {
   const signal = report === null ? null : { report, apps: appsFor(report.repo, config).map((app) => app.name) };
   const evaluator = evaluatorFor(event);
   const apps = event.repository ? appsFor(event.repository.fullName, config) : [];
-  if (evaluator === null) return { intents: [], decisions: [], signal, approval: approvalNote(event, apps, []) };
+  if (evaluator === null) return { intents: [], decisions: [], signal, approval: approvalNote(event, apps, []), command: commandNote(event, apps) };
   const intents: Intent[] = [];
   const decisions: Decision[] = [];
   // A pull request's deliveries carry its updated_at, so a stale one (late, or replayed) is known.
@@ -73,7 +74,7 @@ export function applyPolicy(event: DomainEvent, config: Config): PolicyResult {
       if (outcome.intent !== null) intents.push(withContext(outcome.intent, env.name, eventAt));
     }
   }
-  return { intents, decisions, signal, approval: approvalNote(event, apps, intents) };
+  return { intents, decisions, signal, approval: approvalNote(event, apps, intents), command: null };
 }
 
 /** Follows and pins remember the configured environment they come from (its gate, rollback…). */

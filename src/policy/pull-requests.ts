@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig, Track } from '../config/schema.js';
 import type { PullRequestEvent } from '../events/domain.js';
 import { firstMatch } from './glob.js';
+import { keepLabel } from './commands.js';
 import { skip, type Outcome } from './intent.js';
 import { slugName } from '../names.js';
 import { describeTrack, TRUSTED_ASSOCIATIONS } from './rules.js';
@@ -62,6 +63,7 @@ export function onPullRequest(event: PullRequestEvent, app: AppConfig, env: Envi
     return destroy(`${pr} no longer qualifies: ${problems.join('; ')}`);
   }
   const ref = `refs/pull/${event.number}/head`;
+  const keep = keepLabel(event);
   return {
     intent: {
       kind: 'follow',
@@ -74,6 +76,7 @@ export function onPullRequest(event: PullRequestEvent, app: AppConfig, env: Envi
       trigger,
       ttlMs: env.ttlMs,
       fork: event.fork,
+      ...(keep === undefined ? {} : { keep }),
     },
     reason: `${pr} (${event.head.ref} into ${event.base.ref}) ${event.action}: ${name} follows ${ref}`,
   };

@@ -24,15 +24,70 @@ export function badRequestPage(reason: string): Page {
   return page(400, 'Bad request', [escapeHtml(reason), 'Send one Host header, and a path or an http URL as the request target.']);
 }
 
+/** The environment's first deployment is being built or started: 503 with Retry-After, and the page reloads itself. */
 export function startingPage(): Page {
   const paragraphs = [
-    'This environment is being deployed for the first time.',
+    "This environment's first deployment is being built and started.",
     `It answers here once it is healthy; this page reloads every ${RETRY_AFTER_S} seconds.`,
   ];
-  return page(503, 'This environment is being deployed', paragraphs, {
+  return page(503, 'This environment is building', paragraphs, {
     headers: { 'retry-after': String(RETRY_AFTER_S) },
     head: `<meta http-equiv="refresh" content="${RETRY_AFTER_S}">`,
   });
+}
+
+/**
+ * A sleeping environment is being woken, and a browser has waited a second: 503 with a page
+ * that reloads itself every second, so the person sees something at once and then the app.
+ */
+export function wakingPage(): Page {
+  return page(503, 'This environment is waking up', [
+    'It slept after a while without requests, and your visit woke it.',
+    'It answers here in a moment; this page reloads every second.',
+  ], { headers: { 'retry-after': '1' }, head: '<meta http-equiv="refresh" content="1">' });
+}
+
+/** A sleeping environment could not be started again: 502, and where its output is. */
+export function wakeFailedPage(where: PageEnvironment): Page {
+  const { app, env } = where;
+  return page(502, 'This environment could not wake up', [
+    'It slept after a while without requests; starting it again failed.',
+    `Its output: <code>slipway logs ${escapeHtml(app)} ${escapeHtml(env)}</code>. A new deployment starts it again.`,
+  ]);
+}
+
+/** Where an environment is, for the commands its pages suggest. */
+export interface PageEnvironment {
+  app: string;
+  env: string;
+}
+
+/**
+ * Its first deployment failed, so nothing runs. 502, not 503: waiting does not help (a new
+ * commit or a deploy does), so no Retry-After invites clients to come back; the gateway has
+ * no working upstream, as when a release does not answer. The error is not shown (it may
+ * quote the app's output, and this page is public): only where the log is.
+ */
+export function failedPage(where: PageEnvironment, deploymentId: number, deploymentUrl: string | null): Page {
+  const { app, env } = where;
+  const link = deploymentUrl === null ? '' : `, or on <a href="${escapeHtml(deploymentUrl)}">${escapeHtml(deploymentUrl)}</a> (with slipway's API token)`;
+  return page(502, "This environment's deployment failed", [
+    `The first deployment of this environment (deployment ${escapeHtml(String(deploymentId))}) failed, so nothing runs here yet.`,
+    `Its log: <code>slipway logs ${escapeHtml(app)} ${escapeHtml(env)} --build</code>${link}.`,
+    `A new commit, or <code>slipway deploy ${escapeHtml(app)} ${escapeHtml(env)}</code>, deploys it again.`,
+  ]);
+}
+
+/** Its release keeps crashing and slipway stopped restarting it: 502, saying how it last ended. */
+export function crashedPage(where: PageEnvironment, exit: { exitCode: number | null; signal: string | null; restarts: number }): Page {
+  const { app, env } = where;
+  const how = exit.signal !== null
+    ? `was last killed by ${escapeHtml(exit.signal)}`
+    : exit.exitCode !== null ? `last exited with code ${escapeHtml(String(exit.exitCode))}` : 'last ended (how is unknown)';
+  return page(502, 'This environment keeps crashing', [
+    `Its release ${how}; after ${escapeHtml(String(exit.restarts))} restarts slipway no longer starts it again.`,
+    `Its output: <code>slipway logs ${escapeHtml(app)} ${escapeHtml(env)}</code>. A new deployment starts it again.`,
+  ]);
 }
 
 export function badGatewayPage(): Page {

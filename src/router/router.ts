@@ -1,14 +1,15 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SlipwayError } from '../errors.js';
 import { capConnections, timeoutOptions, type ListenerLimits } from '../listener-limits.js';
 import type { Logger } from '../logger.js';
 import { parseHost } from './host.js';
-import { badRequestPage, notFoundPage, sendPage, startingPage, writePage, type Page } from './pages.js';
+import { badRequestPage, crashedPage, failedPage, notFoundPage, sendPage, startingPage, wakingPage, writePage, type Page, type PageEnvironment } from './pages.js';
 import { createBackendProxy, type Backend } from './proxy.js';
 import { requestAuthority } from './request-target.js';
 import type { RouteTable } from './routes.js';
+import { holdWhileWaking } from './waking.js';
 
 export interface RouterOptions {
   host: string;
@@ -30,8 +31,13 @@ export interface Router {
   close(): Promise<void>;
 }
 
-/** Where a request goes: an environment's process, or a page the router answers itself. */
-function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
+/** An environment that sleeps: the request waits while it wakes. */
+interface Asleep {
+  asleep: PageEnvironment;
+}
+
+/** Where a request goes: an environment's process, a page the router answers itself, or a sleeping environment to wake. */
+function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page | Asleep {
   const asked = requestAuthority(request);
   if ('refused' in asked) return badRequestPage(asked.refused);
   const { host } = asked;
@@ -39,12 +45,32 @@ function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page {
   const target = parseHost(host, routes.domain);
   const route = target === undefined ? undefined : routes.lookup(target.app, target.env);
   if (target === undefined || route === undefined) return notFoundPage(host);
-  if (route.kind === 'starting') return startingPage();
-  return { ...target, port: route.port };
+  if (route.kind === 'ready' || route.kind === 'sleeping') routes.used(target.app, target.env);
+  switch (route.kind) {
+    case 'sleeping':
+      return { asleep: target };
+    case 'starting':
+      return startingPage();
+    case 'failed':
+      return failedPage(target, route.deploymentId, routes.deploymentUrl(route.deploymentId));
+    case 'crashed':
+      return crashedPage(target, route);
+    case 'ready':
+      return { ...target, port: route.port };
+  }
 }
 
 function isPage(where: Backend | Page): where is Page {
   return 'status' in where;
+}
+
+/** Where the request goes once a sleeping environment is awake (a page when it could not be woken in time). */
+async function afterWaking(request: IncomingMessage, routes: RouteTable, where: Backend | Page | Asleep): Promise<Backend | Page> {
+  if (!('asleep' in where)) return where;
+  const outcome = await holdWhileWaking(request, routes, where.asleep);
+  if (outcome !== 'awake') return outcome;
+  const again = resolve(request, routes);
+  return 'asleep' in again ? wakingPage() : again;
 }
 
 /**
@@ -56,13 +82,21 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const proxy = createBackendProxy(log);
   const upgraded = new Set<Duplex>();
 
-  const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
-    const where = resolve(request, routes);
+  const forward = (request: IncomingMessage, response: ServerResponse, where: Backend | Page) => {
     if (isPage(where)) return sendPage(response, where);
     // In flight from here until the response is over, whichever way it ends ('close' always fires).
     routes.begin(where.port);
     response.once('close', () => routes.end(where.port));
     proxy.web(request, response, where);
+  };
+
+  const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
+    const where = resolve(request, routes);
+    if (!('asleep' in where)) return forward(request, response, where);
+    void afterWaking(request, routes, where).then((found) => {
+      // The client may have gone while it waited.
+      if (!response.destroyed) forward(request, response, found);
+    });
   });
 
   capConnections(server, options.limits, options.onRefused);
@@ -71,10 +105,12 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
-    const where = resolve(request, routes);
-    if (isPage(where)) return writePage(socket, where);
-    // WebSockets are not counted in flight: a socket open for hours must not hold up a switch.
-    proxy.ws(request, socket, head, where);
+    void afterWaking(request, routes, resolve(request, routes)).then((where) => {
+      if (socket.destroyed) return;
+      if (isPage(where)) return writePage(socket, where);
+      // WebSockets are not counted in flight: a socket open for hours must not hold up a switch.
+      proxy.ws(request, socket, head, where);
+    });
   });
 
   await new Promise<void>((done, fail) => {

@@ -12,6 +12,7 @@ import type {
 import type { PrComment, UnreportedDeployment } from './reports.js';
 import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../domain/approvals.js';
 import type { CiSignal, SignalRecord } from '../domain/signals.js';
+import type { CommandNote, CommandReaction, CommandRecord, CommandState } from '../domain/commands.js';
 
 /**
  * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
@@ -101,6 +102,8 @@ export interface DispatchResult {
   signals?: SignalRecord[];
   /** What it says about fork approvals: a pull request's new head, or a `/slipway deploy` request. */
   approvals?: ApprovalNote[];
+  /** `/slipway …` commands it brings; one per comment, however often the delivery is applied. */
+  commands?: CommandNote[];
 }
 
 export interface Backlog {
@@ -152,6 +155,13 @@ export interface LeaseStore {
   releaseLease(name: string, holder: string): Promise<void>;
 }
 
+/** A request through the router reached environment `env` of `app` at `at` (ms). */
+export interface EnvironmentUse {
+  app: string;
+  env: string;
+  at: number;
+}
+
 /** Environments (desired and observed state) and their deployments. */
 export interface EnvironmentStore {
   /** Desired-state changes from outside a delivery (CLI, API, TTL expiry). */
@@ -178,6 +188,10 @@ export interface EnvironmentStore {
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */
   recordRuntime(status: RuntimeStatus): Promise<void>;
+  /** Its release was stopped for idling (`asleep`: it reads as `sleeping`), or a request woke it (counted); holds its lease. */
+  markSleeping(environmentId: number, asleep: boolean, fence: Fence): Promise<void>;
+  /** Requests through the router reached these live environments at these times (least recently used sleeps first). */
+  recordUse(uses: EnvironmentUse[]): Promise<void>;
 }
 
 /** The reporter's outbox, and the comment kept on each pull request. */
@@ -214,9 +228,31 @@ export interface ApprovalStore {
   decideApproval(decision: ApprovalDecision): Promise<void>;
 }
 
+/** The outcome of checking and planning a command: applied, with its environment changes, in one transaction. */
+export interface CommandDecision {
+  repo: string;
+  commentId: number;
+  state: Exclude<CommandState, 'received'>;
+  /** What was done, or why it was refused or failed. */
+  outcome: string;
+  changes: EnvironmentChange[];
+}
+
+/** Commands from pull request comments. */
+export interface CommandStore {
+  /** Commands undecided, or decided whose last reaction is not posted yet (for a day), oldest first. */
+  pendingCommands(): Promise<CommandRecord[]>;
+  /** Records the reaction posted on a command's comment. */
+  markReacted(repo: string, commentId: number, reaction: CommandReaction): Promise<void>;
+  /** Applies an undecided command's changes and records its outcome together; false (nothing applied) when it was decided already. */
+  decideCommand(decision: CommandDecision): Promise<boolean>;
+  /** The newest command on a pull request, for its comment; null when none. */
+  lastCommand(repo: string, pr: number): Promise<CommandRecord | null>;
+}
+
 /** Everything slipway keeps, as one object; each part of slipway depends on the roles it uses. */
 export interface Store
-  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore {
+  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

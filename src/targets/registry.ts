@@ -3,6 +3,7 @@ import type { TargetConfig, TargetType } from '../config/targets.js';
 import { SlipwayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CommandTarget } from './command/command-target.js';
+import { DockerTarget } from './docker/docker-target.js';
 import { ProcessTarget } from './process/process-target.js';
 import type { RouteSwitch } from './process/routes.js';
 import { resolveRunAs } from './run-as.js';
@@ -19,7 +20,7 @@ export interface TargetContext {
   dataDir: string;
   /** store.workDir: where the apps' commands run (worktrees, their homes), outside dataDir. */
   workDir: string;
-  /** The router's route table (process target); null when slipway runs no router. */
+  /** The router's route table (process and docker targets); null when slipway runs no router. */
   routes: RouteSwitch | null;
   log: Logger;
   /** A running environment's process changed (restarted, crashed). */
@@ -33,6 +34,16 @@ type Factories = {
 const FACTORIES: Factories = {
   command: (config, context) =>
     new CommandTarget(config, { app: context.app, stateDir: join(context.dataDir, 'targets', 'command'), workspace: workspaceOf(config, context) }),
+  docker: (config, context) => {
+    if (context.routes === null) throw new SlipwayError('no_router', 'the docker target needs the router, which did not start');
+    return new DockerTarget(config, {
+      app: context.app,
+      stateDir: join(context.dataDir, 'targets', 'docker'),
+      routes: context.routes,
+      log: context.log,
+      onStatus: context.onRuntime,
+    });
+  },
   process: (config, context) => {
     if (context.routes === null) throw new SlipwayError('no_router', 'the process target needs the router, which did not start');
     return new ProcessTarget(config, {
@@ -63,4 +74,15 @@ export function createTarget(config: TargetConfig, context: TargetContext): Targ
   }
   const factory = FACTORIES[type as TargetType] as (config: TargetConfig, context: TargetContext) => Target;
   return factory(config, context);
+}
+
+/**
+ * Gives a running target new settings of its own type (a config reload); false when it cannot
+ * take them while it runs (another type, or a type that does not support it yet): those need a restart.
+ */
+export function reconfigureTarget(target: Target, config: TargetConfig, context: TargetContext): boolean {
+  if (target instanceof ProcessTarget && config.type === 'process') target.reconfigure(config, workspaceOf(config, context));
+  else if (target instanceof CommandTarget && config.type === 'command') target.reconfigure(config, workspaceOf(config, context));
+  else return false;
+  return true;
 }

@@ -47,6 +47,11 @@ export interface DeployRequest {
 export interface DeployResult {
   /** Where the environment answers, when the target knows. */
   url: string | null;
+  /**
+   * What the release was built by, shown by `slipway env`: `manifest slipway.app.yaml`,
+   * `Procfile web + package.json (npm ci)`, `Dockerfile`; absent when the target cannot say.
+   */
+  builtBy?: string;
 }
 
 export interface DestroyRequest {
@@ -70,6 +75,15 @@ export interface RunningEnvironment {
   sha: string | null;
 }
 
+/** What `logs` is asked for. */
+export interface LogOptions {
+  /** How many of the last lines written to start with (0: none). */
+  lines: number;
+  /** Then pass on new output as it comes, until the release ends (replaced, stopped, destroyed) or `signal` fires. */
+  follow: boolean;
+  signal: AbortSignal;
+}
+
 export interface Target {
   /** The config `type` that made it: `command`, `process`, `kubernetes`. */
   readonly type: string;
@@ -81,6 +95,20 @@ export interface Target {
   recover?(): Promise<void>;
   /** At stop: stop what it runs (a target whose environments live outside slipway has nothing to do). */
   close?(): Promise<void>;
+  /**
+   * The runtime output (stdout and stderr) of the environment's release, for a target that
+   * runs one (process, docker): text as written, whole characters. Resolves once the output
+   * is found; rejects with a SlipwayError of status 404 when there is none to read.
+   */
+  logs?(app: string, env: string, options: LogOptions): Promise<AsyncIterable<string>>;
+  /**
+   * For a target that runs the release itself (process, docker): stops the environment's
+   * release for idling, keeping what it needs to start it again (worktree, build, image);
+   * the router answers its requests by waking it. Resolves false when nothing runs to stop.
+   */
+  sleep?(app: string, env: string): Promise<boolean>;
+  /** Starts a sleeping environment's release again and routes to it once healthy; rejects when it cannot. */
+  wake?(app: string, env: string, signal: AbortSignal): Promise<void>;
 }
 
 /** What a target reports of an environment's running process (process target). */

@@ -3,17 +3,21 @@ import { cp, lchown, lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { within } from '../paths.js';
 import { SlipwayError } from '../errors.js';
-import { envPrefix } from './process/records.js';
+import { envPrefix } from './env-records.js';
+import { packageManagerSettings, proxyVariables } from './pass-through.js';
 import type { RunAs } from './run-as.js';
 
 /**
  * The only variables the apps' commands (builds, start commands, deploy commands) get from
  * slipway's own environment, which holds its secrets (GITHUB_TOKEN, SLIPWAY_WEBHOOK_SECRET,
- * SLIPWAY_API_TOKEN, …): where programs are, language and time zone. Anything else an app
- * needs (NODE_ENV, a proxy, a CA bundle) is given in its config's or manifest's `env:`.
+ * SLIPWAY_API_TOKEN, …): where programs are, language and time zone. Build steps also get
+ * its proxy and npm/pip settings (stepEnv). Anything else an app needs (NODE_ENV, a CA
+ * bundle) is given in its config's or manifest's `env:`.
  */
 export const INHERITED_VARIABLES = ['PATH', 'LANG', 'LANGUAGE', 'TZ'] as const;
 const INHERITED_PATTERN = /^LC_[A-Z]+$/;
+/** The cache settings stepEnv sets itself, lowercased. */
+const CACHE_SETTINGS = ['npm_config_cache', 'pip_cache_dir'];
 
 export interface WorkspaceOptions {
   /** store.workDir: worktrees, artifacts and the homes of the apps' commands. */
@@ -56,6 +60,33 @@ export class Workspace {
     return env;
   }
 
+  /**
+   * The environment of a build step (a build, a Procfile's `release:`): baseEnv, then the
+   * proxy and npm/pip settings of slipway's own environment, then the app's shared caches
+   * (see `caches`), which win over a cache folder set in slipway's environment: that one is
+   * slipway's user's, which the build may not be able to write.
+   */
+  stepEnv(home: string, caches: string): Record<string, string> {
+    const env = { ...this.baseEnv(home), ...proxyVariables() };
+    for (const [name, value] of Object.entries(packageManagerSettings())) {
+      if (!CACHE_SETTINGS.includes(name.toLowerCase())) env[name] = value;
+    }
+    return { ...env, npm_config_cache: join(caches, 'npm'), PIP_CACHE_DIR: join(caches, 'pip'), XDG_CACHE_HOME: caches };
+  }
+
+  /**
+   * The app's dependency caches (`<workDir>/caches/<app>`: npm's, pip's, and what keeps its
+   * cache in XDG_CACHE_HOME, as yarn 1 and pnpm do), shared by the builds of all its
+   * environments; made, and given to the user builds run as, when missing.
+   */
+  async caches(app: string): Promise<string> {
+    envPrefix(app, 'caches'); // the app's name is a DNS label: it becomes a path segment
+    const dir = join(this.workDir, 'caches', app);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.handOver(dir, false);
+    return dir;
+  }
+
   private homeDir(app: string, env: string): string {
     envPrefix(app, env); // both are DNS labels: they become path segments
     return join(this.workDir, 'homes', app, env);
@@ -95,16 +126,17 @@ export class Workspace {
   }
 
   /**
-   * Gives `dir` and everything in it to the user commands run as, so a build can write
-   * there (git checked the files out as slipway's user). Symlinks are changed, not followed.
+   * Gives `dir` and everything in it (only `dir` itself when not `deep`) to the user commands
+   * run as, so a build can write there (git checked the files out as slipway's user).
+   * Symlinks are changed, not followed.
    */
-  async handOver(dir: string): Promise<void> {
+  async handOver(dir: string, deep = true): Promise<void> {
     const runAs = this.runAs;
     if (runAs === null) return;
     const walk = async (path: string): Promise<void> => {
       const info = await lstat(path);
       if (info.uid !== runAs.uid || info.gid !== runAs.gid) await lchown(path, runAs.uid, runAs.gid);
-      if (!info.isDirectory()) return;
+      if (!info.isDirectory() || !deep) return;
       for (const name of await readdir(path)) await walk(join(path, name));
     };
     await walk(dir);

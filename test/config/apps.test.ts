@@ -10,7 +10,7 @@ const app = (extra: string) =>
 const parse = (text: string) => parseConfig(text, 'slipway.yaml', {}, '/srv');
 const envs = (text: string) => parse(app(`    environments:\n${text}`)).apps[0]?.environments;
 /** An environment without gate, artifact or rollback. */
-const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {}, secretEnv: [], productionEnvironment: false, commitStatus: false };
+const NO_EXTRAS = { gate: null, artifact: null, rollback: null, env: {}, secretEnv: [], productionEnvironment: false, commitStatus: false, sleepAfterMs: null };
 
 test('the example from the issue parses to typed tracks, defaults filled in', () => {
   const config = parse(`
@@ -102,17 +102,17 @@ test('url: anything else is refused, and credentials never belong in it', () => 
 
 test('target: an unknown type names the types there are', () => {
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target: { type: proces, deploy: [x] }\n'), [
-    'slipway.yaml:4 apps.web.target.type: unknown target "proces"; expected one of: process, command',
+    'slipway.yaml:4 apps.web.target.type: unknown target "proces"; expected one of: process, command, docker',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target:\n      deploy: [x]\n'), [
-    'slipway.yaml:4 apps.web.target.type: is required; expected one of: process, command',
+    'slipway.yaml:4 apps.web.target.type: is required; expected one of: process, command, docker',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target: command\n'), [
     'slipway.yaml:4 apps.web.target: expected a mapping, got a string',
   ]);
   // A type from the environment is not echoed.
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    target:\n      type: ${T}\n', { T: 'hunter2' }), [
-    'slipway.yaml:5 apps.web.target.type: unknown target type; expected one of: process, command',
+    'slipway.yaml:5 apps.web.target.type: unknown target type; expected one of: process, command, docker',
   ]);
 });
 
@@ -136,7 +136,7 @@ test('command target: each key checked, unknown keys named', () => {
 });
 
 test('an app without a target runs on the process target, with or without environments', () => {
-  const process = { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 };
+  const process = { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 };
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments:\n      - name: staging\n        track: { branch: main }\n').apps[0]?.target, process);
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments: []\n').apps[0]?.target, process);
 });
@@ -197,7 +197,7 @@ test('track values: branch names, globs, booleans, labels and the fork policy', 
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.drafts: expected true or false, got a number',
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.labels[0]: must not be empty',
     'slipway.yaml:20 apps.web.environments[6].track.pullRequests.forks: expected one of: deny, allow, trusted, approve',
-    'slipway.yaml:20 apps.web.environments[6].track.pullRequests.fork: unknown key "fork"; expected one of: base, drafts, labels, forks',
+    'slipway.yaml:20 apps.web.environments[6].track.pullRequests.fork: unknown key "fork"; expected one of: base, drafts, labels, forks, max',
   ]);
 });
 
@@ -346,9 +346,9 @@ test('every problem across apps, targets and environments is reported at once', 
     ),
   );
   assert.deepEqual(error.message.split('\n'), [
-    'slipway.yaml:4 apps.web.target.type: unknown target "helm"; expected one of: process, command',
+    'slipway.yaml:4 apps.web.target.type: unknown target "helm"; expected one of: process, command, docker',
     'slipway.yaml:7 apps.web.environments[0].track.pullRequests.forks: expected one of: deny, allow, trusted, approve',
     'slipway.yaml:8 apps.web.environments[0].ttl: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
   ]);
-  assert.deepEqual(error.problems[0], { file: 'slipway.yaml', line: 4, path: 'apps.web.target.type', message: 'unknown target "helm"; expected one of: process, command' });
+  assert.deepEqual(error.problems[0], { file: 'slipway.yaml', line: 4, path: 'apps.web.target.type', message: 'unknown target "helm"; expected one of: process, command, docker' });
 });

@@ -49,7 +49,7 @@ apps:
   assert.deepEqual(config.artifacts, { maxBytes: 1_073_741_824, maxFiles: 10_000 });
   const gate = { checks: [], statuses: [], workflows: [], checkSuites: null, timeoutMs: HOUR };
   const pullRequests = { kind: 'pullRequests', base: ['**'], drafts: false, labels: [], forks: 'deny' };
-  const REPORTS = { productionEnvironment: false, commitStatus: false, secretEnv: [] };
+  const REPORTS = { productionEnvironment: false, commitStatus: false, secretEnv: [], sleepAfterMs: null };
   assert.deepEqual(config.apps[0]?.environments, [
     {
       name: 'dev',

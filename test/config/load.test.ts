@@ -66,8 +66,8 @@ apps:
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
     apps: [
-      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
     ],
   });
 });

@@ -18,7 +18,7 @@ apps:
 `);
   assert.deepEqual(config.router, { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
   const [app] = config.apps;
-  assert.deepEqual(app?.target, { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 });
+  assert.deepEqual(app?.target, { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 });
   assert.deepEqual(app?.env, { NODE_ENV: 'production', WORKERS: '3', DEBUG: 'false' });
   assert.deepEqual(app?.environments[0]?.env, { NODE_ENV: 'staging' });
 });

@@ -8,7 +8,7 @@ import { problems } from './helpers.js';
 const app = (environments: string) =>
   `apps:\n  - name: web\n    repo: acme/web\n    target: { type: command, deploy: [./deploy.sh] }\n    environments:\n${environments}`;
 const envs = (environments: string) => parseConfig(app(environments), 'slipway.yaml', {}, '/srv').apps[0]?.environments ?? [];
-const none = { ttlMs: null, gate: null, artifact: null, rollback: null, env: {}, secretEnv: [], productionEnvironment: false, commitStatus: false };
+const none = { ttlMs: null, gate: null, artifact: null, rollback: null, env: {}, secretEnv: [], productionEnvironment: false, commitStatus: false, sleepAfterMs: null };
 
 test('workflowRun follows one workflow, on a branch or any; deployments follows GitHub deployments', () => {
   const parsed = envs(

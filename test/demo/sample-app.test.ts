@@ -22,7 +22,7 @@ async function startApp(t: TestContext, release: SampleRelease, env: Record<stri
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
+      const match = /on (http:\/\/[\d.]+:\d+\/)/.exec(output);
       if (match?.[1] !== undefined) resolve(match[1]);
     });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -34,6 +34,21 @@ async function startApp(t: TestContext, release: SampleRelease, env: Record<stri
 test('the manifest starts server.js and checks /healthz', () => {
   const manifest: unknown = parse(sampleAppFiles({ version: '1', message: 'm' })['slipway.app.yaml'] ?? '');
   assert.deepEqual(manifest, { start: 'node server.js', health: { path: '/healthz', timeout: '30s' } });
+});
+
+test('with a base image, the app has a Dockerfile that starts it as the manifest does, listening on every interface', () => {
+  const files = sampleAppFiles({ version: '1', message: 'm' }, { dockerBase: 'node:20-alpine' });
+  assert.equal(sampleAppFiles({ version: '1', message: 'm' }).Dockerfile, undefined, 'none without');
+  const instructions = (files.Dockerfile ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  assert.deepEqual(instructions, ['FROM node:20-alpine', 'WORKDIR /app', 'COPY . .', 'ENV HOST=0.0.0.0', 'CMD ["node", "server.js"]']);
+  assert.equal(files['.dockerignore'], '.git\n');
+});
+
+test('locally it listens on 127.0.0.1 only; HOST (which its image sets to 0.0.0.0) moves it', async (t) => {
+  assert.match((await startApp(t, { version: '1', message: 'm' }, {})).url, /^http:\/\/127\.0\.0\.1:/);
+  const { url } = await startApp(t, { version: '1', message: 'm' }, { HOST: '0.0.0.0' });
+  assert.match(url, /^http:\/\/0\.0\.0\.0:\d+\/$/);
+  assert.equal((await fetch(url.replace('0.0.0.0', '127.0.0.1'))).status, 200);
 });
 
 test('the page says which environment, version and commit it serves; /healthz answers', async (t) => {

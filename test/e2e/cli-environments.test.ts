@@ -66,7 +66,9 @@ test('envs, env, deploy and destroy drive environments on a running server', asy
   const shown = ok(await cli('env', 'webapp', 'staging'));
   assert.match(shown, /^webapp\/staging\n {2}state {6}ready\n {2}follows {4}refs\/heads\/main\n/);
   assert.match(shown, new RegExp(`sha {8}${v1}`));
+  assert.doesNotMatch(shown, /built by/, 'a command target does not say what built the release');
   assert.match(shown, /generation {1}\d+ \(observed \d+, converged\)/);
+  assert.match(shown, /\n {2}keep {7}no\n/);
   assert.match(shown, new RegExp(`ID\\s+STATE\\s+SHA\\s+REF\\s+TRIGGER\\s+STARTED\\s+TOOK\\s+ERROR\\n\\d+\\s+success\\s+${v1.slice(0, 12)}\\s+refs/heads/main\\s+api\\.deploy`));
 
   // Pin the first commit after main moved on, then redeploy what is followed (still the pin).

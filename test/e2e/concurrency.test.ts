@@ -13,7 +13,7 @@ test('different environments deploy in parallel, at most engine.concurrency at o
   const origin = new Origin(join(root, 'origin'));
   origin.commit('main', 'base');
   const journal = join(root, 'journal');
-  const deploy = JSON.stringify(['sh', '-c', `echo "+ $(date +%s%N)" >> ${journal}; sleep 0.4; echo "- $(date +%s%N)" >> ${journal}`]);
+  const deploy = JSON.stringify(['sh', '-c', `echo "+ $(date +%s%N)" >> ${journal}; sleep 2; echo "- $(date +%s%N)" >> ${journal}`]);
   const service = await startTestService(t, {
     dataDir: join(root, 'data'),
     yaml: `

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, ok, runCli } from '../helpers/cli.js';
+import { ok, runCli } from '../helpers/cli.js';
+import { startDemo } from '../helpers/demo.js';
 import { processesIn } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -11,24 +11,9 @@ const expect = (env: string, version: string) => new RegExp(`^the page says: web
 
 test('slipway demo plays the story, prints every step ok, keeps running, and stops cleanly on Ctrl-C', { skip: !existsSync('/proc/self/cwd') && 'needs /proc' }, async (t) => {
   const dir = join(tempDir(t), 'demo');
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--router-port', '0', '--dir', dir], {
-    env: { ...process.env, SLIPWAY_LOG_FORMAT: 'json' },
-  });
-  t.after(() => void child.kill('SIGKILL'));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the story did not end within 60 s:\n${stdout}${stderr}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!stdout.includes('Ctrl-C stops slipway.')) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    void exited.then((code) => reject(new Error(`slipway demo exited with ${code}:\n${stdout}${stderr}`)));
-  });
+  const demo = await startDemo(t, ['--port', '0', '--router-port', '0', '--dir', dir], 'Ctrl-C stops slipway.', 60_000);
+  const stdout = demo.stdout();
+  const stderr = demo.stderr();
 
   const lines = stdout.split('\n');
   const last = lines.findIndex((line) => line.startsWith('[5/5] '));
@@ -54,9 +39,8 @@ test('slipway demo plays the story, prints every step ok, keeps running, and sto
   assert.ok(existsSync(join(dir, '.slipway-demo')));
   assert.ok(existsSync(join(dir, 'repo', '.git')));
 
-  child.kill('SIGINT');
-  assert.equal(await exited, 0, stderr);
-  assert.match(stdout, /stopping slipway\n$/);
+  assert.equal(await demo.interrupt(), 0, demo.stderr());
+  assert.match(demo.stdout(), /stopping slipway\n$/);
   assert.deepEqual(processesIn(dir).map((found) => found.description), [], 'no process is left behind');
 });
 

@@ -81,7 +81,8 @@ apps:
   origin.commitFiles('main', appFiles('main v1'));
   const head = origin.commitFiles('feature/x', appFiles('pr v1', manifest));
 
-  const env = { SLIPWAY_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp-canary-token-91', SLIPWAY_API_TOKEN: 'api-canary-token-42' };
+  // A proxy setting of slipway's own environment is passed on to builds; its secrets are not.
+  const env = { SLIPWAY_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp-canary-token-91', SLIPWAY_API_TOKEN: 'api-canary-token-42', HTTPS_PROXY: 'http://proxy.test:3128' };
   const server = await startServer(t, ['--config', configFile], { cwd: root, env, fromConfig: true });
   t.after(async () => {
     if (server.child.exitCode === null) {
@@ -102,8 +103,11 @@ apps:
     assert.ok(!log.includes(secret), `the build found ${secret}:\n${log}`);
   }
   const names = [...log.matchAll(/^env: ([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((match) => match[1] ?? '');
-  const unexpected = names.filter((name) => !/^(PATH|HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|PORT|PWD|SHLVL|_|SLIPWAY_[A-Z_]+)$/.test(name));
+  // Besides those slipway sets: proxies and npm's and pip's settings, when slipway's environment has them.
+  const unexpected = names.filter((name) => !/^(PATH|HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|PORT|PWD|SHLVL|_|SLIPWAY_[A-Z_]+|XDG_CACHE_HOME|(?:HTTPS?|NO)_PROXY|(?:https?|no)_proxy|npm_config_\w+|NPM_CONFIG_\w+|PIP_\w+)$/.test(name));
   assert.deepEqual(unexpected, [], 'only the allowed variables reach the build');
+  assert.match(log, /^env: HTTPS_PROXY=http:\/\/proxy\.test:3128$/m);
+  assert.match(log, new RegExp(`^env: npm_config_cache=${workDir}/caches/web/npm$`, 'm'), "npm's cache is the app's, in the work folder");
   assert.ok(!names.includes('SLIPWAY_WEBHOOK_SECRET') && !names.includes('SLIPWAY_API_TOKEN'));
   assert.match(log, /^api-list=401 /m, 'the API does not answer the build without the token');
   assert.ok(!/api-list=401 .*pr-1/m.test(log), 'and lists no environment to it');

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/cli.js';
+import { processFolder, startServer, type RunningServer } from '../helpers/cli.js';
 import { Origin } from '../helpers/git.js';
 import { appConfig, appFiles, freePort, Hooks, serving, startAppService, viaRouter } from '../helpers/process-app.js';
 import { processesIn } from '../helpers/processes.js';
@@ -41,23 +40,9 @@ test('a crashed app is restarted with backoff and answers again; the environment
 const SECRET = 'process-restart-secret';
 
 test('after slipway is SIGKILLed, starting it again brings back every ready environment behind a new router', { timeout: 120_000 }, async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'slipway-process-restart-'));
+  // Whatever a failure left (slipway, then the apps it started) is killed before the folder goes.
+  const { root, track } = processFolder(t, 'slipway-process-restart-', 'SIGKILL');
   let slipway: RunningServer | undefined;
-  // Runs first: whatever a failure left (slipway, then the apps it started) is killed before the folder goes.
-  t.after(async () => {
-    if (slipway !== undefined && slipway.child.exitCode === null && slipway.child.signalCode === null) {
-      slipway.child.kill('SIGKILL');
-      await slipway.exited;
-    }
-    for (const found of processesIn(root)) {
-      try {
-        process.kill(found.pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-    rmSync(root, { recursive: true, force: true });
-  });
   const origin = new Origin(join(root, 'origin'));
   const [apiPort, routerPort] = [await freePort(), await freePort()];
   assert.notEqual(apiPort, routerPort);
@@ -68,6 +53,7 @@ router: { host: 127.0.0.1, port: ${routerPort}, domain: localhost }`;
   writeFileSync(join(root, 'slipway.yaml'), appConfig(origin, { top, target: '{ type: process, stopGrace: 2s }' }));
   const start = async () => {
     slipway = await startServer(t, ['--config', join(root, 'slipway.yaml')], { cwd: root, fromConfig: true });
+    track(slipway);
     return slipway;
   };
 

@@ -36,7 +36,7 @@ const ping = (hook?: object) => tryNormalize('ping', { zen: 'Non-blocking is bet
 
 test('a ping records its hook and warns about the essential events it does not send', async () => {
   const { log, lines } = capture();
-  const result = dispatchDelivery(summary('ping'), ping({ type: 'Repository', id: 77, events: ['push', 'pull_request'] }), () => ({ intents: [], signal: null, approval: null }), log, 9);
+  const result = dispatchDelivery(summary('ping'), ping({ type: 'Repository', id: 77, events: ['push', 'pull_request'] }), () => ({ intents: [], signal: null, approval: null, command: null }), log, 9);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(result.status, 'processed');
   assert.deepEqual(result.hook, { id: '77', type: 'Repository', events: ['push', 'pull_request'], repository: null, seenAt: 9 });
@@ -46,8 +46,8 @@ test('a ping records its hook and warns about the essential events it does not s
 
 test('a hook that sends everything, or a ping without settings, gives no warning', async () => {
   const { log, lines } = capture();
-  dispatchDelivery(summary('ping'), ping({ type: 'Repository', id: 77, events: ['*'] }), () => ({ intents: [], signal: null, approval: null }), log, 1);
-  const bare = dispatchDelivery(summary('ping'), ping(), () => ({ intents: [], signal: null, approval: null }), log, 1);
+  dispatchDelivery(summary('ping'), ping({ type: 'Repository', id: 77, events: ['*'] }), () => ({ intents: [], signal: null, approval: null, command: null }), log, 1);
+  const bare = dispatchDelivery(summary('ping'), ping(), () => ({ intents: [], signal: null, approval: null, command: null }), log, 1);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(lines.filter((line) => line.level >= 40).length, 0);
   assert.match(lines.map((line) => line.msg).join('\n'), /cannot tell which events it sends/);
@@ -56,8 +56,8 @@ test('a hook that sends everything, or a ping without settings, gives no warning
 
 test('unused events are ignored and unusable payloads fail with the reason', () => {
   const { log } = capture();
-  assert.equal(dispatchDelivery(summary('star'), tryNormalize('star', {}), () => ({ intents: [], signal: null, approval: null }), log, 1).status, 'ignored');
-  const failed = dispatchDelivery(summary('push'), tryNormalize('push', { ref: 1 }), () => ({ intents: [], signal: null, approval: null }), log, 1);
+  assert.equal(dispatchDelivery(summary('star'), tryNormalize('star', {}), () => ({ intents: [], signal: null, approval: null, command: null }), log, 1).status, 'ignored');
+  const failed = dispatchDelivery(summary('push'), tryNormalize('push', { ref: 1 }), () => ({ intents: [], signal: null, approval: null, command: null }), log, 1);
   assert.equal(failed.status, 'failed');
   assert.match(failed.error ?? '', /^push payload: /);
 });

@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { AppRuntime } from '../../src/engine/ports.js';
-import { Reconciler } from '../../src/engine/reconciler.js';
-import { createLogger } from '../../src/logger.js';
-import { GitSource } from '../../src/source/git-source.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { CommandTarget } from '../../src/targets/command/command-target.js';
-import { Workspace } from '../../src/targets/workspace.js';
 import { Origin } from '../helpers/git.js';
+import { commandReconciler } from '../helpers/reconciler.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
 
@@ -40,22 +35,7 @@ test('a deployment whose lease cannot be renewed is stopped before another repli
     close: () => store.close(),
   };
   const journal = join(dir, 'journal');
-  const target = new CommandTarget(
-    { type: 'command', deploy: ['sh', '-c', `echo "start $$" >> ${journal}; sleep 60; echo done >> ${journal}`], destroy: ['true'], timeoutMs: 120_000 },
-    { app: 'webapp', stateDir: join(dir, 'data', 'targets'), workspace: new Workspace({ workDir: join(dir, 'work'), dataDir: join(dir, 'data'), runAs: null }) },
-  );
-  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: origin.url, target, vars: {}, secretVars: [], environments: [] }]]);
-  const reconciler = new Reconciler({
-    store: cutOff,
-    source: new GitSource({ cacheDir: join(dir, 'git') }),
-    apps,
-    log: createLogger({ level: 'silent', pretty: false }),
-    worktreeRoot: join(dir, 'worktrees'),
-    artifactRoot: join(dir, 'artifacts'),
-    concurrency: 2,
-    leaseMs: 900,
-    pollMs: 50,
-  });
+  const reconciler = commandReconciler(dir, cutOff, origin.url, `echo "start $$" >> ${journal}; sleep 60; echo done >> ${journal}`, { leaseMs: 900, pollMs: 50 });
   await store.changeEnvironments([{ kind: 'follow', app: 'webapp', env: 'staging', ref: 'refs/heads/main', shaHint: sha, pr: null, branch: 'main', ttlMs: null, trigger: 'push' }], 'test');
   await reconciler.start();
   t.after(() => reconciler.stop());

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import type { CommandTargetConfig } from '../../src/config/schema.js';
 import type { AppRuntime } from '../../src/engine/ports.js';
 import { environmentLease } from '../../src/engine/leases.js';
 import { Sweeps } from '../../src/engine/sweeps.js';
@@ -28,11 +29,12 @@ async function setup(t: TestContext) {
   const store = await SqliteStore.open(join(dir, 'data'));
   t.after(() => store.close());
   const journal = join(dir, 'destroyed.log');
+  const settings: CommandTargetConfig = { type: 'command', deploy: ['true'], destroy: ['sh', '-c', `echo "$SLIPWAY_ENV" >> ${journal}`], timeoutMs: 10_000 };
   const target = new CommandTarget(
-    { type: 'command', deploy: ['true'], destroy: ['sh', '-c', `echo "$SLIPWAY_ENV" >> ${journal}`], timeoutMs: 10_000 },
+    settings,
     { app: 'webapp', stateDir: join(dir, 'data', 'targets', 'command'), workspace: new Workspace({ workDir: join(dir, 'work'), dataDir: join(dir, 'data'), runAs: null }) },
   );
-  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: 'file:///x', target, vars: {}, secretVars: [], environments: [] }]]);
+  const apps = new Map<string, AppRuntime>([['webapp', { name: 'webapp', repo: 'acme/webapp', remoteUrl: 'file:///x', target, settings, vars: {}, secretVars: [], environments: [] }]]);
   let changed = 0;
   const sweeps = new Sweeps(store, apps, createLogger({ level: 'silent', pretty: false }), () => (changed += 1));
   const deploy = (env: string) =>

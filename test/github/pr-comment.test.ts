@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMENT_MARKER, previewCommentBody, type PreviewEntry } from '../../src/github/pr-comment.js';
 import type { ForkApproval } from '../../src/domain/approvals.js';
+import type { CommandRecord } from '../../src/domain/commands.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const entry = (overrides: Partial<PreviewEntry> = {}): PreviewEntry => ({
@@ -11,6 +12,7 @@ const entry = (overrides: Partial<PreviewEntry> = {}): PreviewEntry => ({
   state: 'ready',
   url: 'http://pr-7.web.example.com',
   expiresAt: Date.UTC(2026, 10, 30, 12, 5),
+  keep: false,
   deployment: { sha: SHA, state: 'success', error: null, message: null, logUrl: 'https://slipway.example.com/deployments/3' },
   ...overrides,
 });
@@ -57,4 +59,19 @@ test('a fork pull request under forks: approve says where its approval stands, w
   assert.equal(note({ state: 'approved', by: 'maintainer' }), '🔓 `0123456` was approved by \\@maintainer; a new push needs a new approval.');
   assert.equal(note({ state: 'refused', by: 'reader', reason: '@reader lacks write permission' }), '⛔ `/slipway deploy` by \\@reader was refused: \\@reader lacks write permission.');
   assert.equal(previewCommentBody('acme/web', 7, [entry()]).includes('fork'), false, 'no approval: no note');
+});
+
+test('the last command shows what came of it, or why it was refused or failed; a kept preview does not expire', () => {
+  const command: CommandRecord = {
+    repo: 'acme/web', pr: 7, pullRequest: true, commentId: 1, login: 'maintainer', text: '/slipway redeploy', deliveryId: 'd1',
+    state: 'done', outcome: 'redeploying the head of web/pr-7', reaction: 'rocket', receivedAt: 0, decidedAt: 1,
+  };
+  const note = (overrides: Partial<CommandRecord>) => previewCommentBody('acme/web', 7, [entry()], null, { ...command, ...overrides }).trimEnd().split('\n').at(-1);
+  assert.equal(note({}), '🚀 Last command: /slipway redeploy by \\@maintainer: redeploying the head of web/pr-7.');
+  assert.equal(note({ state: 'received', outcome: null }), '👀 Last command: /slipway redeploy by \\@maintainer is being checked.');
+  assert.equal(note({ login: 'reader', state: 'refused', outcome: '@reader lacks write permission' }), '😕 Last command: /slipway redeploy by \\@reader was refused: \\@reader lacks write permission.');
+  assert.equal(note({ state: 'failed', outcome: 'cannot check whether @x may write' }), '😕 Last command: /slipway redeploy by \\@maintainer failed: cannot check whether \\@x may write.');
+  const hostile = note({ text: '/slipway <!--x--> | [a](b) `c`', state: 'refused', outcome: 'unknown command' }) ?? '';
+  assert.ok(!hostile.includes('<!--') && !hostile.includes('[a]') && !hostile.includes(' | '), hostile);
+  assert.match(row(previewCommentBody('acme/web', 7, [entry({ keep: true })]))[0] ?? '', /\| kept \|/);
 });

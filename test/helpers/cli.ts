@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { callApi, type Api } from './api.js';
+import { processesIn } from './processes.js';
 
 /** The built CLI, as `npx slipway` runs it after `npm ci`. */
 export const CLI = resolve('dist/cli/main.js');
@@ -102,4 +104,30 @@ export function ok(result: CliResult): string {
 export function fails(result: CliResult, code: number, message: RegExp): void {
   assert.equal(result.code, code, `exit ${result.code}: ${result.stderr}${result.stdout}`);
   assert.match(result.stderr, message);
+}
+
+/**
+ * A fresh folder for a slipway whose apps run as local processes, removed after the test once
+ * nothing runs there: the server given to `track` is stopped first (SIGTERM stops its apps,
+ * SIGKILL leaves them behind), then whatever still runs in the folder is killed.
+ */
+export function processFolder(t: TestContext, prefix: string, stop: 'SIGTERM' | 'SIGKILL') {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(root, 0o777);
+  let server: RunningServer | undefined;
+  t.after(async () => {
+    if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill(stop);
+      await server.exited;
+    }
+    for (const found of processesIn(root)) {
+      try {
+        process.kill(found.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+  return { root, track: (started: RunningServer) => void (server = started) };
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -15,7 +16,8 @@ import { deliver, eventually } from './webhook.js';
 // the Origin repository, run by slipway as a real process on 127.0.0.1 behind its router.
 
 /**
- * `GET /` answers JSON: version.txt, SLIPWAY_ENV, SLIPWAY_SHA, its pid and PORT. `/healthz`
+ * `GET /` answers JSON: version.txt, SLIPWAY_ENV, SLIPWAY_SHA, its pid, PORT and host name
+ * (in a container: the container's). It listens on 127.0.0.1 (LISTEN_HOST in a container). `/healthz`
  * answers 200 (never answers at all with HEALTHZ=hang). `/crash` answers, then exits with 3.
  * `/hold` answers like `/` only once `/release` is asked (a slow request, held open at will);
  * `/held` says how many wait.
@@ -27,7 +29,8 @@ const { join } = require('node:path');
 
 const version = readFileSync(join(__dirname, 'version.txt'), 'utf8').trim();
 const port = Number(process.env.PORT);
-const answer = () => JSON.stringify({ version, env: process.env.SLIPWAY_ENV, sha: process.env.SLIPWAY_SHA, pid: process.pid, port });
+const host = require('node:os').hostname();
+const answer = () => JSON.stringify({ version, env: process.env.SLIPWAY_ENV, sha: process.env.SLIPWAY_SHA, pid: process.pid, port, host });
 let held = [];
 const server = http.createServer((req, res) => {
   const path = new URL(req.url || '/', 'http://localhost').pathname;
@@ -48,7 +51,7 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer());
   }
 });
-server.listen(port, '127.0.0.1');
+setTimeout(() => server.listen(port, process.env.LISTEN_HOST || '127.0.0.1'), Number(process.env.START_DELAY_MS || 0));
 process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
   server.closeIdleConnections();
@@ -69,6 +72,7 @@ export interface AppAnswer {
   sha: string;
   pid: number;
   port: number;
+  host: string;
 }
 
 export interface Reply {
@@ -162,6 +166,20 @@ export class Poller {
   }
 }
 
+/**
+ * Asserts what a client polling across a switch saw: no failed request, only `from` before
+ * the first `to` and only `to` after it; says how many of each in the test's diagnostics.
+ */
+export function assertCleanSwitch(t: TestContext, poller: Poller, from: string, to: string): void {
+  assert.deepEqual(poller.errors, [], 'no request failed');
+  const seen = poller.seen;
+  const switched = seen.indexOf(to);
+  assert.ok(switched >= 0, `the new head answered: ${seen.join(', ')}`);
+  assert.ok(seen.slice(0, switched).every((version) => version === from), `only the old head before the switch: ${seen.join(', ')}`);
+  assert.ok(seen.slice(switched).every((version) => version === to), `only the new head after it: ${seen.join(', ')}`);
+  t.diagnostic(`${seen.length} polled requests, ${switched} answered by the old head and the rest by the new one`);
+}
+
 /** The finished deployment of `sha` to the environment (waits for it). */
 export function finishedDeployment(service: TestService, env: string, sha: string, timeoutMs = 30_000): Promise<Deployment> {
   return eventually(async () => {
@@ -228,7 +246,14 @@ export class Hooks {
  * slipway's config: `top` (top-level keys), and the app `web` of REPO with `target` (none by
  * default, so the process target, behind the router).
  */
-export function appConfig(origin: Origin, options: { top?: string; target?: string } = {}): string {
+/** How the preview template differs: its `pullRequests` options, and more keys of its own (`sleepAfter: 2s`). */
+export interface PreviewOptions {
+  pullRequests?: string;
+  keys?: string;
+}
+
+export function appConfig(origin: Origin, options: { top?: string; target?: string; preview?: PreviewOptions } = {}): string {
+  const preview = options.preview ?? {};
   return `${options.top ?? ''}
 apps:
   - name: web
@@ -238,20 +263,20 @@ apps:
       - name: staging
         track: { branch: main }
       - name: pr-{number}
-        track: { pullRequests: { base: [main] } }
+        track: { pullRequests: { base: [main]${preview.pullRequests === undefined ? '' : `, ${preview.pullRequests}`} } }${preview.keys === undefined ? '' : `\n        ${preview.keys}`}
 `;
 }
 
 /**
- * slipway in-process with the app on the process target, its router on a free port of
+ * slipway in-process with the app on the process target (or `target`), its router on a free port of
  * 127.0.0.1, and an Origin. After the test slipway stops (and its processes with it) before
  * the folder is removed.
  */
-export async function startAppService(t: TestContext) {
+export async function startAppService(t: TestContext, target?: string, preview?: PreviewOptions, top = '') {
   const root = mkdtempSync(join(tmpdir(), 'slipway-process-e2e-'));
   const origin = new Origin(join(root, 'origin'));
   const remove = () => rmSync(root, { recursive: true, force: true });
-  const yaml = appConfig(origin, { top: 'router: { host: 127.0.0.1, domain: localhost }' });
+  const yaml = appConfig(origin, { top: `router: { host: 127.0.0.1, domain: localhost }\n${top}`, ...(target === undefined ? {} : { target }), ...(preview === undefined ? {} : { preview }) });
   const service = await startTestService(t, { yaml, dataDir: join(root, 'data') }).catch((error: unknown) => {
     remove();
     throw error;

@@ -16,6 +16,7 @@ import { callApi } from '../helpers/api.js';
 import { API_TOKEN, startTestService, type TestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
 import { deliver, eventually, send, type Answer } from '../helpers/webhook.js';
+import { LiveLogs } from '../../src/engine/deployment-log.js';
 
 // The environment API through a real slipway: HTTP on a free port, SQLite in a temp folder, git
 // in a real repository reached through a file:// remote, and a command target writing a journal.
@@ -86,7 +87,7 @@ test('deploy follows a ref, redeploys what is desired, pins a sha; the environme
   assert.ok(staging !== undefined);
   assert.deepEqual(
     { ...staging, updatedAt: typeof staging.updatedAt },
-    { app: 'webapp', name: 'staging', state: 'ready', ref: 'refs/heads/main', sha: v1, url: null, pr: null, branch: 'main', updatedAt: 'number', expiresAt: null },
+    { app: 'webapp', name: 'staging', state: 'ready', ref: 'refs/heads/main', sha: v1, url: null, pr: null, branch: 'main', updatedAt: 'number', expiresAt: null, keep: false },
   );
 
   // No body: converge again to what is followed, which moved.
@@ -255,7 +256,8 @@ test('replay of a delivery that is still pending is 409; a finished one goes to 
   t.after(() => store.close());
   const handed: [string, Normalized][] = [];
   const config = parseConfig('', 'test.yaml', {}, '/tmp');
-  const routes = environmentApiRoutes({ config, store, changed: () => undefined }, store, (id, normalized) => handed.push([id, normalized]));
+  const logs = { target: () => undefined, live: new LiveLogs(), stopping: new AbortController().signal };
+  const routes = environmentApiRoutes({ config, store, changed: () => undefined }, store, (id, normalized) => handed.push([id, normalized]), logs);
   const limits = { ...config.server.listener, maxConnections: 100 };
   const server = createHttpServer({ routes, log: createLogger({ level: 'silent', pretty: false }), access: { apiToken: API_TOKEN, publicUrl: undefined }, limits, onRefused: () => undefined });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -40,6 +40,7 @@ test('/slipway deploy on a pull request asks for approval, with surrounding blan
     decisions: [],
     signal: null,
     approval: { kind: 'request', repo: 'acme/webapp', pr: 42, login: 'maintainer' },
+    command: null,
   });
 });
 

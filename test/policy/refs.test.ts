@@ -45,7 +45,7 @@ test('apps match on the repository case-insensitively; other repositories get no
   assert.deepEqual(summary(applyPolicy(elsewhere, EXAMPLE)), ['follow other/staging refs/heads/main']);
   const unknown = push('main');
   unknown.repository = { ...unknown.repository, fullName: 'someone/else' };
-  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [], signal: null, approval: null });
+  assert.deepEqual(applyPolicy(unknown, EXAMPLE), { intents: [], decisions: [], signal: null, approval: null, command: null });
 });
 
 test('a push to a branch matching a pattern follows it under the slugged {branch} name', () => {
@@ -218,5 +218,5 @@ test('two templates that slug alike get distinct names: each name is unique to w
 test('an app without environments yields no decisions', () => {
   const cfg = config('');
   assert.deepEqual(cfg.apps[0]?.environments, []);
-  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [], signal: null, approval: null });
+  assert.deepEqual(applyPolicy(push('main'), cfg), { intents: [], decisions: [], signal: null, approval: null, command: null });
 });

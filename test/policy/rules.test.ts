@@ -88,6 +88,7 @@ test('workflowRun and deployments environments: described for explain, skipped b
     ],
     signal: null,
     approval: null,
+    command: null,
   });
 });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { crashedPage, failedPage } from '../../src/router/pages.js';
 import { RouteTable } from '../../src/router/routes.js';
 import { startRouter } from '../../src/router/router.js';
 import { ask, backend, captureLog, closedPort, echoBackend, LISTENER, openSocket, socketEchoBackend, testRouter } from './helpers.js';
@@ -25,14 +26,16 @@ test('an unknown host answers 404 with a page that names no environment', async 
   assert.ok(hostile.body.includes('&#60;script&#62;x&#60;/script&#62;.localhost'));
 });
 
-test('an environment being deployed for the first time answers 503 with Retry-After; a dead backend 502', async (t) => {
+test('an environment building its first deployment answers 503 with Retry-After; a dead backend 502', async (t) => {
   const { log, lines } = captureLog();
   const { routes, router } = await testRouter(t, { log });
   routes.starting('web', 'pr-7');
   const starting = await ask(router.port, 'pr-7.web.localhost');
   assert.equal(starting.status, 503);
   assert.equal(starting.headers['retry-after'], '5');
-  assert.match(starting.body, /deployed for the first time/);
+  assert.match(starting.body, /<title>This environment is building<\/title>/);
+  assert.match(starting.body, /first deployment is being built and started/);
+  assert.match(starting.body, /<meta http-equiv="refresh" content="5">/);
 
   routes.set('api', 'staging', await closedPort());
   const down = await ask(router.port, 'staging.api.localhost', '/', { method: 'POST', body: 'not logged' });
@@ -44,13 +47,65 @@ test('an environment being deployed for the first time answers 503 with Retry-Af
   assert.ok(!JSON.stringify(lines).includes('not logged'));
 });
 
-test('an upgrade to an unknown, starting or dead environment gets the same answers', async (t) => {
+test('a failed first deployment answers 502 saying so and where its log is, without Retry-After', async (t) => {
+  const { router, routes } = await testRouter(t, { publicUrl: 'https://slipway.example.com/base' });
+  routes.starting('web', 'pr-7');
+  routes.failed('web', 'pr-7', { deploymentId: 12 });
+  const failed = await ask(router.port, 'pr-7.web.localhost', '/some/page');
+  assert.equal(failed.status, 502);
+  assert.equal(failed.headers['retry-after'], undefined, 'waiting does not help: a new commit or deploy does');
+  assert.equal(failed.headers['cache-control'], 'no-store');
+  assert.match(failed.body, /<title>This environment's deployment failed<\/title>/);
+  assert.match(failed.body, /deployment 12\) failed, so nothing runs here yet/);
+  assert.match(failed.body, /<code>slipway logs web pr-7 --build<\/code>/);
+  assert.match(failed.body, /<a href="https:\/\/slipway\.example\.com\/base\/deployments\/12">/);
+  assert.match(failed.body, /<code>slipway deploy web pr-7<\/code>/);
+
+  const { router: bare, routes: bareRoutes } = await testRouter(t);
+  bareRoutes.failed('web', 'pr-7', { deploymentId: 12 });
+  const unlinked = await ask(bare.port, 'pr-7.web.localhost');
+  assert.equal(unlinked.status, 502);
+  assert.ok(!unlinked.body.includes('<a '), 'no server.publicUrl: the command only');
+  assert.match(unlinked.body, /slipway logs web pr-7 --build/);
+});
+
+test('a crash-looping release answers 502 saying it keeps crashing, with how it last ended', async (t) => {
+  const { router, routes } = await testRouter(t);
+  routes.set('web', 'pr-7', await closedPort());
+  routes.crashed('web', 'pr-7', { exitCode: 3, signal: null, restarts: 4 });
+  const crashed = await ask(router.port, 'pr-7.web.localhost');
+  assert.equal(crashed.status, 502);
+  assert.match(crashed.body, /<title>This environment keeps crashing<\/title>/);
+  assert.match(crashed.body, /last exited with code 3; after 4 restarts slipway no longer starts it again/);
+  assert.match(crashed.body, /<code>slipway logs web pr-7<\/code>/);
+  routes.crashed('web', 'pr-7', { exitCode: null, signal: 'SIGKILL', restarts: 2 });
+  assert.match((await ask(router.port, 'pr-7.web.localhost')).body, /was last killed by SIGKILL; after 2 restarts/);
+  routes.set('web', 'pr-7', await echoBackend(t, 'fixed'));
+  assert.equal((await ask(router.port, 'pr-7.web.localhost')).status, 201, 'a new release serves again');
+});
+
+test('every value on the failure and crash pages is HTML-escaped', () => {
+  const hostile = '<script>alert(1)</script>"\'&';
+  const failed = failedPage({ app: hostile, env: hostile }, 7, `https://x.example/"><img src=x onerror=alert(1)>`);
+  const crashed = crashedPage({ app: hostile, env: hostile }, { exitCode: null, signal: hostile, restarts: 1 });
+  for (const page of [failed, crashed]) {
+    assert.ok(!page.body.includes('<script>alert'), page.body);
+    assert.ok(!page.body.includes('"><img'), page.body);
+    assert.ok(page.body.includes('&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;'), page.body);
+  }
+});
+
+test('an upgrade to an unknown, starting, failed, crashed or dead environment gets the same answers', async (t) => {
   const { routes, router } = await testRouter(t);
   routes.starting('web', 'pr-7');
   routes.set('api', 'staging', await closedPort());
+  routes.failed('web', 'pr-8', { deploymentId: 3 });
+  routes.crashed('web', 'pr-9', { exitCode: 1, signal: null, restarts: 4 });
   assert.equal((await openSocket(router.port, 'nope.web.localhost')).status, 404);
   assert.equal((await openSocket(router.port, 'pr-7.web.localhost')).status, 503);
   assert.equal((await openSocket(router.port, 'staging.api.localhost')).status, 502);
+  assert.equal((await openSocket(router.port, 'pr-8.web.localhost')).status, 502);
+  assert.equal((await openSocket(router.port, 'pr-9.web.localhost')).status, 502);
 });
 
 test('drained(port) waits for the in-flight requests to that port, or gives up with false', async (t) => {

@@ -99,8 +99,11 @@ export const LISTENER = {
 };
 
 /** A router on a free port with its own route table, closed after the test. */
-export async function testRouter(t: TestContext, options: { domain?: string; log?: Logger; limits?: Partial<ListenerLimits>; onRefused?: () => void } = {}) {
-  const routes = new RouteTable({ domain: options.domain ?? 'localhost', publicPort: 8081 });
+export async function testRouter(
+  t: TestContext,
+  options: { domain?: string; log?: Logger; limits?: Partial<ListenerLimits>; onRefused?: () => void; publicUrl?: string } = {},
+) {
+  const routes = new RouteTable({ domain: options.domain ?? 'localhost', publicPort: 8081, publicUrl: options.publicUrl });
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });
   const limits = { ...LISTENER.limits, ...options.limits };
   const router: Router = await startRouter({ host: '127.0.0.1', port: 0, routes, log, limits, onRefused: options.onRefused ?? LISTENER.onRefused });

@@ -47,6 +47,26 @@ test('a route is set, switched, marked starting only when it has no port, and re
   assert.equal(routes.lookup('web', 'pr-7'), undefined);
 });
 
+test('a failed first deploy and a crash loop are routes of their own: starting replaces a failure, only set replaces a crash loop', () => {
+  const routes = new RouteTable({ domain: 'localhost', publicPort: 8081, publicUrl: 'https://slipway.example.com' });
+  routes.starting('web', 'pr-7');
+  routes.failed('web', 'pr-7', { deploymentId: 12 });
+  assert.deepEqual(routes.lookup('web', 'pr-7'), { kind: 'failed', deploymentId: 12 });
+  routes.starting('web', 'pr-7');
+  assert.deepEqual(routes.lookup('web', 'pr-7'), { kind: 'starting' }, 'a new deployment builds');
+  routes.set('web', 'pr-7', 4001);
+  routes.failed('web', 'pr-7', { deploymentId: 13 });
+  assert.deepEqual(routes.lookup('web', 'pr-7'), { kind: 'ready', port: 4001 }, 'a failure never hides a release that serves');
+  routes.crashed('web', 'pr-7', { exitCode: 3, signal: null, restarts: 4 });
+  assert.deepEqual(routes.lookup('web', 'pr-7'), { kind: 'crashed', exitCode: 3, signal: null, restarts: 4 });
+  routes.starting('web', 'pr-7');
+  assert.equal(routes.lookup('web', 'pr-7')?.kind, 'crashed', 'a redeploy keeps the crash page until it switches');
+  routes.set('web', 'pr-7', 4002);
+  assert.deepEqual(routes.lookup('web', 'pr-7'), { kind: 'ready', port: 4002 });
+  assert.equal(routes.deploymentUrl(12), 'https://slipway.example.com/deployments/12');
+  assert.equal(new RouteTable({ domain: 'localhost', publicPort: 8081 }).deploymentUrl(12), null, 'no server.publicUrl: no link');
+});
+
 test('urlFor leaves out port 80 and normalizes the domain', () => {
   assert.equal(new RouteTable({ domain: 'localhost', publicPort: 8081 }).urlFor('web', 'pr-7'), 'http://pr-7.web.localhost:8081/');
   assert.equal(new RouteTable({ domain: 'Apps.Example.com.', publicPort: 80 }).urlFor('web', 'pr-7'), 'http://pr-7.web.apps.example.com/');

@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { approvalsContract } from './contract/approvals.js';
+import { commandsContract } from './contract/commands.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { inboxContract } from './contract/inbox.js';
@@ -22,4 +23,5 @@ describe('the SQLite store keeps the Store contract', () => {
   reportsContract(openSqlite);
   signalsContract(openSqlite);
   approvalsContract(openSqlite);
+  commandsContract(openSqlite);
 });

@@ -23,6 +23,8 @@ await target.apply({ ...JSON.parse(request), log: () => {}, signal: new AbortCon
 
 const COUNTING = 'echo run >> ../runs\necho started\nwhile [ ! -f ../go ]; do sleep 0.02; done\necho "finished $SLIPWAY_DEPLOYMENT_ID"\nexit "$(cat ../go)"';
 
+const runs = (root: string) => readFileSync(join(root, 'runs'), 'utf8').split('\n').filter(Boolean).length;
+
 async function deployThenDie(t: TestContext, root: string, stateDir: string, workdir: string): Promise<void> {
   const driver = join(root, 'driver.mjs');
   writeFileSync(driver, DRIVER);
@@ -32,12 +34,12 @@ async function deployThenDie(t: TestContext, root: string, stateDir: string, wor
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   t.after(() => child.kill('SIGKILL'));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  await eventually(async () => (existsSync(join(root, 'runs')) ? true : undefined), 10_000);
+  // The shell makes the file before it writes the line: wait for the line itself.
+  await eventually(async () => (existsSync(join(root, 'runs')) && runs(root) > 0 ? true : undefined), 10_000);
   child.kill('SIGKILL');
   await exited;
 }
 
-const runs = (root: string) => readFileSync(join(root, 'runs'), 'utf8').split('\n').filter(Boolean).length;
 
 test('a deploy command a killed slipway left running is waited for, not run again, and its outcome is the deployment\'s', async (t) => {
   const { workdir, stateDir, workspace, root } = folders(t);

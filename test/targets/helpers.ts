@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -114,4 +115,22 @@ export async function waitForFile(file: string, ms = 5000): Promise<string> {
     if (Date.now() > deadline) throw new Error(`${file} was not written within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** `GET /` of an app on 127.0.0.1:`port`, parsed as JSON. */
+export function getJson<T>(port: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    }).on('error', reject);
+  });
 }

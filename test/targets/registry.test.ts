@@ -50,14 +50,14 @@ test('target.user: refused when slipway cannot switch to it, unknown users named
 });
 
 test('an unknown target type names the valid ones', (t) => {
-  assert.deepEqual(TARGET_TYPES, ['command', 'process']);
+  assert.deepEqual(TARGET_TYPES, ['command', 'docker', 'process']);
   const config = { type: 'proces' } as unknown as TargetConfig;
   assert.throws(
     () => createTarget(config, context(tempDir(t))),
     (error: unknown) =>
       error instanceof SlipwayError &&
       error.code === 'unknown_target' &&
-      error.message === 'unknown target "proces"; expected one of: command, process',
+      error.message === 'unknown target "proces"; expected one of: command, docker, process',
   );
   const proto = { type: 'toString' } as unknown as TargetConfig;
   assert.throws(() => createTarget(proto, context(tempDir(t))), /unknown target "toString"/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dnsLabel } from '../../src/names.js';
-import { renderUrl, unknownPlaceholders } from '../../src/targets/command/url.js';
+import { renderUrl, unknownPlaceholders } from '../../src/targets/url.js';
 
 const toLabel = dnsLabel;
 

@@ -21,8 +21,8 @@ export function createApprovalQueries(db: Database.Database) {
       updated_at = excluded.updated_at`);
   const decide = db.prepare(`UPDATE fork_approvals SET state = @state, sha = @sha, reason = @reason, updated_at = @now
     WHERE repo = @repo AND pr = @pr AND state = 'requested' AND by_login = @login`);
-  // The fork previews of the pull request converge again: an approved head deploys.
-  const wake = db.prepare(`UPDATE environments SET generation = generation + 1, last_trigger = 'approval', updated_at = ?
+  // The fork previews of the pull request converge again: an approved head deploys, even one that failed before.
+  const wake = db.prepare(`UPDATE environments SET generation = generation + 1, last_trigger = 'approval', failed_sha = NULL, updated_at = ?
     WHERE present = 1 AND fork = 1 AND pr = ? AND app IN (SELECT value FROM json_each(?))`);
 
   return {

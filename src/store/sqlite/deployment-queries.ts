@@ -12,7 +12,7 @@ import type {
 
 export const DEPLOYMENT_COLUMNS = `d.id, d.environment_id AS environmentId, e.app, e.name AS env, d.generation, d.sha, d.ref,
   d.trigger, d.delivery_id AS deliveryId, d.github_deployment_id AS githubDeploymentId,
-  d.artifact_run_id AS artifactRunId, d.state, d.error, d.created_at AS createdAt,
+  d.artifact_run_id AS artifactRunId, d.state, d.error, d.built_by AS builtBy, d.created_at AS createdAt,
   d.started_at AS startedAt, d.finished_at AS finishedAt`;
 
 /** The timeline and fencing that environment and deployment writes share. */
@@ -58,7 +58,9 @@ export function createDeploymentQueries(db: Database.Database) {
       const id = Number(lastInsertRowid);
       const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
       timeline.run(id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
-      db.prepare(`UPDATE environments SET state = ?, updated_at = ? WHERE id = ?`).run(waiting ? 'waiting' : 'deploying', now, begin.environmentId);
+      // The redeploy a config change asked for is under way (unless asked again since).
+      db.prepare(`UPDATE environments SET state = ?, updated_at = ?, redeploy = CASE WHEN generation <= ? THEN 0 ELSE redeploy END
+        WHERE id = ?`).run(waiting ? 'waiting' : 'deploying', now, begin.generation, begin.environmentId);
       return deployment(id) as Deployment;
     },
     /** A waiting deployment's gate opened: it starts now. */
@@ -76,7 +78,7 @@ export function createDeploymentQueries(db: Database.Database) {
       const current = deployment(complete.id);
       if (current === undefined) throw new StoreError('not_found', `no deployment ${complete.id}`);
       if (current.finishedAt !== null) return;
-      db.prepare('UPDATE deployments SET error = ?, log = ? WHERE id = ?').run(complete.error, complete.log, complete.id);
+      db.prepare('UPDATE deployments SET error = ?, log = ?, built_by = ? WHERE id = ?').run(complete.error, complete.log, complete.builtBy ?? null, complete.id);
       finish(complete.id, complete.state, complete.error ?? complete.state, now);
       if (complete.state === 'inactive') return;
       if (complete.retry === true) {
@@ -87,19 +89,26 @@ export function createDeploymentQueries(db: Database.Database) {
       const ok = complete.state === 'success';
       // A new commit deployed by following the ref clears the quarantine of the one rolled back;
       // a new release starts with no restarts.
-      db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
-          observed_sha = CASE WHEN ? THEN ? ELSE observed_sha END,
-          url = CASE WHEN ? THEN ? ELSE url END,
-          quarantined_sha = CASE WHEN ? AND pinned_sha IS NULL AND quarantined_sha IS NOT ? THEN NULL ELSE quarantined_sha END,
-          restarts = CASE WHEN ? THEN 0 ELSE restarts END, last_exit = CASE WHEN ? THEN NULL ELSE last_exit END,
-          state = CASE WHEN present = 0 THEN state WHEN ? THEN 'ready' ELSE 'failed' END, updated_at = ?
-        WHERE id = ?`).run(current.generation, ok ? 1 : 0, current.sha, ok ? 1 : 0, complete.url, ok ? 1 : 0, current.sha,
-        ok ? 1 : 0, ok ? 1 : 0, ok ? 1 : 0, now, current.environmentId);
+      db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, @generation),
+          observed_sha = CASE WHEN @ok THEN @sha ELSE observed_sha END,
+          url = CASE WHEN @ok THEN @url ELSE url END, built_by = CASE WHEN @ok THEN @builtBy ELSE built_by END,
+          quarantined_sha = CASE WHEN @ok AND pinned_sha IS NULL AND quarantined_sha IS NOT @sha THEN NULL ELSE quarantined_sha END,
+          restarts = CASE WHEN @ok THEN 0 ELSE restarts END, last_exit = CASE WHEN @ok THEN NULL ELSE last_exit END,
+          slept_at = CASE WHEN @ok THEN NULL ELSE slept_at END, used_at = CASE WHEN @ok THEN @now ELSE used_at END,
+          state = CASE WHEN present = 0 THEN state WHEN @ok THEN 'ready' ELSE 'failed' END, updated_at = @now
+        WHERE id = @id`).run({
+        generation: current.generation, ok: ok ? 1 : 0, sha: current.sha, url: complete.url, builtBy: complete.builtBy ?? null, now, id: current.environmentId,
+      });
+      // A success forgets the failed commit; a final failure of a commit given its config remembers both.
+      if (ok) db.prepare('UPDATE environments SET failed_sha = NULL, failed_config = NULL WHERE id = ?').run(current.environmentId);
+      else if (complete.config !== undefined && current.sha !== null) {
+        db.prepare('UPDATE environments SET failed_sha = ?, failed_config = ? WHERE id = ?').run(current.sha, complete.config, current.environmentId);
+      }
     },
     /** The target removed the environment: it is destroyed, its last deployment inactive. */
     completeDestroy(environmentId: number, generation: number, fence: Fence, now: number): void {
       checkFence(fence, now);
-      db.prepare(`UPDATE environments SET state = 'destroyed', url = NULL, observed_generation = max(observed_generation, ?),
+      db.prepare(`UPDATE environments SET state = 'destroyed', url = NULL, slept_at = NULL, built_by = NULL, observed_generation = max(observed_generation, ?),
         updated_at = ? WHERE id = ? AND present = 0`).run(generation, now, environmentId);
       // A deployment still waiting for its gate will never run.
       for (const waiting of db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND finished_at IS NULL`).pluck().all(environmentId) as number[]) {

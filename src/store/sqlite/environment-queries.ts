@@ -8,11 +8,22 @@ const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_s
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
   last_trigger AS lastTrigger, last_delivery AS lastDelivery, requested_at AS requestedAt, event_at AS eventAt,
   rule, quarantined_sha AS quarantinedSha, github_deployment_id AS githubDeploymentId, artifact_run_id AS artifactRunId,
-  restarts, last_exit AS lastExit, fork,
+  restarts, last_exit AS lastExit, built_by AS builtBy, fork, keep, redeploy, head_sha AS headSha, held, slept_at AS sleptAt, wakes, used_at AS usedAt,
+  failed_sha AS failedSha, failed_config AS failedConfig,
   created_at AS createdAt, updated_at AS updatedAt`;
 
-type EnvironmentRow = Omit<Environment, 'present' | 'fork'> & { present: number; fork: number; eventAt: number | null };
-const toEnvironment = ({ eventAt: _eventAt, ...row }: EnvironmentRow): Environment => ({ ...row, present: row.present === 1, fork: row.fork === 1 });
+type Flag = 'present' | 'fork' | 'keep' | 'redeploy';
+/** A row as read: flags are 0 or 1; the head last named, and whether a command holds it destroyed, stay in the store. */
+type EnvironmentRow = Omit<Environment, Flag> & Record<Flag, number> & { eventAt: number | null; headSha: string | null; held: number };
+/** A ready environment whose release was stopped for idling reads as `sleeping` (see migration 9). */
+const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _held, ...row }: EnvironmentRow): Environment => ({
+  ...row,
+  present: row.present === 1,
+  fork: row.fork === 1,
+  keep: row.keep === 1,
+  redeploy: row.redeploy === 1,
+  state: row.state === 'ready' && row.sleptAt !== null ? 'sleeping' : row.state,
+});
 
 /**
  * A change from an event older than the newest one applied is stale (a late or replayed
@@ -57,8 +68,10 @@ export function createEnvironmentQueries(db: Database.Database) {
   function apply(change: EnvironmentChange, current: EnvironmentRow | undefined, deliveryId: string, now: number): void {
     if (change.kind === 'nudge') {
       if (current === undefined || current.present === 0) return;
-      db.prepare('UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ? WHERE id = ?')
-        .run(change.trigger, now, current.id);
+      // Only a periodic sweep leaves a failed commit alone (see Environment.failedSha).
+      db.prepare(`UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ?,
+          failed_sha = CASE WHEN ? THEN failed_sha END, redeploy = max(redeploy, ?) WHERE id = ?`)
+        .run(change.trigger, now, change.periodic === true ? 1 : 0, change.redeploy === true ? 1 : 0, current.id);
       return;
     }
     if (change.kind === 'rollback') return rollback(change, current, deliveryId, now);
@@ -78,7 +91,7 @@ export function createEnvironmentQueries(db: Database.Database) {
         return;
       }
       db.prepare(`UPDATE environments SET pinned_sha = ?, github_deployment_id = ?, artifact_run_id = ?,
-          rule = coalesce(?, rule), present = 1, generation = generation + 1,
+          rule = coalesce(?, rule), present = 1, generation = generation + 1, failed_sha = NULL,
           state = CASE WHEN present = 1 THEN state ELSE 'pending' END,
           last_commit_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?
         WHERE id = ?`).run(...pinned, change.rule ?? null, now, change.trigger, deliveryId, now, current.id);
@@ -86,28 +99,72 @@ export function createEnvironmentQueries(db: Database.Database) {
     }
     if (change.kind === 'destroy') {
       if (current === undefined || current.present === 0) return;
-      db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying',
-        last_trigger = ?, last_delivery = ?, updated_at = ? WHERE id = ?`).run(change.trigger, deliveryId, now, current.id);
+      db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying', held = ?,
+        last_trigger = ?, last_delivery = ?, updated_at = ? WHERE id = ?`).run(change.hold === true ? 1 : 0, change.trigger, deliveryId, now, current.id);
       return;
     }
-    const expiresAt = change.ttlMs === null ? null : now + change.ttlMs;
-    const fields = [change.ref, change.pr, change.branch, change.ttlMs, now, expiresAt, change.trigger, deliveryId, now, change.rule ?? null, change.fork === undefined ? null : Number(change.fork)];
+    if (change.kind === 'command') return command(change, current, deliveryId, now);
+    follow(change, current, deliveryId, now);
+  }
+
+  /**
+   * A follow. The TTL counts from a new commit: a follow that names the head the last one named
+   * (a label or title change, the sweep) leaves it. One that names the head `/slipway destroy`
+   * destroyed at does not bring the environment back; the next push does.
+   */
+  function follow(change: Extract<EnvironmentChange, { kind: 'follow' }>, current: EnvironmentRow | undefined, deliveryId: string, now: number): void {
+    if (change.keep !== undefined && current !== undefined) db.prepare('UPDATE environments SET keep = ? WHERE id = ?').run(Number(change.keep), current.id);
+    if (current?.present === 0 && current.held === 1 && change.shaHint !== null && change.shaHint === current.headSha) return;
     if (change.clearQuarantine === true && current !== undefined) {
       db.prepare('UPDATE environments SET quarantined_sha = NULL WHERE id = ?').run(current.id);
     }
+    const fields = {
+      ref: change.ref, pr: change.pr, branch: change.branch, ttl: change.ttlMs, sha: change.shaHint, trigger: change.trigger,
+      delivery: deliveryId, now, rule: change.rule ?? null, fork: change.fork === undefined ? null : Number(change.fork),
+    };
     if (current === undefined) {
-      db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at,
-        last_trigger, last_delivery, updated_at, rule, fork, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, 0), ?)`)
-        .run(change.app, change.env, ...fields, now);
+      db.prepare(`INSERT INTO environments (app, name, desired_ref, pr, branch, ttl_ms, last_commit_at, expires_at, head_sha,
+        last_trigger, last_delivery, updated_at, rule, fork, keep, created_at) VALUES (@app, @env, @ref, @pr, @branch, @ttl, @now,
+        @now + @ttl, @sha, @trigger, @delivery, @now, @rule, coalesce(@fork, 0), @keep, @now)`)
+        .run({ ...fields, app: change.app, env: change.env, keep: change.keep === true ? 1 : 0 });
       return;
     }
-    // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds.
-    db.prepare(`UPDATE environments SET desired_ref = ?, pinned_sha = NULL, github_deployment_id = NULL,
-        artifact_run_id = NULL, pr = ?, branch = ?, ttl_ms = ?,
-        last_commit_at = ?, expires_at = ?, last_trigger = ?, last_delivery = ?, updated_at = ?, rule = coalesce(?, rule), fork = coalesce(?, fork),
-        generation = generation + 1, present = 1,
+    const fresh = current.present === 0 || change.shaHint === null || change.shaHint !== current.headSha ? 1 : 0;
+    // Every follow is a nudge: the reconciler resolves the ref again and deploys what it finds. A new
+    // commit never brings the expiry closer than a /slipway extend put it; a changed TTL counts anew.
+    db.prepare(`UPDATE environments SET desired_ref = @ref, pinned_sha = NULL, github_deployment_id = NULL,
+        artifact_run_id = NULL, pr = @pr, branch = @branch,
+        last_commit_at = CASE WHEN @fresh THEN @now ELSE last_commit_at END,
+        expires_at = CASE WHEN @ttl IS NULL THEN NULL
+          WHEN @fresh AND present = 1 AND ttl_ms IS @ttl THEN max(coalesce(expires_at, 0), @now + @ttl)
+          WHEN @fresh THEN @now + @ttl
+          WHEN ttl_ms IS @ttl THEN expires_at
+          ELSE coalesce(last_commit_at, @now) + @ttl END,
+        ttl_ms = @ttl, head_sha = coalesce(@sha, head_sha), held = 0,
+        last_trigger = @trigger, last_delivery = @delivery, updated_at = @now, rule = coalesce(@rule, rule), fork = coalesce(@fork, fork),
+        generation = generation + 1, present = 1, failed_sha = NULL,
         state = CASE WHEN present = 1 THEN state ELSE 'pending' END
-      WHERE id = ?`).run(...fields, current.id);
+      WHERE id = @id`).run({ ...fields, fresh, id: current.id });
+  }
+
+  /** A command on a live environment: its TTL counts from now, and what the command asks is recorded. */
+  function command(change: Extract<EnvironmentChange, { kind: 'command' }>, current: EnvironmentRow | undefined, deliveryId: string, now: number): void {
+    if (current === undefined || current.present === 0) return;
+    // A redeploy follows the head again: a pin or a rollback ends, a quarantine lifts.
+    db.prepare(`UPDATE environments SET last_commit_at = @now,
+        expires_at = CASE WHEN ttl_ms IS NULL AND expires_at IS NULL THEN NULL
+          ELSE max(coalesce(expires_at, 0), @now + coalesce(ttl_ms, 0)) + @extend END,
+        keep = max(keep, @keep), redeploy = max(redeploy, @redeploy), generation = generation + @redeploy,
+        pinned_sha = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE pinned_sha END,
+        github_deployment_id = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE github_deployment_id END,
+        artifact_run_id = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE artifact_run_id END,
+        quarantined_sha = CASE WHEN @redeploy THEN NULL ELSE quarantined_sha END,
+        last_trigger = CASE WHEN @redeploy THEN @trigger ELSE last_trigger END,
+        last_delivery = CASE WHEN @redeploy THEN @delivery ELSE last_delivery END, updated_at = @now
+      WHERE id = @id`).run({
+      now, extend: change.extendMs ?? 0, keep: change.keep === true ? 1 : 0, redeploy: change.redeploy === true ? 1 : 0,
+      trigger: change.trigger, delivery: deliveryId, id: current.id,
+    });
   }
 
   return {
@@ -137,17 +194,19 @@ export function createEnvironmentQueries(db: Database.Database) {
       return (db.prepare(`SELECT ${ENV_COLUMNS} FROM environments WHERE generation > observed_generation ORDER BY id LIMIT ?`)
         .all(limit) as EnvironmentRow[]).map(toEnvironment);
     },
-    /** Live environments whose TTL ran out. */
+    /** Live environments whose TTL ran out; a kept one never expires. */
     expiredEnvironments(now: number): Environment[] {
-      return (db.prepare(`SELECT ${ENV_COLUMNS} FROM environments WHERE present = 1 AND expires_at <= ?`)
+      return (db.prepare(`SELECT ${ENV_COLUMNS} FROM environments WHERE present = 1 AND keep = 0 AND expires_at <= ?`)
         .all(now) as EnvironmentRow[]).map(toEnvironment);
     },
     /** The reconciler found nothing to change: the generation is reached as it is. */
     markConverged(environmentId: number, generation: number, fence: Fence, now: number): void {
       checkFence(fence, now);
+      // A redeploy asked for after this generation is still to do.
       db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
-          state = CASE WHEN present = 1 AND state IN ('pending', 'deploying') THEN 'ready' ELSE state END, updated_at = ?
-        WHERE id = ?`).run(generation, now, environmentId);
+          state = CASE WHEN present = 1 AND state IN ('pending', 'deploying') THEN 'ready' ELSE state END, updated_at = ?,
+          redeploy = CASE WHEN generation <= ? THEN 0 ELSE redeploy END
+        WHERE id = ?`).run(generation, now, generation, environmentId);
     },
     /** A target's report on a running release; a release that keeps crashing fails its environment. */
     recordRuntime(status: RuntimeStatus, now: number): void {
@@ -160,6 +219,20 @@ export function createEnvironmentQueries(db: Database.Database) {
       const latest = db.prepare('SELECT id FROM deployments WHERE environment_id = ? ORDER BY id DESC LIMIT 1').pluck().get(current.id) as number | undefined;
       const exit = status.lastExit === null ? '' : ` (last exit: ${status.lastExit})`;
       if (latest !== undefined) note(latest, `the process keeps crashing and is no longer restarted after ${status.restarts} restarts${exit}`, now);
+    },
+    /** Its release was stopped for idling (it stays ready, reading as sleeping), or started again by a request. */
+    markSleeping(environmentId: number, asleep: boolean, fence: Fence, now: number): void {
+      checkFence(fence, now);
+      if (asleep) db.prepare('UPDATE environments SET slept_at = ?, updated_at = ? WHERE id = ? AND present = 1').run(now, now, environmentId);
+      else {
+        db.prepare(`UPDATE environments SET slept_at = NULL, wakes = wakes + 1, used_at = ?, updated_at = ?
+          WHERE id = ? AND slept_at IS NOT NULL`).run(now, now, environmentId);
+      }
+    },
+    /** Requests through the router reached these environments (by app and name) at these times; older times change nothing. */
+    recordUse(uses: { app: string; env: string; at: number }[]): void {
+      const touch = db.prepare('UPDATE environments SET used_at = ? WHERE app = ? AND name = ? AND present = 1 AND (used_at IS NULL OR used_at < ?)');
+      for (const use of uses) touch.run(use.at, use.app, use.env, use.at);
     },
     environmentById(id: number): Environment | null {
       const row = byId.get(id) as EnvironmentRow | undefined;

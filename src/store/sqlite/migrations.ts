@@ -228,6 +228,78 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX fork_approvals_requested ON fork_approvals (updated_at) WHERE state = 'requested';
     `,
   },
+  {
+    version: 8,
+    name: 'pull request commands',
+    sql: `
+      -- Kept by /slipway keep or the slipway:keep label: no TTL, no sleep.
+      ALTER TABLE environments ADD COLUMN keep INTEGER NOT NULL DEFAULT 0;
+      -- The head the last follow named: a follow that names another brings a new commit (the TTL counts from it).
+      ALTER TABLE environments ADD COLUMN head_sha TEXT;
+      -- Destroyed by /slipway destroy: a follow of the same head does not bring it back, the next push does.
+      ALTER TABLE environments ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+      -- /slipway redeploy: the head deploys again even when it runs or failed; cleared when a deployment begins.
+      ALTER TABLE environments ADD COLUMN redeploy INTEGER NOT NULL DEFAULT 0;
+
+      -- One row per command comment (a replayed delivery adds none): checked, decided, reacted to.
+      CREATE TABLE pr_commands (
+        repo        TEXT    NOT NULL COLLATE NOCASE,
+        comment_id  INTEGER NOT NULL,
+        pr          INTEGER NOT NULL,
+        -- 0 for a plain issue: its command is refused, and it gets no preview comment.
+        on_pr       INTEGER NOT NULL,
+        login       TEXT,
+        text        TEXT    NOT NULL,
+        delivery_id TEXT    NOT NULL,
+        state       TEXT    NOT NULL CHECK (state IN ('received', 'done', 'refused', 'failed')),
+        outcome     TEXT,
+        reaction    TEXT    CHECK (reaction IN ('eyes', 'rocket', 'confused')),
+        received_at INTEGER NOT NULL,
+        decided_at  INTEGER,
+        PRIMARY KEY (repo, comment_id)
+      );
+      CREATE INDEX pr_commands_open ON pr_commands (received_at)
+        WHERE state = 'received' OR reaction IS NULL OR reaction = 'eyes';
+      CREATE INDEX pr_commands_by_pr ON pr_commands (repo, pr, received_at);
+    `,
+  },
+  {
+    version: 9,
+    name: 'environments that sleep',
+    sql: `
+      -- When its release was stopped for idling (null: awake). The state column stays as it was
+      -- (its CHECK predates sleep, and SQLite cannot alter a CHECK): a ready environment with
+      -- slept_at set reads as 'sleeping'.
+      ALTER TABLE environments ADD COLUMN slept_at INTEGER;
+      -- How often a request woke it.
+      ALTER TABLE environments ADD COLUMN wakes INTEGER NOT NULL DEFAULT 0;
+      -- When it was last used (a request through the router, else its last deploy): the least
+      -- recently used preview sleeps first when a template's cap is reached.
+      ALTER TABLE environments ADD COLUMN used_at INTEGER;
+    `,
+  },
+  {
+    version: 10,
+    name: 'what built a release',
+    sql: `
+      -- What the target said a successful deployment's release was built by (manifest, detected
+      -- rule, Dockerfile), and on the environment that of the release it runs. NULL: not said.
+      ALTER TABLE deployments ADD COLUMN built_by TEXT;
+      ALTER TABLE environments ADD COLUMN built_by TEXT;
+    `,
+  },
+  {
+    version: 11,
+    name: 'no endless retries, redeploys on config changes',
+    sql: `
+      -- The commit whose deployment last failed here and the digest of the config it failed
+      -- with: the periodic resync does not deploy that pair again.
+      ALTER TABLE environments ADD COLUMN failed_sha TEXT;
+      ALTER TABLE environments ADD COLUMN failed_config TEXT;
+      -- A config change asks to deploy the environment again, even the sha it runs, with the
+      -- redeploy flag migration 8 added for /slipway redeploy.
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

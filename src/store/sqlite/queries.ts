@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../../domain/environments.js';
 import type { SignalRecord } from '../../domain/signals.js';
 import { createApprovalQueries } from './approval-queries.js';
+import { createCommandQueries } from './command-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
@@ -57,6 +58,7 @@ export function createQueries(db: Database.Database) {
   const recovery = createRecoveryQueries(db);
   const reports = createReportQueries(db);
   const approvals = createApprovalQueries(db);
+  const commands = createCommandQueries(db, environments.applyChange);
   const insert = db.prepare(`INSERT INTO deliveries
     (id, event, action, hook_id, target_type, target_id, repository, received_at)
     VALUES (@id, @event, @action, @hookId, @targetType, @targetId, @repository, @receivedAt)
@@ -129,6 +131,7 @@ export function createQueries(db: Database.Database) {
         for (const record of result.signals ?? []) signals.recordSignal(record, result.id, result.processedAt);
         for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
         for (const note of result.approvals ?? []) approvals.noteApproval(note, result.processedAt);
+        for (const note of result.commands ?? []) commands.noteCommand(note, result.id, result.processedAt);
         applied.push(result.id);
       }
       return applied;
@@ -165,6 +168,8 @@ export function createQueries(db: Database.Database) {
     expiredEnvironments: environments.expiredEnvironments,
     markConverged: environments.markConverged,
     recordRuntime: environments.recordRuntime,
+    markSleeping: environments.markSleeping,
+    recordUse: environments.recordUse,
     ...deployments,
     /** Signals read outside a delivery (the GitHub API): kept and woken on exactly as a delivery's. */
     recordSignals(records: SignalRecord[], now: number): null {
@@ -178,6 +183,10 @@ export function createQueries(db: Database.Database) {
     approvalFor: approvals.approvalFor,
     approvalRequests: approvals.approvalRequests,
     decideApproval: approvals.decideApproval,
+    pendingCommands: commands.pendingCommands,
+    markReacted: commands.markReacted,
+    decideCommand: commands.decideCommand,
+    lastCommand: commands.lastCommand,
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

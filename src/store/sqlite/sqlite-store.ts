@@ -120,7 +120,13 @@ export class SqliteStore implements Store {
   approvalFor: Store['approvalFor'] = (repo, pr) => this.call('approvalFor', repo, pr);
   approvalRequests: Store['approvalRequests'] = () => this.call('approvalRequests');
   decideApproval: Store['decideApproval'] = (decision) => this.call('decideApproval', decision, Date.now());
+  pendingCommands: Store['pendingCommands'] = () => this.call('pendingCommands', Date.now());
+  markReacted: Store['markReacted'] = (repo, commentId, reaction) => this.call('markReacted', repo, commentId, reaction);
+  decideCommand: Store['decideCommand'] = (decision) => this.call('decideCommand', decision, Date.now());
+  lastCommand: Store['lastCommand'] = (repo, pr) => this.call('lastCommand', repo, pr);
   recordRuntime: Store['recordRuntime'] = (status) => this.call('recordRuntime', status, Date.now());
+  markSleeping: Store['markSleeping'] = (id, asleep, fence) => this.call('markSleeping', id, asleep, fence, Date.now());
+  recordUse: Store['recordUse'] = (uses) => this.call('recordUse', uses);
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());

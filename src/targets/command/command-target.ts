@@ -4,11 +4,12 @@ import { isAbsolute, join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
+import { slipwayVariables } from '../variables.js';
 import type { CommandTargetConfig } from './config.js';
 import { CommandRecords } from './records.js';
 import { cancelled } from './run.js';
 import { Runs } from './runs.js';
-import { renderUrl } from './url.js';
+import { renderUrl } from '../url.js';
 
 export interface CommandTargetOptions {
   /** The app this target deploys (each app has its own target, made from its own config). */
@@ -40,21 +41,26 @@ export class CommandTarget implements Target {
   private readonly runs: Runs;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
-  private readonly workspace: Workspace;
+  /** Its settings and workspace: from the config, or the reload that changed them last. */
+  private config: CommandTargetConfig;
+  private workspace: Workspace;
 
-  constructor(
-    private readonly config: CommandTargetConfig,
-    options: CommandTargetOptions,
-  ) {
-    if (config.deploy.length === 0 || config.deploy[0] === '') {
-      throw new SlipwayError('invalid_target', 'command target: deploy must name a command, e.g. [./deploy.sh]');
-    }
+  constructor(config: CommandTargetConfig, options: CommandTargetOptions) {
+    checkDeploy(config);
+    this.config = config;
     this.app = options.app;
     this.records = new CommandRecords(options.stateDir);
     this.runs = new Runs(options.stateDir);
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
     this.graceMs = options.graceMs ?? 5000;
     this.workspace = options.workspace;
+  }
+
+  /** New settings from a config reload: the commands that run next are the new ones. */
+  reconfigure(config: CommandTargetConfig, workspace: Workspace): void {
+    checkDeploy(config);
+    this.config = config;
+    this.workspace = workspace;
   }
 
   async apply(request: DeployRequest): Promise<DeployResult> {
@@ -65,17 +71,8 @@ export class CommandTarget implements Target {
     // Recorded before the command runs: a deploy that fails or is interrupted half way may
     // still have created something, and the orphan sweep must be able to find it.
     await this.records.put({ app, env, sha, ref, pr, branch, url, deploymentId: request.deploymentId, updatedAt: Date.now() });
-    await this.run('deploy', this.config.deploy, request.workdir, request, {
-      SLIPWAY_APP: app,
-      SLIPWAY_ENV: env,
-      SLIPWAY_SHA: sha,
-      SLIPWAY_REF: ref,
-      SLIPWAY_PR: pr === null ? undefined : String(pr),
-      SLIPWAY_BRANCH: branch ?? undefined,
-      SLIPWAY_EVENT: request.event,
-      SLIPWAY_DEPLOYMENT_ID: String(request.deploymentId),
-      SLIPWAY_URL: url ?? undefined,
-    }, request.deploymentId);
+    const variables = slipwayVariables({ app, env, sha, ref, pr, branch, event: request.event, deploymentId: request.deploymentId, url });
+    await this.run('deploy', this.config.deploy, request.workdir, request, variables, request.deploymentId);
     return { url };
   }
 
@@ -102,17 +99,8 @@ export class CommandTarget implements Target {
       // Without a worktree the command runs in an empty folder of its own.
       const scratch = request.workdir === null ? await mkdtemp(join(tmpdir(), 'slipway-destroy-')) : null;
       try {
-        await this.run('destroy', argv, request.workdir ?? scratch ?? '', request, {
-          SLIPWAY_APP: app,
-          SLIPWAY_ENV: env,
-          SLIPWAY_SHA: record.sha,
-          SLIPWAY_REF: record.ref,
-          SLIPWAY_PR: record.pr === null ? undefined : String(record.pr),
-          SLIPWAY_BRANCH: record.branch ?? undefined,
-          SLIPWAY_URL: record.url ?? undefined,
-          SLIPWAY_EVENT: undefined,
-          SLIPWAY_DEPLOYMENT_ID: undefined,
-        }, null);
+        const variables = slipwayVariables({ app, env, sha: record.sha, ref: record.ref, pr: record.pr, branch: record.branch, url: record.url });
+        await this.run('destroy', argv, request.workdir ?? scratch ?? '', request, variables, null);
       } finally {
         if (scratch !== null) await rm(scratch, { recursive: true, force: true });
       }
@@ -167,5 +155,11 @@ export class CommandTarget implements Target {
         ids: this.workspace.ids,
       },
     });
+  }
+}
+
+function checkDeploy(config: CommandTargetConfig): void {
+  if (config.deploy.length === 0 || config.deploy[0] === '') {
+    throw new SlipwayError('invalid_target', 'command target: deploy must name a command, e.g. [./deploy.sh]');
   }
 }

@@ -23,6 +23,8 @@ export interface RunRequest {
   purpose: string;
   deploymentId: number | null;
   options: Omit<RunOptions, 'files' | 'record' | 'adopt'>;
+  /** Readies what the command works on before it starts anew (not before a run left behind is waited for). */
+  fresh?: () => Promise<void>;
 }
 
 /**
@@ -71,6 +73,7 @@ export class Runs {
       const written: RunMarker = { pgid, started, purpose: request.purpose, deploymentId: request.deploymentId, startedAt: Date.now() };
       writeFileSync(files.marker, JSON.stringify(written), { mode: 0o600 });
     };
+    await request.fresh?.();
     mkdirSync(this.dir, { recursive: true });
     try {
       await runCommand({ ...options, files, record });

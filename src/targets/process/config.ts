@@ -1,12 +1,16 @@
 import type { Logger } from '../../logger.js';
+import type { Backoff } from '../supervisor.js';
 import type { Workspace } from '../workspace.js';
 import type { RouteSwitch } from './routes.js';
 
 /** The `process` target's config: `target: { type: process, manifest: slipway.app.yaml, stopGrace: 10s }`. */
 export interface ProcessTargetConfig {
   type: 'process';
-  /** The app's manifest, relative to the root of the worktree (default `slipway.app.yaml`). */
-  manifest: string;
+  /**
+   * The app's manifest, relative to the root of the worktree; null when not configured:
+   * `slipway.app.yaml` when the repository has one, else the app is detected (detect/).
+   */
+  manifest: string | null;
   /** Between SIGTERM and SIGKILL, and the longest wait for in-flight requests (default 10 s). */
   stopGraceMs: number;
   /** Whom builds and releases run as when slipway runs as root (see run-as.ts). */
@@ -30,15 +34,6 @@ export interface ProcessStatus {
   lastSignal: string | null;
 }
 
-/** How crashed processes are restarted: after `baseMs`, doubling up to `maxMs`; a run of `stableMs` forgives earlier crashes. */
-export interface Backoff {
-  baseMs: number;
-  maxMs: number;
-  stableMs: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 30_000, stableMs: 60_000 };
-
 export interface ProcessTargetContext {
   /** The app this target deploys (each app has its own target, made from its own config). */
   app: string;
@@ -53,4 +48,8 @@ export interface ProcessTargetContext {
   backoff?: Backoff;
   /** How often release logs are checked for rotation (default 10 s); tests shorten it. */
   logCheckMs?: number;
+  /** How long a destroyed environment's last release log stays readable (default a day); tests shorten it. */
+  keepDestroyedLogsMs?: number;
+  /** How long a shared build no release uses is kept (default an hour); tests shorten it. */
+  keepUnusedBuildsMs?: number;
 }

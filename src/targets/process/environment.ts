@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import type { Workspace } from '../workspace.js';
 import { recordedGroupAlive, stopGroup } from '../command/process-group.js';
-import type { Backoff, ProcessStatus } from './config.js';
+import type { ProcessStatus } from './config.js';
 import { launch, type LaunchSpec } from './launch.js';
+import { freePort, portFree } from './ports.js';
 import { removeEnvFiles, type EnvRecord, type ProcessRecords, type ReleaseRecord, type Stray } from './records.js';
-import type { ExitInfo, Release } from './release.js';
+import type { Release } from './release.js';
 import type { RouteSwitch } from './routes.js';
-import { Supervisor } from './supervisor.js';
+import { Supervisor, type Backoff, type ExitInfo } from '../supervisor.js';
 
 /** What the environments of one process target share. */
 export interface EnvironmentContext {
@@ -37,9 +38,11 @@ export async function stopStray(stray: Stray, graceMs: number): Promise<void> {
  * its current release, which restarts it and reports every change.
  */
 export class Environment {
-  supervisor: Supervisor | null = null;
+  supervisor: Supervisor<Release> | null = null;
   /** How the current release last ended, for status reports; null since it was deployed. */
   lastExit: ExitInfo | null = null;
+  /** What was last reported of its release; null before the first report. */
+  state: ProcessStatus['state'] | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -59,6 +62,7 @@ export class Environment {
   }
 
   report(state: ProcessStatus['state']): void {
+    this.state = state;
     const { app, env, restarts } = this.record;
     this.context.onStatus?.({ app, env, state, restarts, lastExitCode: this.lastExit?.code ?? null, lastSignal: this.lastExit?.signal ?? null });
   }
@@ -96,6 +100,7 @@ export class Environment {
           this.record.restarts = restarts;
           this.lastExit = exit;
           this.report(state);
+          if (state === 'crashed') routes.crashed(app, env, { exitCode: exit.code, signal: exit.signal, restarts });
           // The first line only: the rest is the app's own output.
           const why = reason?.split('\n')[0] ?? null;
           const message = state === 'crashed' ? 'process keeps crashing; no longer restarting it' : 'process ended; restarting it';
@@ -121,6 +126,7 @@ export class Environment {
     routes.set(record.app, record.env, release.port);
     record.current = release;
     record.restarts = 0;
+    record.asleep = false;
     record.strays = record.strays.filter((stray) => stray.pgid !== release.pgid);
     if (before !== null) record.strays.push({ pgid: before.pgid, started: before.started });
     this.lastExit = null;
@@ -138,6 +144,47 @@ export class Environment {
       await this.save();
     }
     await removeEnvFiles(this.context.logDir, record.app, record.env, release.logFile);
+  }
+
+  /**
+   * Stops the release for idling: the route sleeps first (a request now wakes it, once this
+   * is done), in-flight requests drain, then the process group stops. The record says so
+   * before the process stops, so a slipway killed in between stops it at the next start.
+   */
+  async sleep(): Promise<boolean> {
+    const { record } = this;
+    const current = record.current;
+    if (current === null || record.asleep) return false;
+    const { routes, graceMs } = this.context;
+    const running = this.supervisor === null ? null : await this.supervisor.detach();
+    this.supervisor = null;
+    routes.sleeping(record.app, record.env);
+    record.asleep = true;
+    await this.save();
+    await routes.drained(current.port, graceMs);
+    await (running === null ? stopStray(current, graceMs) : running.stop(graceMs));
+    this.log.info({ sha: current.sha }, 'sleeping: its release stopped after idling');
+    return true;
+  }
+
+  /** Starts the sleeping release again (same worktree and build; another port if its own is taken) and routes to it once healthy. */
+  async wake(signal: AbortSignal): Promise<void> {
+    const { record } = this;
+    const current = record.current;
+    if (current === null || !record.asleep) return;
+    if (!(await portFree(current.port))) current.port = await freePort();
+    current.env.PORT = String(current.port);
+    const running = await launch(this.spec(current), signal, this.context.graceMs, async (started) => {
+      Object.assign(current, identity(started));
+      await this.save();
+    });
+    record.asleep = false;
+    this.lastExit = null;
+    this.watch(running);
+    this.context.routes.set(record.app, record.env, current.port);
+    await this.save();
+    this.report('running');
+    this.log.info({ sha: current.sha, port: current.port }, 'woke up');
   }
 
   /** Stops supervising and stops every process of the environment (SIGTERM, SIGKILL after the grace). */

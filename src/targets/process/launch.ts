@@ -1,9 +1,8 @@
-import { SlipwayError } from '../../errors.js';
-import { TARGET_CANCELLED } from '../target.js';
-import { describeHealth, waitHealthy, type HealthResult } from './health.js';
+import { describeHealth, waitHealthy, type Health, type HealthOutcome } from '../health.js';
 import { groupListensOn } from './ports.js';
-import type { Health } from './manifest.js';
-import { Release, type ExitInfo, type SpawnSpec } from './release.js';
+import { cancelled, LaunchError } from '../release-errors.js';
+import { Release, tailOf, type SpawnSpec } from './release.js';
+import { whyUnhealthy } from '../unhealthy.js';
 
 /**
  * The environment of the app's commands: `base` (the few variables inherited from slipway's
@@ -31,21 +30,6 @@ export interface LaunchSpec extends SpawnSpec {
   health: Health;
 }
 
-/** A release that did not become healthy, and how it ended. */
-export class LaunchError extends SlipwayError {
-  constructor(
-    code: string,
-    message: string,
-    readonly exit: ExitInfo,
-  ) {
-    super(code, message);
-  }
-}
-
-export function cancelled(): SlipwayError {
-  return new SlipwayError(TARGET_CANCELLED, 'the deployment was cancelled; what it started was stopped');
-}
-
 /**
  * Starts a release and waits until it is healthy. When it exits first or never gets healthy,
  * it is stopped and the promise rejects with a LaunchError saying which, followed by its
@@ -64,13 +48,13 @@ export async function launch(spec: LaunchSpec, signal: AbortSignal, graceMs: num
     exited = true;
     stop.abort();
   });
-  let health: HealthResult = 'unhealthy';
+  let health: HealthOutcome = { result: 'unhealthy', tries: 0, last: null };
   let healthy = false;
   let exitedFirst = false;
   try {
     await spawned(release);
-    health = await waitHealthy(spec.port, spec.health, stop.signal, () => groupListensOn(spec.port, release.pid));
-    healthy = health === 'healthy';
+    health = await waitHealthy(spec.port, spec.health, stop.signal, { owns: () => groupListensOn(spec.port, release.pid) });
+    healthy = health.result === 'healthy';
   } finally {
     signal.removeEventListener('abort', onAbort);
     exitedFirst = exited;
@@ -79,12 +63,14 @@ export async function launch(spec: LaunchSpec, signal: AbortSignal, graceMs: num
   if (healthy && !exitedFirst) return release;
   if (signal.aborted) throw cancelled();
   const ended = await release.exited;
-  const output = await release.tail();
-  const lines = output === null ? '; it wrote no output' : `; its last output:\n${output}`;
-  const taken = health === 'foreign' ? `; port ${spec.port} answered, but from another process, which holds it` : '';
+  const output = await release.output();
+  const tail = tailOf(output);
+  const lines = tail === null ? '; it wrote no output' : `; its last output:\n${tail}`;
   if (!exitedFirst) {
-    throw new LaunchError('target_process_unhealthy', `start command did not ${describeHealth(spec.health, spec.port)}${taken}${lines}`, ended);
+    const why = whyUnhealthy(health, spec.health, spec.port, output, false);
+    throw new LaunchError('target_process_unhealthy', `start command did not ${describeHealth(spec.health, spec.port)}${why}${lines}`, ended);
   }
   const how = ended.signal === null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
+  const taken = health.result === 'foreign' ? whyUnhealthy(health, spec.health, spec.port, output, false) : '';
   throw new LaunchError('target_process_exited', `start command ${how} before it became healthy${taken}${lines}`, ended);
 }

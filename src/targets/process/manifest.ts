@@ -6,6 +6,7 @@ import { duration, MAX_TIMER_MS } from '../../config/duration.js';
 import { formatProblem, type ConfigProblem } from '../../config/errors.js';
 import { strictShape } from '../../config/fields.js';
 import { SlipwayError } from '../../errors.js';
+import type { Health } from '../health.js';
 
 export const DEFAULT_MANIFEST = 'slipway.app.yaml';
 
@@ -14,12 +15,6 @@ export interface ManifestCommand {
   argv: string[];
   /** As written, for the log. */
   text: string;
-}
-
-export interface Health {
-  /** `GET` this path for a 2xx; null: a TCP connect to the port is enough. */
-  path: string | null;
-  timeoutMs: number;
 }
 
 /** The app's own description of how it is built and run (`slipway.app.yaml` in its repository). */

@@ -1,21 +1,32 @@
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SlipwayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { DeployRequest, DeployResult, DestroyRequest, RunningEnvironment, Target } from '../target.js';
-import { DEFAULT_BACKOFF, type ProcessTargetConfig, type ProcessTargetContext } from './config.js';
+import { InputError, SlipwayError } from '../../errors.js';
+import { TARGET_CANCELLED, type DeployRequest, type DeployResult, type DestroyRequest, type LogOptions, type RunningEnvironment, type Target } from '../target.js';
+import { DEFAULT_BACKOFF } from '../supervisor.js';
+import { type ProcessTargetConfig, type ProcessTargetContext } from './config.js';
 import { Environment, identity, stopStray, type EnvironmentContext } from './environment.js';
-import { cancelled, launch } from './launch.js';
+import { InFlight } from '../in-flight.js';
+import { cancelled } from '../release-errors.js';
+import { launch } from './launch.js';
 import { freePort, portFree } from './ports.js';
+import { KEEP_DESTROYED_LOGS_MS, KeptLogs } from '../kept-logs.js';
+import { readLog } from '../log-reader.js';
 import { rotateLog } from './log-rotation.js';
+import { PostdeployMarkers } from './postdeploy.js';
 import { prepareRelease } from './prepare.js';
 import { ProcessRecords, removeEnvFiles, type EnvRecord } from './records.js';
 import { Release } from './release.js';
-import type { RouteSwitch } from './routes.js';
+import type { FailedDeploy, RouteSwitch } from './routes.js';
+import type { Workspace } from '../workspace.js';
+import { KEEP_UNUSED_BUILDS_MS, SharedBuilds } from './shared-builds.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 /** How often release logs are checked for rotation. */
 const LOG_CHECK_MS = 10_000;
+/** How often, at most, the logs kept of destroyed environments and the shared builds are looked at for expiry. */
+const SWEEP_MS = 600_000;
 
 /**
  * Runs each environment as a supervised local process behind the router: builds the sha
@@ -32,14 +43,22 @@ export class ProcessTarget implements Target {
   private readonly shared: EnvironmentContext;
   private readonly environments = new Map<string, Environment>();
   private readonly closing = new AbortController();
-  private readonly deploying = new Set<Promise<unknown>>();
+  private readonly deploying = new InFlight();
   private readonly logTimer: NodeJS.Timeout;
-  private rotating = false;
+  private readonly postdeploys: PostdeployMarkers;
+  /** The rotation pass under way, which close() waits for. */
+  private rotating: Promise<void> | null = null;
+  /** The last release log of each destroyed environment, readable for a day. */
+  private readonly kept: KeptLogs;
+  /** The app's builds, shared by its environments. */
+  private readonly builds: SharedBuilds;
+  private sweptAt = 0;
 
-  constructor(
-    private readonly config: ProcessTargetConfig,
-    context: ProcessTargetContext,
-  ) {
+  /** Its settings: from the config, or the reload that changed them last. */
+  private config: ProcessTargetConfig;
+
+  constructor(config: ProcessTargetConfig, context: ProcessTargetContext) {
+    this.config = config;
     this.app = context.app;
     this.routes = context.routes;
     this.log = context.log.child({ target: 'process', app: context.app });
@@ -54,33 +73,66 @@ export class ProcessTarget implements Target {
       logDir: join(context.stateDir, 'logs'),
       workspace: context.workspace,
     };
+    this.postdeploys = new PostdeployMarkers(join(context.stateDir, 'postdeploy'));
+    this.kept = new KeptLogs(this.shared.logDir, context.keepDestroyedLogsMs ?? KEEP_DESTROYED_LOGS_MS);
+    this.builds = new SharedBuilds({
+      app: context.app,
+      dir: join(context.workspace.workDir, 'builds', context.app),
+      stateDir: join(context.stateDir, 'shared-builds'),
+      keepMs: context.keepUnusedBuildsMs ?? KEEP_UNUSED_BUILDS_MS,
+      log: this.log,
+    });
     this.logTimer = setInterval(() => void this.rotateLogs(), context.logCheckMs ?? LOG_CHECK_MS);
     this.logTimer.unref();
   }
 
   /** Rotates the logs of the releases that run (see rotateLog); one pass at a time. */
-  private async rotateLogs(): Promise<void> {
-    if (this.rotating) return;
-    this.rotating = true;
-    try {
-      for (const { record } of this.environments.values()) {
-        if (record.current === null) continue;
-        const file = join(this.shared.logDir, record.current.logFile);
-        await rotateLog(file, this.config.logMaxBytes, this.config.logFiles).catch((error: Error) =>
-          this.log.warn({ env: record.env, file, error: error.message }, 'cannot rotate the release log'),
-        );
-      }
-    } finally {
-      this.rotating = false;
+  private rotateLogs(): Promise<void> {
+    this.rotating ??= this.rotatePass().finally(() => {
+      this.rotating = null;
+    });
+    return this.rotating;
+  }
+
+  private async rotatePass(): Promise<void> {
+    if (Date.now() - this.sweptAt >= SWEEP_MS) await this.sweep();
+    for (const { record } of this.environments.values()) {
+      if (record.current === null) continue;
+      const file = join(this.shared.logDir, record.current.logFile);
+      await rotateLog(file, this.config.logMaxBytes, this.config.logFiles).catch((error: Error) =>
+        this.log.warn({ env: record.env, file, error: error.message }, 'cannot rotate the release log'),
+      );
     }
   }
 
+  /**
+   * Removes the logs of environments destroyed more than a day ago, and the shared builds no
+   * release has used for a while; a failure is logged and tried again later.
+   */
+  private async sweep(): Promise<void> {
+    this.sweptAt = Date.now();
+    await this.kept.sweep(this.app).catch((error: Error) => this.log.warn({ error: error.message }, 'cannot remove the old logs of destroyed environments'));
+    // Which builds the releases use comes from their records: none is removed when they cannot be read.
+    const removed = this.shared.records.all().then((records) => {
+      const inUse = records.flatMap((record) => (record.app === this.app && record.current?.build !== undefined ? [record.current.build] : []));
+      return this.builds.sweep(new Set(inUse));
+    });
+    await removed.catch((error: Error) => this.log.warn({ error: error.message }, 'cannot remove the shared builds no environment uses'));
+  }
+
   apply(request: DeployRequest): Promise<DeployResult> {
-    const work = this.deploy(request);
-    this.deploying.add(work);
-    const forget = () => this.deploying.delete(work);
-    work.then(forget, forget);
-    return work;
+    return this.deploying.track(this.deploy(request));
+  }
+
+  /**
+   * New settings from a config reload, for what it does from now on: releases that run keep
+   * their process until they are deployed again (a changed `manifest` or `user` makes the
+   * next deployment of the same sha a new release).
+   */
+  reconfigure(config: ProcessTargetConfig, workspace: Workspace): void {
+    this.config = config;
+    this.shared.graceMs = config.stopGraceMs;
+    this.shared.workspace = workspace;
   }
 
   async destroy(request: DestroyRequest): Promise<void> {
@@ -91,14 +143,18 @@ export class ProcessTarget implements Target {
     this.environments.delete(env);
     const record = known?.record ?? (await this.shared.records.get(app, env));
     if (record === null || (record.current === null && record.strays.length === 0)) {
+      // A first deployment that failed left its page.
+      this.routes.remove(app, env);
       request.log(`slipway: no process runs for ${app}/${env}; nothing to destroy\n`);
       return;
     }
     await (known ?? new Environment(record, this.shared)).stop();
     this.routes.remove(app, env);
     await this.shared.records.remove(app, env);
+    if (record.current !== null) await this.kept.keep(app, env, join(this.shared.logDir, record.current.logFile));
     await removeEnvFiles(this.shared.logDir, app, env);
     await removeEnvFiles(join(this.stateDir, 'builds'), app, env);
+    await this.postdeploys.remove(app, env);
     await this.shared.workspace.removeHome(app, env);
     request.log(`slipway: stopped the process of ${app}/${env} and removed its route\n`);
   }
@@ -113,13 +169,49 @@ export class ProcessTarget implements Target {
   async recover(): Promise<void> {
     const records = (await this.shared.records.all()).filter((record) => record.app === this.app);
     await Promise.all(records.map((record) => this.load(record.env, true)));
+    await this.sweep();
+  }
+
+  /**
+   * The output of the environment's current release (its log file, and the rotated copy
+   * before it when asked for more lines than it holds), then what it writes while following,
+   * until it is replaced, destroyed or keeps crashing. A destroyed environment's last
+   * release log is read for a day after.
+   */
+  async logs(app: string, env: string, options: LogOptions): Promise<AsyncIterable<string>> {
+    this.own(app);
+    const current = (this.environments.get(env)?.record ?? (await this.shared.records.get(app, env)))?.current ?? null;
+    if (current !== null) {
+      const ended = () => {
+        const environment = this.environments.get(env);
+        return environment === undefined || environment.record.current?.logFile !== current.logFile || environment.state === 'crashed';
+      };
+      return readLog(join(this.shared.logDir, current.logFile), { ...options, ended });
+    }
+    const kept = await this.kept.newest(app, env);
+    if (kept !== null) return readLog(kept, { ...options, ended: () => true });
+    throw new InputError(
+      'no_runtime_output',
+      `${app}/${env} has no release running, and none ran there in the last day; its deployments' output: slipway logs ${app} ${env} --build`,
+      404,
+    );
+  }
+
+  async sleep(app: string, env: string): Promise<boolean> {
+    this.own(app);
+    return (await this.load(env, false)).sleep();
+  }
+
+  async wake(app: string, env: string, signal: AbortSignal): Promise<void> {
+    this.own(app);
+    await (await this.load(env, false)).wake(AbortSignal.any([signal, this.closing.signal]));
   }
 
   /** At slipway stop: stop supervising and stop every process (SIGTERM, then SIGKILL after the grace). */
   async close(): Promise<void> {
     clearInterval(this.logTimer);
     this.closing.abort();
-    await Promise.allSettled([...this.deploying]);
+    await Promise.allSettled([this.deploying.settled(), this.rotating]);
     const environments = [...this.environments.values()];
     this.environments.clear();
     await Promise.all(environments.map((environment) => environment.stop()));
@@ -141,7 +233,7 @@ export class ProcessTarget implements Target {
     const stored = await this.shared.records.get(this.app, env);
     const again = this.environments.get(env);
     if (again !== undefined) return again;
-    const record: EnvRecord = stored ?? { app: this.app, env, url: this.routes.urlFor(this.app, env), restarts: 0, current: null, strays: [] };
+    const record: EnvRecord = stored ?? { app: this.app, env, url: this.routes.urlFor(this.app, env), restarts: 0, current: null, strays: [], asleep: false };
     const environment = new Environment(record, this.shared);
     this.environments.set(env, environment);
     if (record.strays.length > 0) {
@@ -152,6 +244,12 @@ export class ProcessTarget implements Target {
     }
     const current = record.current;
     if (current === null) return environment;
+    if (record.asleep) {
+      // Asleep: a slipway killed while putting it to sleep may have left it running.
+      await stopStray(current, this.config.stopGraceMs);
+      this.routes.sleeping(this.app, env);
+      return environment;
+    }
     const adopted = Release.adopt(current.pid, current.started, current.startedAt, join(this.shared.logDir, current.logFile));
     if (adopted !== null) {
       this.routes.set(this.app, env, current.port);
@@ -188,20 +286,44 @@ export class ProcessTarget implements Target {
     const { record } = environment;
     record.url = url;
     const before = record.current;
-    if (before?.sha === sha && before.workdir === workdir && environment.supervisor?.running === true) {
+    // What else it runs with: a release recorded before fingerprints counts as the same.
+    const fingerprint = createHash('sha256').update(JSON.stringify([request.vars, this.config.manifest, this.config.user ?? null])).digest('hex').slice(0, 16);
+    const same = before?.sha === sha && before.workdir === workdir && (before.fingerprint ?? fingerprint) === fingerprint;
+    if (same && environment.supervisor?.running === true) {
       request.log(`slipway: ${short(sha)} already runs, healthy, on port ${before.port}; nothing to do\n`);
-      return { url };
+      return { url, builtBy: before.builtBy };
     }
-    const { release, command } = await prepareRelease(request, {
+    // From the build on its URL answers "building" (when no release serves there yet), not 404.
+    if (before === null) this.routes.starting(app, env);
+    try {
+      await this.release(request, environment, signal, url, fingerprint);
+    } catch (error) {
+      // A first deployment that failed leaves nothing running: its URL says it failed (or, cancelled, nothing).
+      const cancel = signal.aborted || (error instanceof SlipwayError && error.code === TARGET_CANCELLED);
+      if (record.current === null) await this.forget(environment, cancel ? null : { deploymentId: request.deploymentId });
+      throw error;
+    } finally {
+      this.builds.done(env);
+    }
+    return { url, builtBy: record.current?.builtBy };
+  }
+
+  /** Builds the sha (once), starts it, waits until it is healthy and switches the route to it. */
+  private async release(request: DeployRequest, environment: Environment, signal: AbortSignal, url: string, fingerprint: string): Promise<void> {
+    const { record } = environment;
+    const { app, env } = request;
+    const first = record.current === null;
+    const { release, command, postdeploy } = await prepareRelease(request, {
       url,
       manifest: this.config.manifest,
       buildDir: join(this.stateDir, 'builds'),
+      builds: this.builds,
       graceMs: this.config.stopGraceMs,
       signal,
       workspace: this.shared.workspace,
     });
-    if (before === null) this.routes.starting(app, env);
-    request.log(`slipway: starting ${short(sha)} on port ${release.port}: ${command}\n`);
+    release.fingerprint = fingerprint;
+    request.log(`slipway: starting ${short(request.sha)} on port ${release.port}: ${command}\n`);
     let running: Release;
     try {
       running = await launch(environment.spec(release), signal, this.config.stopGraceMs, async (started) => {
@@ -214,21 +336,31 @@ export class ProcessTarget implements Target {
         await running.stop(this.config.stopGraceMs);
         throw cancelled();
       }
+      // app.json's postdeploy: once per environment, when its first release is healthy, before it takes traffic.
+      if (postdeploy !== null && first && !(await this.postdeploys.has(app, env))) {
+        await postdeploy().catch(async (error: unknown) => {
+          await running.stop(this.config.stopGraceMs);
+          throw error;
+        });
+        await this.postdeploys.mark(app, env);
+      }
     } catch (error) {
       record.strays = record.strays.filter((stray) => stray.pgid !== release.pgid);
       if (record.current !== null) await environment.save();
-      else await this.forget(environment);
       throw error;
     }
     await environment.switchTo(release, running, request.log);
-    return { url };
   }
 
-  /** An environment whose first release never got healthy: nothing runs, nothing is routed. */
-  private async forget(environment: Environment): Promise<void> {
+  /**
+   * An environment whose first release never got healthy: nothing runs. Its URL answers that
+   * the deployment failed (`failed`), or 404 again (null: cancelled, or destroyed meanwhile).
+   */
+  private async forget(environment: Environment, failed: FailedDeploy | null): Promise<void> {
     const { app, env } = environment.record;
     if (this.environments.get(env) === environment) this.environments.delete(env);
-    this.routes.remove(app, env);
+    if (failed === null) this.routes.remove(app, env);
+    else this.routes.failed(app, env, failed);
     await this.shared.records.remove(app, env);
     await removeEnvFiles(this.shared.logDir, app, env);
   }

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { SlipwayError } from '../../errors.js';
-import { readStateFile } from '../state-file.js';
+import { envPrefix, EnvRecords } from '../env-records.js';
 
 const releaseRecord = z.object({
   sha: z.string(),
@@ -25,6 +23,12 @@ const releaseRecord = z.object({
   argv: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()),
   health: z.object({ path: z.string().nullable(), timeoutMs: z.number().int().positive() }),
+  /** What it was built by (the manifest, or the rule detection used); absent in records written before it was kept. */
+  builtBy: z.string().optional(),
+  /** A digest of its config variables and the target settings it was built with (absent in records of older versions). */
+  fingerprint: z.string().optional(),
+  /** The shared build its worktree holds a copy of (kept while it runs); absent: built in place, or nothing to build. */
+  build: z.string().optional(),
 });
 
 /** A process group to stop, and its leader's start time. */
@@ -43,27 +47,13 @@ const envRecord = z.object({
    * after a switch. `recover` stops those an earlier slipway left.
    */
   strays: z.array(stray),
+  /** Its release is stopped for idling (kept to start again when a request wakes it). */
+  asleep: z.boolean().default(false),
 });
 
 export type ReleaseRecord = z.infer<typeof releaseRecord>;
 export type EnvRecord = z.infer<typeof envRecord>;
 export type Stray = z.infer<typeof stray>;
-
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const FILE = /^[a-z0-9-]+\.[a-z0-9-]+\.json$/;
-
-/** `<app>.<env>.` — the prefix of every file of one environment (names are DNS labels, so unambiguous). */
-export function envPrefix(app: string, env: string): string {
-  for (const [what, name] of [['app', app], ['environment', env]] as const) {
-    if (!LABEL.test(name)) {
-      throw new SlipwayError(
-        'invalid_environment_name',
-        `${what} name ${JSON.stringify(name)} is not a slugged DNS label ([a-z0-9-], at most 63 characters)`,
-      );
-    }
-  }
-  return `${app}.${env}.`;
-}
 
 /** Removes the files of one environment in `dir`, except `keep` and its rotated copies (`<keep>.1`…). */
 export async function removeEnvFiles(dir: string, app: string, env: string, keep: string | null = null): Promise<void> {
@@ -73,75 +63,9 @@ export async function removeEnvFiles(dir: string, app: string, env: string, keep
   await Promise.all(names.filter((name) => name.startsWith(prefix) && !kept(name)).map((name) => rm(join(dir, name), { force: true })));
 }
 
-/**
- * One JSON file per environment, `<app>.<env>.json` in the state folder, readable only by
- * slipway's user (it holds the environment of the process). Writes are atomic (write,
- * then rename) and, per file, in the order they were asked for.
- */
-export class ProcessRecords {
-  private readonly writes = new Map<string, Promise<void>>();
-
-  constructor(private readonly dir: string) {}
-
-  private file(app: string, env: string): string {
-    return join(this.dir, `${envPrefix(app, env)}json`);
-  }
-
-  async get(app: string, env: string): Promise<EnvRecord | null> {
-    return this.read(this.file(app, env));
-  }
-
-  put(record: EnvRecord): Promise<void> {
-    const text = `${JSON.stringify(record, null, 2)}\n`;
-    return this.queue(record.app, record.env, async (file) => {
-      await mkdir(this.dir, { recursive: true });
-      const temp = join(this.dir, `.${record.app}.${record.env}.${randomBytes(6).toString('hex')}.tmp`);
-      try {
-        await writeFile(temp, text, { mode: 0o600 });
-        await rename(temp, file);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-    });
-  }
-
-  remove(app: string, env: string): Promise<void> {
-    return this.queue(app, env, (file) => rm(file, { force: true }));
-  }
-
-  async all(): Promise<EnvRecord[]> {
-    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
-    const records = await Promise.all(names.filter((name) => FILE.test(name)).map((name) => this.read(join(this.dir, name))));
-    return records
-      .filter((record): record is EnvRecord => record !== null)
-      .sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
-  }
-
-  private queue(app: string, env: string, write: (file: string) => Promise<void>): Promise<void> {
-    const file = this.file(app, env);
-    const done = (this.writes.get(file) ?? Promise.resolve()).then(() => write(file));
-    const settled = done.catch(() => {});
-    this.writes.set(file, settled);
-    void settled.then(() => {
-      if (this.writes.get(file) === settled) this.writes.delete(file);
-    });
-    return done;
-  }
-
-  private async read(file: string): Promise<EnvRecord | null> {
-    const data = await readStateFile(file);
-    if (data === undefined) return null;
-    const record = envRecord.safeParse(data);
-    if (!record.success) {
-      throw new SlipwayError(
-        'target_state_unreadable',
-        `cannot read the process target's record ${file}; if that environment no longer runs, delete the file`,
-      );
-    }
-    return record.data;
+/** The process target's records: they hold each release's whole environment, so only slipway's user reads them. */
+export class ProcessRecords extends EnvRecords<EnvRecord> {
+  constructor(dir: string) {
+    super(dir, envRecord, 'the process target');
   }
 }

@@ -2,13 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SlipwayError } from '../../errors.js';
+import type { ExitInfo } from '../supervisor.js';
 import { groupAlive, recordedGroupAlive, startTime, stopGroup } from '../command/process-group.js';
-
-/** How a process ended; both null when it was not our child (adopted) and only seen gone. */
-export interface ExitInfo {
-  code: number | null;
-  signal: string | null;
-}
 
 export interface SpawnSpec {
   argv: readonly string[];
@@ -104,9 +99,8 @@ export class Release {
     await this.exited;
   }
 
-  /** The last lines it wrote since it started, indented, or null when it wrote nothing. */
-  async tail(): Promise<string | null> {
-    let text = '';
+  /** What it wrote since it started (its last TAIL_BYTES), or '' when that cannot be read. */
+  async output(): Promise<string> {
     try {
       const file = await open(this.logFile, 'r');
       try {
@@ -114,18 +108,22 @@ export class Release {
         const from = Math.max(Math.min(this.logOffset, size), size - TAIL_BYTES);
         const buffer = Buffer.alloc(size - from);
         await file.read(buffer, 0, buffer.length, from);
-        text = buffer.toString('utf8');
+        return buffer.toString('utf8');
       } finally {
         await file.close();
       }
     } catch {
-      return null;
+      return '';
     }
-    const lines = text.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
-    if (lines.length === 0) return null;
-    return lines
-      .slice(-TAIL_LINES)
-      .map((line) => `  ${line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line}`)
-      .join('\n');
   }
+}
+
+/** The last lines of a release's `output`, indented, or null when it wrote nothing. */
+export function tailOf(output: string): string | null {
+  const lines = output.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+  if (lines.length === 0) return null;
+  return lines
+    .slice(-TAIL_LINES)
+    .map((line) => `  ${line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line}`)
+    .join('\n');
 }

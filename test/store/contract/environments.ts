@@ -96,6 +96,41 @@ export function environmentsContract(open: StoreFactory): void {
     assert.deepEqual((await store.listDeployments(env.id, 10)).map((d) => d.state), ['failure', 'success', 'inactive']);
   });
 
+  test('what built a release is kept with its deployment and on the environment; a failure keeps the running one, a destroy forgets it', async (t) => {
+    const store = await open(t);
+    await store.changeEnvironments([follow()], 'test');
+    const env = await store.getEnvironment('web', 'pr-7');
+    assert.ok(env);
+    assert.equal(env.builtBy, null, 'nothing built yet');
+    const fence = await lease(store, env.id);
+    const begin = (generation: number, sha: string) => store.beginDeployment({ environmentId: env.id, generation, sha: sha.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
+    const first = await begin(1, 'a');
+    await store.completeDeployment({ id: first.id, state: 'success', error: null, log: '', url: null, builtBy: 'Procfile web + package.json (npm ci)', fence });
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.builtBy, 'Procfile web + package.json (npm ci)');
+    assert.equal((await store.getDeployment(first.id))?.builtBy, 'Procfile web + package.json (npm ci)');
+
+    await store.changeEnvironments([follow()], 'test');
+    const failed = await begin(2, 'b');
+    await store.completeDeployment({ id: failed.id, state: 'failure', error: 'start command exited with code 1', log: '', url: null, fence });
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.builtBy, 'Procfile web + package.json (npm ci)', 'the release that runs is still the first');
+    assert.equal((await store.getDeployment(failed.id))?.builtBy, null);
+
+    await store.changeEnvironments([follow()], 'test');
+    const manifest = await begin(3, 'c');
+    await store.completeDeployment({ id: manifest.id, state: 'success', error: null, log: '', url: null, builtBy: 'manifest slipway.app.yaml', fence });
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.builtBy, 'manifest slipway.app.yaml');
+    assert.deepEqual((await store.listDeployments(env.id, 10)).map((d) => d.builtBy), ['manifest slipway.app.yaml', null, 'Procfile web + package.json (npm ci)']);
+
+    await store.changeEnvironments([follow()], 'test');
+    const silent = await begin(4, 'd');
+    await store.completeDeployment({ id: silent.id, state: 'success', error: null, log: '', url: null, fence });
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.builtBy, null, 'a target that does not say leaves nothing stale');
+
+    await store.changeEnvironments([destroy], 'test');
+    await store.completeDestroy(env.id, (await store.getEnvironment('web', 'pr-7'))?.generation ?? 0, fence);
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.builtBy, null);
+  });
+
   test('destroy: the environment goes to destroying, then destroyed, and its last good deployment inactive', async (t) => {
     const store = await open(t);
     await store.changeEnvironments([follow()], 'test');

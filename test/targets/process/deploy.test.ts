@@ -13,7 +13,7 @@ test('a healthy deploy routes the environment to the app, which runs with PORT a
   const out = capture();
   const result = await target.apply(request(workdir, { log: out.log }));
 
-  assert.equal(result.url, 'http://pr-7.web.slipway.test');
+  assert.deepEqual(result, { url: 'http://pr-7.web.slipway.test', builtBy: 'manifest slipway.app.yaml' });
   const port = routes.ports.get('pr-7');
   assert.ok(port !== undefined);
   assert.deepEqual(routes.calls, ['starting web/pr-7', `set web/pr-7 ${port}`]);
@@ -28,6 +28,7 @@ test('a healthy deploy routes the environment to the app, which runs with PORT a
       SLIPWAY_REF: 'refs/pull/7/head',
       SLIPWAY_PR: '7',
       SLIPWAY_BRANCH: 'feature/login',
+      SLIPWAY_EVENT: 'pull_request.synchronize',
       SLIPWAY_DEPLOYMENT_ID: '42',
       SLIPWAY_URL: 'http://pr-7.web.slipway.test',
     },
@@ -46,7 +47,7 @@ test('applying the sha that runs healthy again changes nothing', async (t) => {
   await target.apply(request(workdir));
   const calls = routes.calls.length;
   const out = capture();
-  assert.deepEqual(await target.apply(request(workdir, { log: out.log })), { url: 'http://pr-7.web.slipway.test' });
+  assert.deepEqual(await target.apply(request(workdir, { log: out.log })), { url: 'http://pr-7.web.slipway.test', builtBy: 'manifest slipway.app.yaml' });
   assert.equal(routes.calls.length, calls);
   assert.match(out.text(), /already runs, healthy/);
   assert.equal(readFileSync(join(workdir, 'pids'), 'utf8').trim().split('\n').length, 1, 'started once');

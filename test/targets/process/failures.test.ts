@@ -45,18 +45,18 @@ test('a start that never gets healthy is stopped after the health timeout; the o
   const bad = worktree(root, 'b', 'start: [node, server.cjs]\nhealth: { path: /healthz, timeout: 1s }\nenv: { HEALTHY: never }\n');
   await assert.rejects(
     target.apply(request(bad, { sha: SHA2 })),
-    rejectsWith('target_process_unhealthy', /^start command did not answer GET \/healthz with 2xx within 1s; its last output:\n {2}app starting on \d+$/),
+    rejectsWith('target_process_unhealthy', /^start command did not answer GET \/healthz with 2xx within 1s; GET \/healthz answered 503 \(last of \d+ tries\): "not yet"; its last output:\n {2}app starting on \d+$/),
   );
   assert.equal(alive(pids(bad)[0] ?? 0), false, 'the unhealthy process was stopped');
   assert.equal(routes.ports.get('pr-7'), port);
   assert.equal((await ask(port)).env.SLIPWAY_SHA, request(good).sha);
 });
 
-test('without a health path, health is a TCP connect; a first deploy that fails leaves no route and nothing listed', async (t) => {
+test('without a health path, health is a TCP connect; a first deploy that fails leaves its failure page and nothing listed', async (t) => {
   const { root, routes, target } = setup(t);
   const silent = worktree(root, 'a', 'start: sleep 30\nhealth: { timeout: 1s }\n');
-  await assert.rejects(target.apply(request(silent)), rejectsWith('target_process_unhealthy', /did not accept a TCP connection on port \d+ within 1s; it wrote no output$/));
-  assert.deepEqual(routes.calls, ['starting web/pr-7', 'remove web/pr-7']);
+  await assert.rejects(target.apply(request(silent)), rejectsWith('target_process_unhealthy', /did not accept a TCP connection on port (\d+) within 1s; nothing answered on PORT=\1 \(\d+ tries\); it wrote no output$/));
+  assert.deepEqual(routes.calls, ['starting web/pr-7', 'failed web/pr-7 deployment 42']);
   assert.deepEqual(await target.list(), []);
 
   const tcp = worktree(root, 'b', 'start: node server.cjs\n');
@@ -122,4 +122,18 @@ setInterval(() => {}, 1000);
     rejectsWith('target_process_unhealthy', /did not answer GET \/healthz with 2xx within 10s; port \d+ answered, but from another process, which holds it/),
   );
   assert.equal(routes.ports.has('pr-7'), false, 'never routed');
+});
+
+test('a first deploy answers "building" from the start of its build; a failed build says its last lines and leaves the failure page', async (t) => {
+  const { root, routes, target } = setup(t);
+  const build = 'echo compiling; echo "src/app.js:3: missing semicolon" >&2; echo started > building; while [ ! -f go ]; do sleep 0.02; done; exit 2';
+  const workdir = worktree(root, 'a', `build: ${JSON.stringify(build)}\n${MANIFEST}`);
+  const applying = target.apply(request(workdir));
+  const failed = assert.rejects(applying, rejectsWith('target_command_exit', /^build command exited with code 2; its last output:\n {2}compiling\n {2}src\/app\.js:3: missing semicolon$/));
+  await waitForFile(join(workdir, 'building'));
+  assert.deepEqual(routes.calls, ['starting web/pr-7'], 'building: its URL answers 503 while the build runs');
+  writeFileSync(join(workdir, 'go'), '');
+  await failed;
+  assert.deepEqual(routes.calls, ['starting web/pr-7', 'failed web/pr-7 deployment 42']);
+  assert.deepEqual(await target.list(), []);
 });

@@ -1,15 +1,17 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
 import type { ProcessStatus } from '../../../src/targets/process/config.js';
 import { ProcessTarget } from '../../../src/targets/process/process-target.js';
-import type { RouteSwitch } from '../../../src/targets/process/routes.js';
+import type { CrashLoop, FailedDeploy, RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
 import { Workspace } from '../../../src/targets/workspace.js';
-import { deployRequest } from '../helpers.js';
+import { Origin } from '../../helpers/git.js';
+import { deployRequest, getJson } from '../helpers.js';
 
 // FakeRoutes stands in for the router (src/router/), recording what the target asks of it, so
 // these tests need no proxy (test/e2e/ drives the real one). Everything else is real: the app is a small Node HTTP server
@@ -28,6 +30,17 @@ export class FakeRoutes implements RouteSwitch {
   }
   starting(app: string, env: string): void {
     this.calls.push(`starting ${app}/${env}`);
+  }
+  failed(app: string, env: string, info: FailedDeploy): void {
+    this.calls.push(`failed ${app}/${env} deployment ${info.deploymentId}`);
+    this.ports.delete(env);
+  }
+  crashed(app: string, env: string, info: CrashLoop): void {
+    this.calls.push(`crashed ${app}/${env} code ${info.exitCode} signal ${info.signal} restarts ${info.restarts}`);
+  }
+  sleeping(app: string, env: string): void {
+    this.calls.push(`sleeping ${app}/${env}`);
+    this.ports.delete(env);
   }
   remove(app: string, env: string): void {
     this.calls.push(`remove ${app}/${env}`);
@@ -67,6 +80,29 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
+/** A real git repository of an app (`<root>/origin`) with `files` committed on main, and real worktrees of its commits. */
+export interface GitApp {
+  origin: Origin;
+  /** The first commit. */
+  sha: string;
+  /** Adds a worktree of `sha` (default: the first commit) at `<root>/worktrees/<name>`. */
+  checkout(name: string, sha?: string): string;
+}
+
+export function gitApp(root: string, files: Record<string, string>): GitApp {
+  const origin = new Origin(join(root, 'origin'));
+  const first = origin.commitFiles('main', files);
+  return {
+    origin,
+    sha: first,
+    checkout(name, sha = first) {
+      const dir = join(root, 'worktrees', name);
+      origin.git('worktree', 'add', '--detach', '-q', dir, sha);
+      return dir;
+    },
+  };
+}
+
 /** A worktree holding the app and a manifest. */
 export function worktree(root: string, name: string, manifest: string): string {
   const dir = join(root, 'worktrees', name);
@@ -95,6 +131,8 @@ export interface SetupOptions {
   manifest?: string;
   logMaxBytes?: number;
   logCheckMs?: number;
+  keepDestroyedLogsMs?: number;
+  keepUnusedBuildsMs?: number;
 }
 
 /**
@@ -115,8 +153,8 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
   const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => logged.push(line) } });
   const make = () => {
     const target = new ProcessTarget(
-      { type: 'process', manifest: options.manifest ?? 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2 },
-      { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }), ...(options.logCheckMs === undefined ? {} : { logCheckMs: options.logCheckMs }) },
+      { type: 'process', manifest: options.manifest ?? null, stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2 },
+      { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }), ...(options.logCheckMs === undefined ? {} : { logCheckMs: options.logCheckMs }), ...(options.keepDestroyedLogsMs === undefined ? {} : { keepDestroyedLogsMs: options.keepDestroyedLogsMs }), ...(options.keepUnusedBuildsMs === undefined ? {} : { keepUnusedBuildsMs: options.keepUnusedBuildsMs }) },
     );
     targets.push(target);
     return target;
@@ -130,14 +168,7 @@ export function request(workdir: string, overrides: Partial<DeployRequest> = {})
 
 /** `GET /` of the app on `port`: its pid and environment. */
 export function ask(port: number): Promise<{ pid: number; env: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(JSON.parse(body) as { pid: number; env: Record<string, string> }));
-    }).on('error', reject);
-  });
+  return getJson(port);
 }
 
 /** Whether a live (not zombie) process has this pid. */
@@ -149,4 +180,37 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A slipway of its own: a Node process that makes a target on `stateDir` and deploys the requests (see startDriver). */
+const DRIVER = `
+const [targetUrl, loggerUrl, workspaceUrl, stateDir, requests] = process.argv.slice(2);
+const { ProcessTarget } = await import(targetUrl);
+const { createLogger } = await import(loggerUrl);
+const { Workspace } = await import(workspaceUrl);
+const routes = { set() {}, starting() {}, remove() {}, urlFor: (app, env) => 'http://' + env + '.' + app + '.slipway.test', drained: async () => true };
+const target = new ProcessTarget(
+  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: 1048576, logFiles: 2 },
+  { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }), workspace: new Workspace({ workDir: stateDir + '/../../../work', dataDir: stateDir + '/../..', runAs: null }) },
+);
+for (const request of JSON.parse(requests)) await target.apply({ ...request, log: () => {}, signal: new AbortController().signal });
+console.log('deployed');
+setInterval(() => {}, 60_000);
+`;
+
+/**
+ * Starts a separate Node process running the built target on `stateDir` (its work folder
+ * `<root>/work`), which deploys `requests` one after the other, prints `deployed`, and runs
+ * until killed: a slipway the test can kill with SIGKILL. It is killed after the test.
+ */
+export function startDriver(t: TestContext, root: string, stateDir: string, requests: DeployRequest[]): ChildProcessByStdio<null, Readable, null> {
+  const driver = join(root, 'driver.mjs');
+  writeFileSync(driver, DRIVER);
+  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
+  // `log` and `signal` do not survive JSON; the driver gives its own.
+  const child = spawn(process.execPath, [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify(requests)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  return child;
 }

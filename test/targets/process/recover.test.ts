@@ -7,35 +7,12 @@ import { signalGroup } from '../../../src/targets/command/process-group.js';
 import type { EnvRecord } from '../../../src/targets/process/records.js';
 import { eventually } from '../../helpers/webhook.js';
 import { destroyRequest, liveInGroup } from '../helpers.js';
-import { alive, ask, MANIFEST, request, setup, worktree } from './helpers.js';
+import { alive, ask, MANIFEST, request, setup, startDriver, worktree } from './helpers.js';
 
 // A slipway that deploys, then dies without a chance to stop anything: a separate Node
-// process running the built target, killed with SIGKILL once its deploys are done.
-const DRIVER = `
-const [targetUrl, loggerUrl, workspaceUrl, stateDir, requests] = process.argv.slice(2);
-const { ProcessTarget } = await import(targetUrl);
-const { createLogger } = await import(loggerUrl);
-const { Workspace } = await import(workspaceUrl);
-const routes = { set() {}, starting() {}, remove() {}, urlFor: (app, env) => 'http://' + env + '.' + app + '.slipway.test', drained: async () => true };
-const target = new ProcessTarget(
-  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: 1048576, logFiles: 2 },
-  { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }), workspace: new Workspace({ workDir: stateDir + '/../../../work', dataDir: stateDir + '/../..', runAs: null }) },
-);
-for (const request of JSON.parse(requests)) await target.apply({ ...request, log: () => {}, signal: new AbortController().signal });
-console.log('deployed');
-setInterval(() => {}, 60_000);
-`;
-
+// process running the built target (startDriver), killed with SIGKILL once its deploys are done.
 async function deployThenDie(t: TestContext, root: string, stateDir: string, workdirs: Record<string, string>): Promise<void> {
-  const driver = join(root, 'driver.mjs');
-  writeFileSync(driver, DRIVER);
-  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
-  // `log` and `signal` do not survive JSON; the driver gives its own.
-  const requests = Object.entries(workdirs).map(([env, workdir]) => request(workdir, { env }));
-  const child = spawn(process.execPath, [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify(requests)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  t.after(() => child.kill('SIGKILL'));
+  const child = startDriver(t, root, stateDir, Object.entries(workdirs).map(([env, workdir]) => request(workdir, { env })));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('deployed') ? resolve() : undefined));
     child.once('exit', (code) => reject(new Error(`the driver exited with ${code} before deploying`)));
@@ -147,12 +124,7 @@ test('a build a killed slipway left running is waited for by the next deploy of 
   const build = 'echo run >> ../runs; while [ ! -f ../go ]; do sleep 0.02; done; echo built';
   const workdir = worktree(root, 'a', `build: ${JSON.stringify(build)}\n${MANIFEST}`);
   const runs = join(root, 'worktrees', 'runs');
-  const driver = join(root, 'driver.mjs');
-  writeFileSync(driver, DRIVER);
-  const module = (path: string) => new URL(`../../../src/${path}`, import.meta.url).href;
-  const args = [driver, module('targets/process/process-target.js'), module('logger.js'), module('targets/workspace.js'), stateDir, JSON.stringify([request(workdir)])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  t.after(() => child.kill('SIGKILL'));
+  const child = startDriver(t, root, stateDir, [request(workdir)]);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await eventually(async () => (existsSync(runs) ? true : undefined));
   child.kill('SIGKILL');

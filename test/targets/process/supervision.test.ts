@@ -13,7 +13,8 @@ const pids = (dir: string) => readFileSync(join(dir, 'pids'), 'utf8').trim().spl
 
 test('a crashing app is restarted on its port with backoff, reported, and given up as crashed after 5 quick crashes', async (t) => {
   const { root, routes, statuses, stateDir, target } = setup(t, { backoff: { baseMs: 50, maxMs: 200, stableMs: 60_000 } });
-  const workdir = worktree(root, 'a', `${MANIFEST}env: { CRASH_AFTER_MS: 300 }\n`);
+  // It runs long enough to be healthy before each crash, even when node starts slowly on a busy machine.
+  const workdir = worktree(root, 'a', `${MANIFEST}env: { CRASH_AFTER_MS: 1000 }\n`);
   await target.apply(request(workdir));
   const port = routes.ports.get('pr-7');
   await eventually(async () => (statuses.at(-1)?.state === 'crashed' ? true : undefined), 20_000);
@@ -31,6 +32,7 @@ test('a crashing app is restarted on its port with backoff, reported, and given 
   assert.equal(pids(workdir).length, 5, 'started once and restarted four times');
   assert.ok(pids(workdir).every((pid) => !alive(pid)));
   assert.deepEqual(new Set(routes.calls.filter((call) => call.startsWith('set'))), new Set([`set web/pr-7 ${port}`]), 'always the same port');
+  assert.equal(routes.calls.at(-1), 'crashed web/pr-7 code 3 signal null restarts 4', 'its URL says it keeps crashing');
   const record = JSON.parse(readFileSync(join(stateDir, 'web.pr-7.json'), 'utf8')) as { restarts: number };
   assert.equal(record.restarts, 4);
   assert.deepEqual(await target.list(), [{ app: 'web', env: 'pr-7', sha: request(workdir).sha }], 'still its environment');
@@ -44,7 +46,7 @@ test('a run as long as stableMs forgives earlier crashes', async (t) => {
   assert.ok(!statuses.some((s) => s.state === 'crashed'));
 });
 
-test('destroy stops every process of the group, removes the route, the record and the logs', async (t) => {
+test('destroy stops every process of the group, removes the route and the record, and keeps the last log aside', async (t) => {
   const { root, routes, stateDir, target } = setup(t);
   const workdir = worktree(root, 'a', 'start: node server.cjs & sleep 300 & wait\nhealth: { path: /healthz, timeout: 10s }\n');
   await target.apply(request(workdir));
@@ -57,7 +59,8 @@ test('destroy stops every process of the group, removes the route, the record an
   assert.deepEqual(liveInGroup(group), []);
   assert.equal(routes.calls.at(-1), 'remove web/pr-7');
   assert.equal(existsSync(join(stateDir, 'web.pr-7.json')), false);
-  assert.deepEqual(readdirSync(join(stateDir, 'logs')), []);
+  assert.deepEqual(readdirSync(join(stateDir, 'logs')), ['destroyed']);
+  assert.match(readdirSync(join(stateDir, 'logs', 'destroyed')).join(','), /^web\.pr-7\.\d+\.log$/);
   assert.deepEqual(await target.list(), []);
   assert.match(out.text(), /stopped the process of web\/pr-7/);
 

@@ -1,18 +1,43 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Backoff, ProcessStatus } from './config.js';
-import { LaunchError } from './launch.js';
-import type { ExitInfo, Release } from './release.js';
+import { LaunchError } from './release-errors.js';
+import type { RuntimeReport } from './target.js';
+
+/** How a release ended; both null when it was not watched from the start (adopted) and only seen gone. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/** One run of an environment's release: a process group (process target) or a container (docker target). */
+export interface Supervised {
+  /** When it started (ms since the epoch): a run long enough forgives earlier crashes. */
+  readonly startedAt: number;
+  /** Resolves once, when it ends. */
+  readonly exited: Promise<ExitInfo>;
+  /** Stops it (SIGTERM, SIGKILL after `graceMs`); resolves when it is gone. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** How crashed releases are restarted: after `baseMs`, doubling up to `maxMs`; a run of `stableMs` forgives earlier crashes. */
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+  stableMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 30_000, stableMs: 60_000 };
+
 
 /** Crashes in a row (without a long enough run in between) after which restarting stops. */
 const MAX_CRASHES = 5;
 
-export interface SupervisorHooks {
+export interface SupervisorHooks<R extends Supervised> {
   /** Starts the environment's release again (same worktree, same port); resolves once it is healthy. */
-  relaunch(signal: AbortSignal): Promise<Release>;
+  relaunch(signal: AbortSignal): Promise<R>;
   /** A restarted release is healthy (the route may point to it). */
-  healthy(release: Release, restarts: number): Promise<void>;
+  healthy(release: R, restarts: number): Promise<void>;
   /** The process ended unexpectedly (`restarting`), or restarting stopped (`crashed`). */
-  changed(state: Exclude<ProcessStatus['state'], 'running'>, restarts: number, exit: ExitInfo, reason: string | null): Promise<void>;
+  changed(state: Exclude<RuntimeReport['state'], 'running'>, restarts: number, exit: ExitInfo, reason: string | null): Promise<void>;
   /** Supervising ended on an error no hook handled. */
   failed(error: unknown): void;
 }
@@ -20,15 +45,15 @@ export interface SupervisorHooks {
 const UNKNOWN_EXIT: ExitInfo = { code: null, signal: null };
 
 /**
- * Watches the release of one environment and starts it again when it ends unexpectedly,
+ * Watches the release of one environment (a process group or a container) and starts it again when it ends unexpectedly,
  * after a pause that doubles with each crash (`baseMs` … `maxMs`). A run of `stableMs`
  * forgives earlier crashes; after MAX_CRASHES without one, it stops trying.
  */
-export class Supervisor {
+export class Supervisor<R extends Supervised> {
   private readonly controller = new AbortController();
   private readonly aborted: Promise<null>;
   /** The healthy release it watches; null while restarting or after giving up. */
-  private current: Release | null = null;
+  private current: R | null = null;
   private readonly done: Promise<void>;
 
   /**
@@ -36,8 +61,8 @@ export class Supervisor {
    * away (it ended while nobody watched).
    */
   constructor(
-    release: Release | null,
-    private readonly hooks: SupervisorHooks,
+    release: R | null,
+    private readonly hooks: SupervisorHooks<R>,
     private readonly backoff: Backoff,
     private readonly graceMs: number,
     private restarts: number,
@@ -52,7 +77,7 @@ export class Supervisor {
   }
 
   /** Stops supervising (without stopping the process) and returns the release still running, if any. */
-  async detach(): Promise<Release | null> {
+  async detach(): Promise<R | null> {
     this.controller.abort();
     await this.done;
     const release = this.current;
@@ -60,7 +85,7 @@ export class Supervisor {
     return release;
   }
 
-  private async run(first: Release | null): Promise<void> {
+  private async run(first: R | null): Promise<void> {
     const { signal } = this.controller;
     let release = first;
     let exit = UNKNOWN_EXIT;

@@ -1,5 +1,5 @@
-import { URL_PLACEHOLDERS } from '../../config/targets.js';
-import { dnsLabel } from '../../names.js';
+import { URL_PLACEHOLDERS } from '../config/targets.js';
+import { dnsLabel } from '../names.js';
 
 export type UrlPlaceholder = (typeof URL_PLACEHOLDERS)[number];
 
