@@ -15,7 +15,9 @@ import { clientsFromConfig, type GitHubClients } from './github/client.js';
 import { Reporter } from './github/reporter.js';
 import { applyPolicy } from './policy/policy.js';
 import { createHttpServer } from './http/server.js';
+import { ChangeFeed, observe } from './store/changes.js';
 import { serviceRoutes } from './http/service-routes.js';
+import { Sessions } from './http/session.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { Inbox } from './ingest/inbox.js';
 import { ArtifactSource } from './source/artifact-source.js';
@@ -60,7 +62,10 @@ export interface Service {
 
 /** Builds and starts one slipway instance on the given store: the HTTP listener and the dispatcher. */
 export async function startService(options: ServiceOptions): Promise<Service> {
-  const { config, store, log, secrets } = options;
+  const { config, log, secrets } = options;
+  const changes = new ChangeFeed();
+  // Every part writes through this one, so the dashboard hears of each change.
+  const store = observe(options.store, changes);
   const stopping = new AbortController();
   const metrics = createMetrics(store);
   const budget = connectionBudget(readOpenFileLimit(), {
@@ -95,6 +100,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     policy: (event) => applyPolicy(event, config),
     onChanged: (results) => engine.nudge(results),
   });
+  const access = { apiToken: options.apiToken, publicUrl: config.server.publicUrl };
   const routes = serviceRoutes({
     config,
     store,
@@ -106,11 +112,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     changed: () => engine.nudge(),
     reload,
     logs: { target: (app) => parts.apps.get(app)?.target, live: parts.liveLogs, stopping: stopping.signal },
+    access: { ...access, sessions: new Sessions(options.apiToken), publicPages: config.ui.public },
+    changes,
   });
   const server = createHttpServer({
     routes,
     log,
-    access: { apiToken: options.apiToken, publicUrl: config.server.publicUrl },
+    access,
     limits: { ...config.server.listener, maxConnections: budget.server },
     onRefused: refused('server'),
   });

@@ -86,6 +86,12 @@ const server = strict({
   }
 }).transform(({ maxBodySize, ...rest }) => withListener({ ...rest, maxBodyBytes: maxBodySize }));
 
+/** The dashboard at `/`. */
+const ui = strict({
+  /** The read-only pages need no session (actions always do). */
+  public: z.boolean().default(false),
+});
+
 /** Missed webhooks: failed deliveries are redelivered, open pull requests and branches re-read. */
 const recovery = strict({
   /** Time between runs, the first at start (kept as `intervalMs`). */
@@ -233,6 +239,7 @@ export const configSchema = (baseDir: string) => strict({
   engine: engine.prefault({}),
   artifacts: artifacts.prefault({}),
   router: router.prefault({}),
+  ui: ui.prefault({}),
   apps: apps.default([]),
 });
 

@@ -36,7 +36,7 @@ export function checkAccess(request: IncomingMessage, rule: AccessRule): void {
 }
 
 /** Fetch Metadata says another site sent it, or its Origin is neither this host nor the public URL's. */
-function isCrossSite(request: IncomingMessage, publicUrl: string | undefined): boolean {
+export function isCrossSite(request: IncomingMessage, publicUrl: string | undefined): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return true;
   const origin = request.headers.origin;
@@ -46,7 +46,7 @@ function isCrossSite(request: IncomingMessage, publicUrl: string | undefined): b
   return host !== request.headers.host?.toLowerCase() && (publicUrl === undefined || host !== new URL(publicUrl).host);
 }
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(a), digest(b));
 }

@@ -70,7 +70,7 @@ function linesOf(raw: string | null): number | null {
 }
 
 /** Writes `output` as it comes, waiting for the client to take each part; ends when it ends or the client leaves. */
-async function streamText(response: ServerResponse, output: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
+export async function streamText(response: ServerResponse, output: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   response.flushHeaders();
   for await (const text of output) {

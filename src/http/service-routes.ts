@@ -4,9 +4,12 @@ import type { Normalized } from '../events/normalize.js';
 import type { Inbox } from '../ingest/inbox.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ChangeFeed } from '../store/changes.js';
 import type { Store } from '../store/store.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './api-routes.js';
-import { deploymentPageRoute } from './deployment-page.js';
+import type { DashboardAccess } from './dashboard.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { deploymentPageRoutes } from './deployment-page.js';
 import { environmentApiRoutes } from './environment-api.js';
 import type { LogSources } from './logs-route.js';
 import { reloadRoute } from './reload-route.js';
@@ -30,11 +33,16 @@ export interface ServiceRouteOptions {
   logs: LogSources;
   /** Reads the config file again and puts it in force (`slipway reload`). */
   reload: () => Promise<ReloadOutcome>;
+  /** Who may see the dashboard and act in it. */
+  access: DashboardAccess;
+  /** What the store's writes changed: the dashboard's live updates. */
+  changes: ChangeFeed;
 }
 
-/** Every route of slipway's HTTP listener: the webhook, health, metrics, the deployment page and the JSON API. */
+/** Every route of slipway's HTTP listener: the webhook, health, metrics, the JSON API and the dashboard. */
 export function serviceRoutes(options: ServiceRouteOptions): Route[] {
   const { config, store, metrics, log, inbox, accepted } = options;
+  const actions = { config, store, changed: options.changed };
   return [
     {
       method: 'POST',
@@ -68,11 +76,12 @@ export function serviceRoutes(options: ServiceRouteOptions): Route[] {
         res.end(text);
       },
     },
-    // GitHub links here as a deployment's log: the API's access rule.
-    { method: 'GET', path: /^\/deployments\/([^/]+)$/, private: true, handler: deploymentPageRoute(store) },
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     { method: 'POST', path: '/api/reload', private: true, handler: reloadRoute(options.reload) },
-    ...environmentApiRoutes({ config, store, changed: options.changed }, store, accepted, options.logs),
+    ...environmentApiRoutes(actions, store, accepted, options.logs),
+    ...dashboardRoutes({ config, store, access: options.access, changes: options.changes, actions, requeued: accepted, logs: options.logs }),
+    // GitHub links here as a deployment's log.
+    ...deploymentPageRoutes(options.access, store, options.logs),
   ];
 }

@@ -57,7 +57,6 @@ test('loopback clients need the token too: every private route is 401 without it
     ['GET', '/api/deliveries'],
     ['GET', '/api/environments'],
     ['GET', '/metrics'],
-    ['GET', '/deployments/1'],
     ['POST', '/api/environments/webapp/staging/destroy'],
     ['POST', '/api/environments/webapp/staging/rollback'],
   ];

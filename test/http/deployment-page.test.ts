@@ -24,7 +24,8 @@ test('a deployment page shows what was deployed where, its timeline and log, all
   const page = await service.api('GET', `/deployments/${deployment.id}`);
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/html; charset=utf-8/);
-  assert.ok(page.body.includes(`<title>Deployment ${deployment.id}: webapp/staging</title>`));
+  assert.ok(page.body.includes(`<title>Deployment ${deployment.id} · slipway</title>`), page.body);
+  assert.ok(page.body.includes('>webapp/staging</a>'), page.body);
   assert.ok(page.body.includes(`<code>${'a'.repeat(40)}</code>`));
   assert.ok(page.body.includes('refs/heads/&#60;b&#62;main&#60;/b&#62;'));
   assert.ok(page.body.includes('exit &#60;1&#62; &#38; &#34;quoted&#34;'));
@@ -35,9 +36,11 @@ test('a deployment page shows what was deployed where, its timeline and log, all
   assert.equal((await service.api('GET', `/deployments/999999`)).status, 404);
 });
 
-test('the deployment page follows the API access rule', async (t) => {
+test('the deployment page asks a browser without a session to sign in, and lets the API token in', async (t) => {
   const service = await startTestService(t, { yaml: YAML('server:\n  apiToken: tok-9\n') });
-  assert.equal((await send(`${service.url}/deployments/1`, { method: 'GET' })).status, 401);
+  const anonymous = await send(`${service.url}/deployments/1`, { method: 'GET' });
+  assert.equal(anonymous.status, 303);
+  assert.equal(anonymous.headers.location, '/login?next=%2Fdeployments%2F1');
   const allowed = await send(`${service.url}/deployments/1`, { method: 'GET', headers: { authorization: 'Bearer tok-9' } });
   assert.equal(allowed.status, 404, 'let in; there is no deployment 1');
 });
