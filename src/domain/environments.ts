@@ -188,8 +188,12 @@ export interface TimelineEntry {
   message: string;
 }
 
-export interface DeploymentDetail extends Deployment {
+/** A deployment with its phases, as a history shows it. */
+export interface DeploymentWithTimeline extends Deployment {
   timeline: TimelineEntry[];
+}
+
+export interface DeploymentDetail extends DeploymentWithTimeline {
   log: string;
 }
 

@@ -4,6 +4,7 @@ import type {
   Deployment,
   DeploymentDetail,
   DeploymentState,
+  DeploymentWithTimeline,
   Environment,
   EnvironmentChange,
   Fence,
@@ -186,6 +187,10 @@ export interface EnvironmentStore {
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
+  /** The newest `perEnvironment` deployments of each of these environments (newest first), by environment id, in one read. */
+  latestDeployments(environmentIds: readonly number[], perEnvironment: number): Promise<Map<number, Deployment[]>>;
+  /** An environment's newest `limit` deployments (newest first), each with its timeline, in one read. */
+  deploymentHistory(environmentId: number, limit: number): Promise<DeploymentWithTimeline[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */
   recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Its release was stopped for idling (`asleep`: it reads as `sleeping`), or a request woke it (counted); holds its lease. */

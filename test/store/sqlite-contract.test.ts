@@ -5,6 +5,7 @@ import { approvalsContract } from './contract/approvals.js';
 import { commandsContract } from './contract/commands.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
+import { historyContract } from './contract/history.js';
 import { inboxContract } from './contract/inbox.js';
 import { reportsContract } from './contract/reports.js';
 import { rollbackContract } from './contract/rollback.js';
@@ -19,6 +20,7 @@ const openSqlite: StoreFactory = async (t) => {
 describe('the SQLite store keeps the Store contract', () => {
   inboxContract(openSqlite);
   environmentsContract(openSqlite);
+  historyContract(openSqlite);
   rollbackContract(openSqlite);
   reportsContract(openSqlite);
   signalsContract(openSqlite);

@@ -6,6 +6,7 @@ import { createApprovalQueries } from './approval-queries.js';
 import { createCommandQueries } from './command-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { createHistoryQueries } from './history-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
@@ -171,6 +172,7 @@ export function createQueries(db: Database.Database) {
     markSleeping: environments.markSleeping,
     recordUse: environments.recordUse,
     ...deployments,
+    ...createHistoryQueries(db),
     /** Signals read outside a delivery (the GitHub API): kept and woken on exactly as a delivery's. */
     recordSignals(records: SignalRecord[], now: number): null {
       for (const record of records) signals.recordSignal(record, null, now);

@@ -132,6 +132,8 @@ export class SqliteStore implements Store {
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
   getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
+  latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.call('latestDeployments', ids, perEnvironment);
+  deploymentHistory: Store['deploymentHistory'] = (id, limit) => this.call('deploymentHistory', id, limit);
   unreportedDeployments: Store['unreportedDeployments'] = (limit) => this.call('unreportedDeployments', limit, Date.now());
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
   getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);

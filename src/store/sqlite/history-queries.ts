@@ -1,0 +1,45 @@
+import type Database from 'better-sqlite3';
+import type { Deployment, DeploymentWithTimeline, TimelineEntry } from '../../domain/environments.js';
+import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
+
+/**
+ * Reads of many deployments at once, for pages that show many environments or a long history:
+ * one statement each, never one per environment or per deployment.
+ */
+export function createHistoryQueries(db: Database.Database) {
+  // Per environment, the id of its `perEnvironment`-th newest deployment bounds an index range
+  // scan (deployments_by_environment), so older deployments are never read.
+  const latest = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM environments e JOIN deployments d ON d.environment_id = e.id
+    WHERE e.id IN (SELECT value FROM json_each(@ids))
+      AND d.id >= coalesce((SELECT id FROM deployments WHERE environment_id = e.id ORDER BY id DESC LIMIT 1 OFFSET @skip), 0)
+    ORDER BY e.id, d.id DESC`);
+  const newest = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id
+    WHERE d.environment_id = ? ORDER BY d.id DESC LIMIT ?`);
+  const timelines = db.prepare(`SELECT deployment_id AS deploymentId, at, state, message FROM deployment_timeline
+    WHERE deployment_id IN (SELECT id FROM deployments WHERE environment_id = ? ORDER BY id DESC LIMIT ?)
+    ORDER BY deployment_id, at, rowid`);
+
+  return {
+    latestDeployments(environmentIds: readonly number[], perEnvironment: number): Map<number, Deployment[]> {
+      const byEnvironment = new Map<number, Deployment[]>();
+      if (environmentIds.length === 0 || perEnvironment < 1) return byEnvironment;
+      const rows = latest.all({ ids: JSON.stringify(environmentIds), skip: perEnvironment - 1 }) as Deployment[];
+      for (const row of rows) append(byEnvironment, row.environmentId, row);
+      return byEnvironment;
+    },
+    deploymentHistory(environmentId: number, limit: number): DeploymentWithTimeline[] {
+      const deployments = newest.all(environmentId, limit) as Deployment[];
+      const phases = new Map<number, TimelineEntry[]>();
+      for (const { deploymentId, ...entry } of timelines.all(environmentId, limit) as (TimelineEntry & { deploymentId: number })[]) {
+        append(phases, deploymentId, entry);
+      }
+      return deployments.map((deployment) => ({ ...deployment, timeline: phases.get(deployment.id) ?? [] }));
+    },
+  };
+}
+
+function append<T>(lists: Map<number, T[]>, key: number, value: T): void {
+  const list = lists.get(key);
+  if (list === undefined) lists.set(key, [value]);
+  else list.push(value);
+}
