@@ -1,6 +1,6 @@
 import type { Normalized } from '../events/normalize.js';
 import type { EnvironmentStore, InboxStore, SignalStore } from '../store/store.js';
-import { deployRoute, destroyRoute, rollbackRoute, type EnvironmentActions } from './environment-actions.js';
+import { deployRoute, destroyRoute, extendRoute, rollbackRoute, type EnvironmentActions } from './environment-actions.js';
 import { getDeploymentRoute, getEnvironmentRoute, listDeploymentsRoute, listEnvironmentsRoute } from './environment-routes.js';
 import { gateRoute } from './gate-route.js';
 import { logsRoute, type LogSources } from './logs-route.js';
@@ -25,6 +25,7 @@ export function environmentApiRoutes(
     { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/deploy$`), private: true, handler: deployRoute(actions) },
     { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/destroy$`), private: true, handler: destroyRoute(actions) },
     { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/rollback$`), private: true, handler: rollbackRoute(actions) },
+    { method: 'POST', path: new RegExp(`^/api/environments/${ENV}/extend$`), private: true, handler: extendRoute(actions) },
     { method: 'GET', path: new RegExp(`^/api/environments/${ENV}/deployments$`), private: true, handler: listDeploymentsRoute(store) },
     { method: 'GET', path: new RegExp(`^/api/environments/${ENV}/gate$`), private: true, handler: gateRoute(actions.config, store) },
     { method: 'GET', path: new RegExp(`^/api/environments/${ENV}/logs$`), private: true, handler: logsRoute(store, logs) },

@@ -45,16 +45,22 @@ export function parseCommand(text: string): { command: PrCommand } | { reason: s
   if (verb === undefined) return { reason: `no command given; ${USAGE}` };
   if (verb === 'extend') {
     if (args.length !== 1) return { reason: `extend takes one duration, such as /slipway extend 48h` };
-    const ms = parseDuration(args[0] ?? '');
-    if (ms === null) return { reason: `"${args[0] ?? ''}" is not a duration: ${DURATION_HINT}` };
-    if (ms === 0) return { reason: 'extend needs a duration longer than 0s' };
-    if (ms > MAX_EXTEND_MS) return { reason: `extend is at most ${formatDuration(MAX_EXTEND_MS)}; /slipway keep keeps the preview for good` };
-    return { command: { verb, ms } };
+    const extension = parseExtension(args[0] ?? '');
+    return 'reason' in extension ? extension : { command: { verb, ms: extension.ms } };
   }
   const known = COMMAND_VERBS.find((candidate) => candidate === verb);
   if (known === undefined || known === 'extend') return { reason: `unknown command "${verb}"; ${USAGE}` };
   if (args.length > 0) return { reason: `${known} takes no arguments` };
   return { command: { verb: known } };
+}
+
+/** How much longer `extend` (the command, the API, the dashboard) keeps a preview: a duration up to MAX_EXTEND_MS, or why the text is none. */
+export function parseExtension(text: string): { ms: number } | { reason: string } {
+  const ms = parseDuration(text);
+  if (ms === null) return { reason: `"${text}" is not a duration: ${DURATION_HINT}` };
+  if (ms === 0) return { reason: 'extend needs a duration longer than 0s' };
+  if (ms > MAX_EXTEND_MS) return { reason: `extend is at most ${formatDuration(MAX_EXTEND_MS)}; /slipway keep keeps the preview for good` };
+  return { ms };
 }
 
 /** An environment to put to sleep now. */
