@@ -10,8 +10,10 @@ import { layout, type Viewer } from '../ui/layout.js';
 import { loginPage } from '../ui/login-page.js';
 import { STYLES } from '../ui/styles.js';
 import { isCrossSite, sameSecret } from './access.js';
+import { boardRoutes } from './board-page.js';
 import { assetRoute, isSecure, localPath, readForm, redirect, sendErrorPage, sendPage, viewerOf, type DashboardAccess } from './dashboard.js';
 import type { EnvironmentActions } from './environment-actions.js';
+import { environmentPageRoutes } from './environment-page.js';
 import type { LogSources } from './logs-route.js';
 import type { Route } from './server.js';
 import { sessionCookie } from './session.js';
@@ -44,6 +46,8 @@ export function dashboardRoutes(options: DashboardOptions): Route[] {
     { method: 'GET', path: '/ui/app.css', handler: assetRoute('text/css; charset=utf-8', STYLES) },
     { method: 'GET', path: '/ui/app.js', handler: assetRoute('text/javascript; charset=utf-8', CLIENT_SCRIPT) },
     { method: 'GET', path: '/ui/events', handler: eventsRoute(access, options.changes, options.logs.stopping) },
+    ...boardRoutes(access, options.config, options.store),
+    ...environmentPageRoutes(access, options.config, options.store, options.actions),
   ];
 }
 

@@ -27,6 +27,8 @@ export interface PageContent {
   title: string;
   section: Section | null;
   body: Html;
+  /** 200 unless the page shows what was wrong with the request (a bad filter: 400). */
+  status?: number;
 }
 
 /** An action request that passed the access rule and the CSRF check, with its form fields. */
@@ -82,7 +84,7 @@ export function pageRoute(access: DashboardAccess, render: (page: PageRequest, .
     const flash = takeFlash(request, response, access.sessions);
     try {
       const content = await render({ request, url, viewer }, ...params);
-      sendPage(response, 200, layout({ ...content, viewer, flash }));
+      sendPage(response, content.status ?? 200, layout({ ...content, viewer, flash }));
     } catch (error) {
       sendErrorPage(response, error, viewer);
     }

@@ -44,6 +44,16 @@ export function parseDeployRequest(body: Record<string, unknown> | undefined): D
   return { kind: 'redeploy' };
 }
 
+/**
+ * What to deploy, as one text (the dashboard's deploy field): a full commit sha pins it, anything
+ * else is a ref (or branch name) to follow.
+ */
+export function parseDeployTarget(text: string): DeployRequest {
+  const value = text.trim();
+  if (value === '') throw new InputError('bad_form', 'give a ref (a branch such as main, or refs/tags/v1.2.0) or a full commit sha to deploy');
+  return SHA.test(value) ? { kind: 'pin', sha: commitSha(value) } : { kind: 'follow', ref: fullRef(value) };
+}
+
 /** `refs/…` as given, a plain branch name as `refs/heads/<name>`; git's ref-name rules apply to both. */
 export function fullRef(text: string): string {
   const full = text.startsWith('refs/');

@@ -30,7 +30,7 @@ type Route = (request: IncomingMessage, response: ServerResponse, url: URL, app:
  * Follow a ref, pin a sha, follow the ref it had again, or converge again to what is desired.
  * A ref or sha creates the environment when it is new.
  */
-export async function deployEnvironment({ config, store, changed }: EnvironmentActions, app: string, name: string, wanted: DeployRequest): Promise<void> {
+export async function deployEnvironment({ config, store, changed }: EnvironmentActions, app: string, name: string, wanted: DeployRequest): Promise<EnvironmentChange> {
   const appConfig = configuredApp(config, app);
   const current = await store.getEnvironment(app, name);
   const live = current?.present === true ? current : null;
@@ -58,6 +58,7 @@ export async function deployEnvironment({ config, store, changed }: EnvironmentA
   }
   await store.changeEnvironments([change], API_SOURCE);
   changed();
+  return change;
 }
 
 /** Follow the ref the environment had again: ends a pin or a rollback and lifts a quarantine. */

@@ -24,23 +24,34 @@ async function lastSha(env: Environment, store: EnvironmentStore & SignalStore):
   return latest?.sha ?? env.observedSha;
 }
 
+/** The gate an environment's configured rule sets, with its app's repository; null when it has none. */
+export function gateOf(config: Config, app: string, env: Pick<Environment, 'name' | 'rule'>): { repo: string; gate: GateConfig } | null {
+  const appConfig = config.apps.find((candidate) => candidate.name === app);
+  const gate = appConfig === undefined ? null : (ruleOf(appConfig, env)?.gate ?? null);
+  return appConfig === undefined || gate === null ? null : { repo: appConfig.repo, gate };
+}
+
+/** Which of the gate's required CI signals passed, are missing or failed for `sha` (what `slipway explain APP ENV` prints). */
+export async function gateReport(store: SignalStore, app: string, env: string, gated: { repo: string; gate: GateConfig }, sha: string): Promise<GateReport> {
+  const verdict = evaluateGate(gated.gate, await store.signalsFor(gated.repo, sha));
+  return { app, env, sha, gate: gated.gate, verdict };
+}
+
 /**
  * GET /api/environments/:app/:env/gate[?sha=SHA] — for a commit (default: the one the
  * environment deployed or waits on last), which required CI signals passed, are missing or failed.
  */
 export function gateRoute(config: Config, store: EnvironmentStore & SignalStore) {
   return async (_request: IncomingMessage, response: ServerResponse, url: URL, app: string, name: string): Promise<void> => {
-    const appConfig = config.apps.find((candidate) => candidate.name === app);
     const known = await store.getEnvironment(app, name);
-    const rule = appConfig === undefined ? null : ruleOf(appConfig, known ?? { name, rule: null });
-    if (appConfig === undefined || rule === null || rule.gate === null) {
+    const gated = gateOf(config, app, known ?? { name, rule: null });
+    if (gated === null) {
       throw new InputError('no_gate', `${app}/${name} has no gate: add gate: to its environment in the config`, 404);
     }
     const asked = url.searchParams.get('sha');
     // With a sha the gate can be read before the environment exists (signals may come first).
     const sha = asked !== null ? commitSha(asked) : await lastSha(known ?? (await findEnvironment(store, app, name)), store);
     if (sha === null) throw new InputError('no_sha', `${app}/${name} has no commit yet; give one with ?sha=`, 404);
-    const verdict = evaluateGate(rule.gate, await store.signalsFor(appConfig.repo, sha));
-    sendJson(response, 200, { app, env: name, sha, gate: rule.gate, verdict } satisfies GateReport);
+    sendJson(response, 200, await gateReport(store, app, name, gated, sha));
   };
 }

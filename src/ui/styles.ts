@@ -27,17 +27,19 @@ button{cursor:pointer;background:var(--card)}button.danger{border-color:var(--ba
 .app{margin-bottom:1.6em}.group{margin:.4em 0 .2em;font-size:.9em;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.7em;list-style:none;padding:0;margin:0}
 .card{border:1px solid var(--line);border-left:5px solid var(--idle);border-radius:6px;padding:.6em .8em;background:var(--card);min-width:0}
-.card h3{margin:0 0 .3em;font-size:1em;display:flex;justify-content:space-between;gap:.5em}
+.card h3,.card h4{margin:0 0 .3em;font-size:1em;display:flex;justify-content:space-between;gap:.5em}
 .card dl{display:grid;grid-template-columns:auto 1fr;gap:0 .6em;margin:0;font-size:.88em}.card dt{color:var(--muted)}.card dd{margin:0;overflow-wrap:anywhere}
 .state{font-weight:600;white-space:nowrap}
-.s-ready,.s-success{--tone:var(--ok)}.s-failed,.s-failure,.s-error{--tone:var(--bad)}
-.s-deploying,.s-waiting,.s-pending,.s-destroying,.s-in_progress,.s-queued{--tone:var(--busy)}
+.s-ready,.s-success,.s-passed{--tone:var(--ok)}.s-failed,.s-failure,.s-error{--tone:var(--bad)}
+.s-deploying,.s-waiting,.s-pending,.s-destroying,.s-in_progress,.s-queued,.s-missing{--tone:var(--busy)}
 .s-sleeping,.s-destroyed,.s-inactive{--tone:var(--idle)}
 .card[class*=s-]{border-left-color:var(--tone)}.state[class*=s-]{color:var(--tone)}
+.label{display:inline-block;font-size:.75em;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:0 .4em;border:1px solid var(--tone,var(--line));border-radius:3px;color:var(--tone,var(--fg))}
 .strip{display:flex;gap:3px;margin-top:.4em;padding:0;list-style:none}.strip li{width:.9em;height:.9em;border-radius:2px;background:var(--tone,var(--idle))}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.85em;color:var(--muted)}.table-wrap{overflow-x:auto}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline>li{border-left:3px solid var(--tone,var(--line));padding:.3em 0 .6em .9em;margin-left:.3em}
+ol.timeline h3{font-size:1em;margin:0 0 .2em}ol.timeline p{margin:.2em 0}ol.phases{margin:.2em 0;padding-left:1.2em;font-size:.9em}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:0 0 1em}.facts dt{color:var(--muted)}.facts dd{margin:0;overflow-wrap:anywhere}
 .actions{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}.actions form{display:flex;gap:.4em;align-items:end;flex-wrap:wrap;border:1px solid var(--line);border-radius:6px;padding:.6em}
 .pager{display:flex;gap:1em;margin-top:1em}
