@@ -1,6 +1,7 @@
 import type { DeploymentDetail } from '../domain/environments.js';
 import { html, type Html } from './html.js';
 import { span, timeText } from './layout.js';
+import { environmentPath } from './links.js';
 
 /**
  * A deployment: what and where, its timeline (each phase with its time and how long it took),
@@ -8,7 +9,7 @@ import { span, timeText } from './layout.js';
  */
 export function deploymentPage(deployment: DeploymentDetail, running: boolean): Html {
   const { app, env } = deployment;
-  const envPath = `/environments/${encodeURIComponent(app)}/${encodeURIComponent(env)}`;
+  const envPath = environmentPath(app, env);
   const phases = deployment.timeline.map((entry, index) => {
     const next = deployment.timeline[index + 1]?.at ?? deployment.finishedAt;
     return html`<li class="s-${entry.state}"><span class="state s-${entry.state}">${entry.state}</span> ${timeText(entry.at)}${next === null || next === undefined ? '' : html` <span class="muted">(${span(next - entry.at)})</span>`}<br>${entry.message}</li>`;
