@@ -188,6 +188,9 @@ export interface TimelineEntry {
   message: string;
 }
 
+/** How a deployment ended (or that it has not), as a strip of an environment's latest shows it. */
+export type DeploymentOutcome = Pick<Deployment, 'id' | 'environmentId' | 'state' | 'sha' | 'createdAt'>;
+
 /** A deployment with its phases, as a history shows it. */
 export interface DeploymentWithTimeline extends Deployment {
   timeline: TimelineEntry[];

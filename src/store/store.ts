@@ -3,6 +3,7 @@ import type {
   CompleteDeployment,
   Deployment,
   DeploymentDetail,
+  DeploymentOutcome,
   DeploymentState,
   DeploymentWithTimeline,
   Environment,
@@ -187,8 +188,8 @@ export interface EnvironmentStore {
   interruptDeployments(): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
-  /** The newest `perEnvironment` deployments of each of these environments (newest first), by environment id, in one read. */
-  latestDeployments(environmentIds: readonly number[], perEnvironment: number): Promise<Map<number, Deployment[]>>;
+  /** How the newest `perEnvironment` deployments of each of these environments went (newest first), by environment id, in one read. */
+  latestDeployments(environmentIds: readonly number[], perEnvironment: number): Promise<Map<number, DeploymentOutcome[]>>;
   /** An environment's newest `limit` deployments (newest first), each with its timeline, in one read. */
   deploymentHistory(environmentId: number, limit: number): Promise<DeploymentWithTimeline[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */

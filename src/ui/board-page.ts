@@ -1,4 +1,4 @@
-import { ENVIRONMENT_STATES, type Deployment, type Environment } from '../domain/environments.js';
+import { ENVIRONMENT_STATES, type DeploymentOutcome, type Environment } from '../domain/environments.js';
 import { GROUPS, GROUP_TITLES, type BoardFilter, type Group } from './board.js';
 import { environmentCard } from './environment-card.js';
 import { html, type Html } from './html.js';
@@ -23,7 +23,7 @@ export interface Board {
   total: number;
   shown: number;
   /** Each shown environment's latest deployments, newest first, by environment id. */
-  latest: Map<number, Deployment[]>;
+  latest: Map<number, DeploymentOutcome[]>;
   now: number;
 }
 

@@ -1,4 +1,4 @@
-import type { Deployment, Environment } from '../domain/environments.js';
+import type { DeploymentOutcome, Environment } from '../domain/environments.js';
 import { html, type Html } from './html.js';
 import { span } from './layout.js';
 import { environmentPath, siteLink, type RepoLinks } from './links.js';
@@ -10,7 +10,7 @@ export const STRIP_LENGTH = 8;
  * One environment on the board: its state (as a word and a colour), what runs, where, how old it
  * is and when it goes, and its last deployments' outcomes, oldest first.
  */
-export function environmentCard(env: Environment, latest: readonly Deployment[], links: RepoLinks, now: number): Html {
+export function environmentCard(env: Environment, latest: readonly DeploymentOutcome[], links: RepoLinks, now: number): Html {
   const source = env.pr !== null
     ? html`<dt>PR</dt><dd>${links.pull(env.pr)}</dd>`
     : env.branch !== null ? html`<dt>Branch</dt><dd>${links.branch(env.branch)}</dd>` : '';
@@ -29,7 +29,7 @@ export function expiresIn(at: number, now: number): string {
 }
 
 /** The outcomes of the latest deployments (newest first as given), shown oldest first, each with its state in words. */
-function strip(latest: readonly Deployment[]): Html | '' {
+function strip(latest: readonly DeploymentOutcome[]): Html | '' {
   if (latest.length === 0) return '';
   const squares = [...latest].reverse().map((d) => {
     const text = `#${d.id} ${d.state}${d.sha === null ? '' : ` ${d.sha.slice(0, 7)}`}`;

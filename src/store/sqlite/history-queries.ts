@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Deployment, DeploymentWithTimeline, TimelineEntry } from '../../domain/environments.js';
+import type { Deployment, DeploymentOutcome, DeploymentWithTimeline, TimelineEntry } from '../../domain/environments.js';
 import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
 
 /**
@@ -8,11 +8,12 @@ import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
  */
 export function createHistoryQueries(db: Database.Database) {
   // Per environment, the id of its `perEnvironment`-th newest deployment bounds an index range
-  // scan (deployments_by_environment), so older deployments are never read.
-  const latest = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM environments e JOIN deployments d ON d.environment_id = e.id
-    WHERE e.id IN (SELECT value FROM json_each(@ids))
-      AND d.id >= coalesce((SELECT id FROM deployments WHERE environment_id = e.id ORDER BY id DESC LIMIT 1 OFFSET @skip), 0)
-    ORDER BY e.id, d.id DESC`);
+  // scan (deployments_by_environment), so older deployments are never read; and only the columns
+  // an outcome needs are (a row of them is a third of the time of a whole deployment's).
+  const latest = db.prepare(`SELECT d.id, d.environment_id AS environmentId, d.state, d.sha, d.created_at AS createdAt
+    FROM json_each(@ids) asked JOIN deployments d ON d.environment_id = asked.value
+      AND d.id >= coalesce((SELECT id FROM deployments WHERE environment_id = asked.value ORDER BY id DESC LIMIT 1 OFFSET @skip), 0)
+    ORDER BY d.environment_id, d.id DESC`);
   const newest = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id
     WHERE d.environment_id = ? ORDER BY d.id DESC LIMIT ?`);
   const timelines = db.prepare(`SELECT deployment_id AS deploymentId, at, state, message FROM deployment_timeline
@@ -20,10 +21,10 @@ export function createHistoryQueries(db: Database.Database) {
     ORDER BY deployment_id, at, rowid`);
 
   return {
-    latestDeployments(environmentIds: readonly number[], perEnvironment: number): Map<number, Deployment[]> {
-      const byEnvironment = new Map<number, Deployment[]>();
+    latestDeployments(environmentIds: readonly number[], perEnvironment: number): Map<number, DeploymentOutcome[]> {
+      const byEnvironment = new Map<number, DeploymentOutcome[]>();
       if (environmentIds.length === 0 || perEnvironment < 1) return byEnvironment;
-      const rows = latest.all({ ids: JSON.stringify(environmentIds), skip: perEnvironment - 1 }) as Deployment[];
+      const rows = latest.all({ ids: JSON.stringify(environmentIds), skip: perEnvironment - 1 }) as DeploymentOutcome[];
       for (const row of rows) append(byEnvironment, row.environmentId, row);
       return byEnvironment;
     },
