@@ -131,48 +131,50 @@ export async function extendEnvironment({ config, store }: EnvironmentActions, a
   return extended.expiresAt ?? 0;
 }
 
-/** POST /api/environments/:app/:env/deploy with `{ref}` (follow it), `{sha}` (pin it), `{follow: true}` or no body (converge again). */
-export function deployRoute(actions: EnvironmentActions): Route {
+/**
+ * A JSON API route for an action on an environment: the app must be configured and the body, when
+ * given, may carry only `fields` (null: the action checks its body itself); `act` gives the answer.
+ */
+function jsonActionRoute(actions: EnvironmentActions, fields: readonly string[] | null, act: (body: Record<string, unknown> | undefined, app: string, name: string) => Promise<[number, unknown]>): Route {
   return async (request, response, _url, app, name) => {
     configuredApp(actions.config, app);
-    await deployEnvironment(actions, app, name, parseDeployRequest(await readJsonObject(request)));
-    sendJson(response, 202, { accepted: true });
+    const body = await readJsonObject(request);
+    if (body !== undefined && fields !== null) onlyFields(body, fields);
+    const [status, answer] = await act(body, app, name);
+    sendJson(response, status, answer);
   };
+}
+
+/** POST /api/environments/:app/:env/deploy with `{ref}` (follow it), `{sha}` (pin it), `{follow: true}` or no body (converge again). */
+export function deployRoute(actions: EnvironmentActions): Route {
+  return jsonActionRoute(actions, null, async (body, app, name) => {
+    await deployEnvironment(actions, app, name, parseDeployRequest(body));
+    return [202, { accepted: true }];
+  });
 }
 
 /** POST /api/environments/:app/:env/rollback with `{to?: sha}`. */
 export function rollbackRoute(actions: EnvironmentActions): Route {
-  return async (request, response, _url, app, name) => {
-    configuredApp(actions.config, app);
-    const body = await readJsonObject(request);
-    if (body !== undefined) onlyFields(body, ['to']);
+  return jsonActionRoute(actions, ['to'], async (body, app, name) => {
     if (body?.to !== undefined && typeof body.to !== 'string') throw new InputError('invalid_sha', SHA_HINT);
-    const done = await rollbackEnvironment(actions, app, name, body?.to ?? null);
-    sendJson(response, 202, { accepted: true, ...done });
-  };
+    return [202, { accepted: true, ...(await rollbackEnvironment(actions, app, name, body?.to ?? null)) }];
+  });
 }
 
 /** POST /api/environments/:app/:env/destroy — tear a live environment down. */
 export function destroyRoute(actions: EnvironmentActions): Route {
-  return async (request, response, _url, app, name) => {
-    configuredApp(actions.config, app);
-    const body = await readJsonObject(request);
-    if (body !== undefined) onlyFields(body, []);
+  return jsonActionRoute(actions, [], async (_body, app, name) => {
     await destroyEnvironment(actions, app, name);
-    sendJson(response, 202, { accepted: true });
-  };
+    return [202, { accepted: true }];
+  });
 }
 
 /** POST /api/environments/:app/:env/extend with `{by: "2d"}` — it expires that much later; answers its new expiry. */
 export function extendRoute(actions: EnvironmentActions): Route {
-  return async (request, response, _url, app, name) => {
-    configuredApp(actions.config, app);
-    const body = await readJsonObject(request);
-    if (body !== undefined) onlyFields(body, ['by']);
+  return jsonActionRoute(actions, ['by'], async (body, app, name) => {
     if (typeof body?.by !== 'string') throw new InputError('bad_body', 'give how much longer it should live, such as {"by": "2d"}');
-    const expiresAt = await extendEnvironment(actions, app, name, body.by);
-    sendJson(response, 200, { app, env: name, expiresAt });
-  };
+    return [200, { app, env: name, expiresAt: await extendEnvironment(actions, app, name, body.by) }];
+  });
 }
 
 /** The app as configured, or a 404 that lists the apps there are. */

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { send, type Answer } from './webhook.js';
 
 /**
@@ -12,3 +13,11 @@ export function callApi(base: string, token: string, method: 'GET' | 'POST', pat
 }
 
 export type Api = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<Answer>;
+
+/** The API refused: the status, the error's code, and a message that says why. */
+export function refused(answer: Answer, status: number, code: string, message: RegExp): void {
+  assert.equal(answer.status, status, answer.body);
+  const { error } = answer.json() as { error: { code: string; message: string } };
+  assert.equal(error.code, code, answer.body);
+  assert.match(error.message, message);
+}

@@ -22,14 +22,17 @@ export interface DashboardApp {
 }
 
 /**
- * A real slipway whose engine deploys the app `webapp` from a real git repository with a command
- * target: `staging` follows main, `qa` waits for the check `build`, previews live an hour. Signed in.
+ * A real slipway whose engine deploys the app `webapp` from a real git repository (main and the
+ * tag v1 committed) with a command target: `staging` follows main, `qa` too once the check `build`
+ * passed, `production` follows releases, `br-{branch}` feature branches, previews live an hour.
+ * `top` is more config before `apps:`. Signed in.
  */
-export async function dashboardApp(t: TestContext): Promise<DashboardApp> {
+export async function dashboardApp(t: TestContext, top = ''): Promise<DashboardApp> {
   const root = tempDir(t);
   const origin = new Origin(join(root, 'origin'));
   origin.commit('main', 'v1');
-  const yaml = `
+  origin.git('tag', 'v1');
+  const yaml = `${top}
 apps:
   - name: webapp
     repo: acme/webapp
@@ -38,9 +41,13 @@ apps:
     env:
       API_KEY: { value: ${SECRET_VALUE}, secret: true }
     environments:
+      - { name: production, track: { release: {} } }
       - { name: staging, track: { branch: main } }
       - { name: qa, track: { branch: main }, gate: { checks: [build] } }
+      - { name: 'br-{branch}', track: { branches: ['feature/**'] } }
       - { name: 'pr-{number}', track: { pullRequests: {} }, ttl: 1h }
+  - name: docs
+    repo: acme/docs
 `;
   const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
   const browser = await signIn(service);

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { signIn } from '../helpers/dashboard.js';
-import { Origin } from '../helpers/git.js';
+import { dashboardApp } from '../helpers/dashboard-app.js';
 import { follow, seedDeployments } from '../helpers/seed.js';
-import { startTestService } from '../helpers/service.js';
-import { tempDir } from '../helpers/temp.js';
 import { send } from '../helpers/webhook.js';
 
 // The board (GET /) read over real HTTP from a real slipway on SQLite, whose engine deploys the
@@ -16,27 +12,7 @@ const XSS_BRANCH = 'feature/<script>alert(1)</script>';
 const RUNNING = 'b'.repeat(40);
 
 async function setup(t: TestContext) {
-  const root = tempDir(t);
-  const origin = new Origin(join(root, 'origin'));
-  origin.commit('main', 'v1');
-  origin.git('tag', 'v1');
-  const yaml = `
-github:
-  apiUrl: https://ghe.example.com/api/v3
-apps:
-  - name: webapp
-    repo: acme/webapp
-    url: ${origin.url}
-    target: { type: command, deploy: [sh, -c, 'echo deployed'], timeout: 30s }
-    environments:
-      - { name: production, track: { release: {} } }
-      - { name: staging, track: { branch: main } }
-      - { name: 'br-{branch}', track: { branches: ['feature/**'] } }
-      - { name: 'pr-{number}', track: { pullRequests: {} }, ttl: 1h }
-  - name: docs
-    repo: acme/docs
-`;
-  const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
+  const { service, browser } = await dashboardApp(t, 'github:\n  apiUrl: https://ghe.example.com/api/v3\n');
   await service.store.changeEnvironments([
     follow('webapp', 'production', 'refs/tags/v1', { rule: 'production', trigger: 'release.published' }),
     follow('webapp', 'staging', 'refs/heads/main', { rule: 'staging' }),
@@ -49,7 +25,7 @@ apps:
     { state: 'failure', sha: 'c'.repeat(40) },
     { state: 'success', sha: RUNNING, url: 'http://old-1.legacy.example/' },
   ]);
-  return { service, browser: await signIn(service) };
+  return { service, browser };
 }
 
 /** The card of an environment on a board page. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { refused } from '../helpers/api.js';
 import { Origin } from '../helpers/git.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
@@ -30,13 +31,6 @@ apps:
 }
 
 const call = (service: TestService, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> => service.api(method, path, body);
-
-function refused(answer: Answer, status: number, code: string, message: RegExp): void {
-  assert.equal(answer.status, status, answer.body);
-  const { error } = answer.json() as { error: { code: string; message: string } };
-  assert.equal(error.code, code);
-  assert.match(error.message, message);
-}
 
 test('rollback, history, gate and deploy {follow} refuse bad requests with a code, changing nothing', async (t) => {
   const { origin, service } = await setup(t);
