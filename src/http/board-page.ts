@@ -31,6 +31,7 @@ export function boardRoutes(access: DashboardAccess, config: Config, store: Envi
         name,
         links: RepoLinks.of(config.github.apiUrl, appConfig?.repo ?? null),
         environments: shown.filter((env) => env.app === name).map((env) => ({ env, group: groupOf(env, appConfig === undefined ? null : ruleOf(appConfig, env)) })),
+        empty: !environments.some((env) => env.app === name),
       };
     });
     const body = boardPage({ apps, appNames, filter, problem, total: environments.length, shown: shown.length, latest, now: Date.now() });

@@ -10,6 +10,8 @@ export interface BoardApp {
   links: RepoLinks;
   /** Its environments that pass the filter, with the group each goes in. */
   environments: { env: Environment; group: Group }[];
+  /** Whether it has any environment at all, filtered or not. */
+  empty: boolean;
 }
 
 export interface Board {
@@ -32,7 +34,12 @@ export interface Board {
  * with its environments as cards in groups. The cards refresh as environments and deployments change.
  */
 export function boardPage(board: Board): Html {
-  const sections = board.apps.filter((app) => app.environments.length > 0).map((app) => appSection(app, board));
+  // An app without environments shows that it has none, unless the filter looks elsewhere.
+  const { filter } = board;
+  const unfiltered = filter.state === null && filter.text === '';
+  const sections = board.apps
+    .filter((app) => app.environments.length > 0 || (app.empty && unfiltered && (filter.app === null || filter.app === app.name)))
+    .map((app) => appSection(app, board));
   const empty = board.total === 0
     ? html`<p>No environments yet: they appear as webhooks arrive, or with <code>slipway deploy</code>.</p>`
     : board.shown === 0 ? html`<p>No environment matches the filter. <a href="/">Show all</a></p>` : '';
@@ -64,5 +71,6 @@ function appSection(app: BoardApp, board: Board): Html {
       .map(({ env }) => environmentCard(env, board.latest.get(env.id) ?? [], app.links, board.now));
     return cards.length === 0 ? '' : html`<h3 class="group">${GROUP_TITLES[group]}</h3><ul class="cards">${cards}</ul>`;
   });
-  return html`<section class="app" aria-labelledby="${id}"><h2 id="${id}">${app.name}</h2>${groups}</section>`;
+  const none = app.empty ? html`<p class="muted">No environments yet.</p>` : '';
+  return html`<section class="app" aria-labelledby="${id}"><h2 id="${id}">${app.name}</h2>${none}${groups}</section>`;
 }

@@ -61,7 +61,8 @@ test('the board lists every app\'s environments in groups, with links to GitHub 
     'Pull request previews': ['pr-7'],
   });
   assert.deepEqual(groups(body, 'legacy'), { 'Staging and other fixed environments': ['old-1'] });
-  assert.ok(!body.includes('id="app-docs"'), 'an app without environments has no section');
+  assert.ok(body.includes('<h2 id="app-docs">docs</h2><p class="muted">No environments yet.</p></section>'), 'an app without environments says so');
+  assert.ok(!(await browser.get('/?app=legacy')).body.includes('id="app-docs"'), 'unless the filter looks elsewhere');
   assert.ok(body.includes('<p class="muted">5 of 5 environments</p>'), body);
 
   // Escaped everywhere: the branch is text, never markup, and its link is percent-encoded.
