@@ -38,9 +38,10 @@ export function environmentPageRoutes(access: DashboardAccess, config: Config, s
         .filter((entry): entry is [string, string] => entry[0] !== null);
       gates = await Promise.all(wanted.map(async ([sha, role]) => ({ sha, role, verdict: (await gateReport(store, app, name, gated, sha)).verdict })));
     }
-    const repo = config.apps.find((candidate) => candidate.name === app)?.repo ?? null;
+    const appConfig = config.apps.find((candidate) => candidate.name === app);
     const body = environmentPage({
-      env, links: RepoLinks.of(config.github.apiUrl, repo), history, gates, rollbackTo: rollbackCandidates(env, history), viewer, now: Date.now(),
+      env, links: RepoLinks.of(config.github.apiUrl, appConfig?.repo ?? null), history, gates, rollbackTo: rollbackCandidates(env, history),
+      configured: appConfig !== undefined, viewer, now: Date.now(),
     });
     return { title: `${app}/${name}`, section: 'board', body };
   });

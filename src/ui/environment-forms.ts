@@ -8,10 +8,12 @@ export const EXTENSIONS = ['1h', '1d', '7d'] as const;
 
 /**
  * What may be done to the environment, each a form of its own posting to
- * `/environments/:app/:env/<action>`; for a viewer who cannot act, how to be able to.
+ * `/environments/:app/:env/<action>`; for a viewer who cannot act, how to be able to. Only a
+ * configured app's environments can be acted on (the API refuses the others').
  */
-export function environmentForms(env: Environment, viewer: Viewer, rollbackTo: readonly string[]): Html {
+export function environmentForms(env: Environment, viewer: Viewer, rollbackTo: readonly string[], configured: boolean): Html {
   const path = environmentPath(env.app, env.name);
+  if (!configured) return html`<p class="muted">The app ${env.app} is no longer configured: its environments can be looked at, not acted on.</p>`;
   if (!viewer.canAct || viewer.csrf === null) {
     return html`<p class="muted">Sign in to act: <a href="/login?next=${encodeURIComponent(path)}">sign in</a> to deploy, roll back, extend or destroy this environment.</p>`;
   }

@@ -24,6 +24,8 @@ export interface EnvironmentView {
   gates: GateView[] | null;
   /** Shas it may roll back to, newest first. */
   rollbackTo: string[];
+  /** Its app is in the config (else nothing can be done to it). */
+  configured: boolean;
   viewer: Viewer;
   now: number;
 }
@@ -35,7 +37,7 @@ export interface EnvironmentView {
 export function environmentPage(view: EnvironmentView): Html {
   const { env } = view;
   return html`<h1>${env.app}/${env.name}</h1>
-${environmentForms(env, view.viewer, view.rollbackTo)}
+${environmentForms(env, view.viewer, view.rollbackTo, view.configured)}
 <div data-live="environments deployments">
 <h2>Now</h2>${facts(view)}
 <h2>Gate</h2>${gates(view)}

@@ -129,6 +129,17 @@ test('the filter narrows the board, stays in the address and the form, and a bad
   assert.deepEqual(names((await browser.get('/?state=destroyed')).body), ['legacy/old-1']);
 });
 
+test('an environment of an app no longer configured can be looked at, not acted on', async (t) => {
+  const { service, browser } = await setup(t);
+  const page = await browser.get('/environments/legacy/old-1');
+  assert.equal(page.status, 200);
+  assert.ok(page.body.includes('The app legacy is no longer configured: its environments can be looked at, not acted on.'), page.body);
+  assert.ok(!page.body.includes('action="/environments/legacy/old-1/'), 'no action forms');
+  const refused = await browser.post('/environments/legacy/old-1/destroy');
+  assert.equal(refused.headers.location, '/environments/legacy/old-1');
+  assert.equal((await service.store.getEnvironment('legacy', 'old-1'))?.present, true, 'the API refuses it too: nothing changed');
+});
+
 test('the board asks a browser without a session to sign in, and shows to the API token', async (t) => {
   const { service } = await setup(t);
   const anonymous = await send(`${service.url}/`, { method: 'GET' });
