@@ -132,6 +132,8 @@ export class SqliteStore implements Store {
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
   getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
+  deliveryEffects: Store['deliveryEffects'] = (deliveryId) => this.call('deliveryEffects', deliveryId);
+  finishedDeployments: Store['finishedDeployments'] = (since) => this.call('finishedDeployments', since);
   unreportedDeployments: Store['unreportedDeployments'] = (limit) => this.call('unreportedDeployments', limit, Date.now());
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
   getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);
