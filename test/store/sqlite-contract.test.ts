@@ -3,6 +3,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { approvalsContract } from './contract/approvals.js';
 import { commandsContract } from './contract/commands.js';
+import { dashboardContract } from './contract/dashboard.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { inboxContract } from './contract/inbox.js';
@@ -24,4 +25,5 @@ describe('the SQLite store keeps the Store contract', () => {
   signalsContract(openSqlite);
   approvalsContract(openSqlite);
   commandsContract(openSqlite);
+  dashboardContract(openSqlite);
 });
