@@ -11,8 +11,10 @@ import { loginPage } from '../ui/login-page.js';
 import { STYLES } from '../ui/styles.js';
 import { isCrossSite, sameSecret } from './access.js';
 import { assetRoute, isSecure, localPath, readForm, redirect, sendErrorPage, sendPage, viewerOf, type DashboardAccess } from './dashboard.js';
+import { deliveryPageRoutes } from './delivery-pages.js';
 import type { EnvironmentActions } from './environment-actions.js';
 import type { LogSources } from './logs-route.js';
+import { overviewPageRoutes } from './overview-page.js';
 import type { Route } from './server.js';
 import { sessionCookie } from './session.js';
 
@@ -44,6 +46,8 @@ export function dashboardRoutes(options: DashboardOptions): Route[] {
     { method: 'GET', path: '/ui/app.css', handler: assetRoute('text/css; charset=utf-8', STYLES) },
     { method: 'GET', path: '/ui/app.js', handler: assetRoute('text/javascript; charset=utf-8', CLIENT_SCRIPT) },
     { method: 'GET', path: '/ui/events', handler: eventsRoute(access, options.changes, options.logs.stopping) },
+    ...deliveryPageRoutes({ config: options.config, store: options.store, access, requeued: options.requeued }),
+    ...overviewPageRoutes(access, options.store),
   ];
 }
 
