@@ -36,7 +36,7 @@ export function overviewFigures(finished: FinishedDeployment[], now: number): Ov
   const since = overviewSince(now);
   const buckets = Array.from({ length: HOURS }, (_, index) => ({ start: since + index * HOUR_MS, rows: [] as FinishedDeployment[] }));
   for (const row of finished) buckets[Math.floor((row.finishedAt - since) / HOUR_MS)]?.rows.push(row);
-  return { since, hours: buckets.map(({ start, rows }) => ({ start, ...figures(rows) })), total: figures(finished.filter((row) => row.finishedAt >= since)) };
+  return { since, hours: buckets.map(({ start, rows }) => ({ start, ...figures(rows) })), total: figures(buckets.flatMap(({ rows }) => rows)) };
 }
 
 function figures(rows: FinishedDeployment[]): Omit<HourFigures, 'start'> {

@@ -49,8 +49,8 @@ export function overviewPage(figures: OverviewFigures): Html {
     : html`median ${readyText(total)} over ${total.readyCount} <span class="muted">(from the delivery's arrival to the deployment's success)</span>`}</dd>
 </dl>
 <div class="charts">
-<figure>${outcomes}<figcaption><ul class="legend"><li><span class="swatch s-success"></span>succeeded</li><li><span class="swatch s-failure"></span>failed</li><li><span class="swatch s-inactive"></span>other</li></ul></figcaption></figure>
-<figure>${ready}<figcaption class="muted">Median webhook to ready; no bar: no such deployment that hour.</figcaption></figure>
+<figure><h2>Deployments per hour</h2>${outcomes}<figcaption><ul class="legend"><li><span class="swatch s-success"></span>succeeded</li><li><span class="swatch s-failure"></span>failed</li><li><span class="swatch s-inactive"></span>other</li></ul></figcaption></figure>
+<figure><h2>Webhook to ready</h2>${ready}<figcaption class="muted">The median per hour; no bar: no deployment a webhook started succeeded that hour.</figcaption></figure>
 </div>
 <div class="visually-hidden"><table><caption>Per hour (UTC): deployments by outcome, and the median webhook-to-ready time</caption>
 <thead><tr><th scope="col">Hour</th><th scope="col">Succeeded</th><th scope="col">Failed</th><th scope="col">Other</th><th scope="col">Median webhook to ready</th><th scope="col">Of</th></tr></thead>
