@@ -6,7 +6,7 @@ import { html, type Html } from './html.js';
 import { actionForm, span, timeText, type Viewer } from './layout.js';
 
 /** Beyond this many characters of the pretty-printed payload, the page shows the start and says so. */
-export const PAYLOAD_SHOWN = 1024 * 1024;
+const PAYLOAD_SHOWN = 1024 * 1024;
 
 /** What policy makes of a delivery with the config in force, or why its payload cannot be used. */
 export type Explained = { ok: true; explanation: Explanation } | { ok: false; reason: string };

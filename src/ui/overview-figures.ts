@@ -1,8 +1,8 @@
 import type { FinishedDeployment } from '../store/store.js';
 
-export const HOUR_MS = 3_600_000;
+const HOUR_MS = 3_600_000;
 /** The overview covers this many hours: the current one and those before it. */
-export const HOURS = 24;
+const HOURS = 24;
 
 /** One hour of the overview. */
 export interface HourFigures {
@@ -52,7 +52,7 @@ function figures(rows: FinishedDeployment[]): Omit<HourFigures, 'start'> {
 }
 
 /** The middle value (the mean of the two middle ones for an even count); null for none. */
-export function median(values: number[]): number | null {
+function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
