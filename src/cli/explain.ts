@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { DomainEvent } from '../events/domain.js';
 import { normalize } from '../events/normalize.js';
-import { appsFor, applyPolicy, type Intent, type PolicyResult } from '../policy/policy.js';
+import { describeIntent, describeSignal, explainEvent, matchedEnvironments, type Explanation } from '../policy/explain.js';
 import type { Command } from './command.js';
 import { parse, UsageError } from './args.js';
 import { CLIENT_OPTIONS, connect } from './client.js';
@@ -33,20 +33,7 @@ pending, are missing or failed.
   --json           print the result as JSON`;
 
 /** What `explain` found, as `--json` prints it. */
-export interface Explanation {
-  event: string;
-  /** `opened`, `published`, …; null for events without an action. */
-  action: string | null;
-  repository: string | null;
-  /** The configured apps of the event's repository. */
-  apps: string[];
-  decisions: PolicyResult['decisions'];
-  intents: Intent[];
-  /** The CI result the event reports (check run, check suite, status, workflow run); else null. */
-  signal: PolicyResult['signal'];
-  /** Why nothing could match at all (an event slipway does not use, no app for the repository…); else null. */
-  note: string | null;
-}
+export type { Explanation } from '../policy/explain.js';
 
 export const explain: Command = {
   summary: 'show what slipway would do with a webhook payload (dry run)',
@@ -75,7 +62,7 @@ export const explain: Command = {
     if (values.payload === undefined) throw new UsageError('--payload is required: a JSON file, or - for standard input');
     const { value: payload } = await readPayloadFile(values.payload);
     const loaded = await loadCliConfig(values.config);
-    const explanation = explainEvent(values.event, payload, loaded.config, loaded.file);
+    const explanation = explainPayload(values.event, payload, loaded.config, loaded.file);
     if (values.json) printJson(explanation);
     else print(...render(explanation));
     return 0;
@@ -90,40 +77,22 @@ function asSha(text: string): string {
   }
 }
 
-/** Pure: the event, the config, and what policy makes of them. */
-export function explainEvent(name: string, payload: unknown, config: Config, file: string | null): Explanation {
+/** The payload as the event slipway would see, then what policy makes of it. */
+function explainPayload(name: string, payload: unknown, config: Config, file: string | null): Explanation {
   let event: DomainEvent | null;
   try {
     event = normalize(name, payload);
   } catch (error) {
     throw new SlipwayError('payload_invalid', `the payload cannot be used: ${visible((error as Error).message)}`);
   }
-  const base = { event: name, action: null, repository: null, apps: [], decisions: [], intents: [], signal: null };
-  if (event === null) {
-    return { ...base, note: `slipway does not act on "${name}" events: it would record the delivery and mark it ignored` };
-  }
-  const action = 'action' in event ? event.action : null;
-  const repository = event.repository?.fullName ?? null;
-  if (repository === null) return { ...base, action, note: `this ${name} event is about no repository` };
-  const apps = appsFor(repository, config).map((app) => app.name);
-  if (apps.length === 0) {
-    const configured = config.apps.map((app) => `${app.name} (${app.repo})`).join(', ');
-    const where = file === null ? 'no config file was found (pass --config)' : configured === '' ? `${file} has no apps` : `configured: ${configured}`;
-    return { ...base, action, repository, note: `no app is configured for ${repository}; ${where}` };
-  }
-  const { decisions, intents, signal } = applyPolicy(event, config);
-  const note = decisions.length === 0 ? `${name} events move no environment by themselves` : null;
-  return { event: name, action, repository, apps, decisions, intents, signal, note };
+  return explainEvent(name, event, config, file);
 }
 
 /** One line per element: cells and values are made visible when printed. */
 function render(explanation: Explanation): string[] {
   const { event, action, repository, decisions, intents, signal, note } = explanation;
   const lines = [`${event}${action === null ? '' : `.${action}`}${repository === null ? '' : ` for ${repository}`}`, ''];
-  if (signal !== null) {
-    const { report } = signal;
-    lines.push(`CI signal for ${report.sha}: ${report.kind} ${report.name} is ${report.state} (${report.conclusion ?? 'no conclusion yet'}); it opens or fails the gates waiting on that commit.`, '');
-  }
+  if (signal !== null) lines.push(describeSignal(signal), '');
   if (decisions.length > 0) {
     const rows = decisions.map((d) => [d.app, d.environment, d.matched ? 'yes' : 'no', d.reason]);
     lines.push(...formatTable(['APP', 'ENVIRONMENT', 'MATCH', 'WHY'], rows, 400), '');
@@ -133,27 +102,7 @@ function render(explanation: Explanation): string[] {
     lines.push('Nothing matches: slipway would change no environment.');
     return lines;
   }
-  const matched = [...new Set(intents.map((intent) => `${intent.app}/${intent.env}`))];
-  lines.push(`Matches: ${matched.join(', ')}`, '', 'slipway would:');
+  lines.push(`Matches: ${matchedEnvironments(intents).join(', ')}`, '', 'slipway would:');
   for (const intent of intents) lines.push(`  ${describeIntent(intent)}`);
   return lines;
-}
-
-/** `follow webapp/pr-42 refs/pull/42/head`, `destroy webapp/pr-42 (pull request #42 was merged)`. */
-export function describeIntent(intent: Intent): string {
-  const where = `${intent.app}/${intent.env}`;
-  switch (intent.kind) {
-    case 'follow':
-      return `follow ${where} ${intent.ref}`;
-    case 'destroy':
-      return `destroy ${where} (${intent.reason})`;
-    case 'pin': {
-      const what = intent.artifactRunId === null ? '' : ` (the artifact of workflow run ${intent.artifactRunId})`;
-      return `deploy ${intent.sha}${what} to ${where}`;
-    }
-    case 'rollback':
-      return `roll ${where} back (${intent.reason})`;
-    case 'note':
-      return `note on ${where}: ${intent.message}`;
-  }
 }

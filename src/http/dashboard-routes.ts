@@ -12,9 +12,11 @@ import { STYLES } from '../ui/styles.js';
 import { isCrossSite, sameSecret } from './access.js';
 import { boardRoutes } from './board-page.js';
 import { assetRoute, isSecure, localPath, readForm, redirect, sendErrorPage, sendPage, viewerOf, type DashboardAccess } from './dashboard.js';
+import { deliveryPageRoutes } from './delivery-pages.js';
 import type { EnvironmentActions } from './environment-actions.js';
 import { environmentPageRoutes } from './environment-page.js';
 import type { LogSources } from './logs-route.js';
+import { overviewPageRoutes } from './overview-page.js';
 import type { Route } from './server.js';
 import { sessionCookie } from './session.js';
 
@@ -48,6 +50,8 @@ export function dashboardRoutes(options: DashboardOptions): Route[] {
     { method: 'GET', path: '/ui/events', handler: eventsRoute(access, options.changes, options.logs.stopping) },
     ...boardRoutes(access, options.config, options.store),
     ...environmentPageRoutes(access, options.config, options.store, options.actions),
+    ...deliveryPageRoutes({ config: options.config, store: options.store, access, requeued: options.requeued }),
+    ...overviewPageRoutes(access, options.store),
   ];
 }
 

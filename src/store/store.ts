@@ -9,6 +9,7 @@ import type {
   Environment,
   EnvironmentChange,
   Fence,
+  FinalDeploymentState,
   RuntimeStatus,
 } from '../domain/environments.js';
 import type { PrComment, UnreportedDeployment } from './reports.js';
@@ -58,6 +59,8 @@ export type InsertOutcome = 'inserted' | 'duplicate';
 export interface DeliveryQuery {
   event?: string;
   status?: DeliveryStatus;
+  /** `owner/name`, compared case-insensitively as GitHub does. */
+  repository?: string;
   limit: number;
   /** Only deliveries that arrived before this sequence number (paging, newest first). */
   beforeSeq?: number;
@@ -164,6 +167,23 @@ export interface EnvironmentUse {
   at: number;
 }
 
+/** What a delivery changed: the environments it changed last, and the deployments it started. */
+export interface DeliveryEffects {
+  /** Environments whose last desired-state change came from the delivery, destroyed ones too, by app and name. */
+  environments: Environment[];
+  /** Deployments started for the desired state it set, oldest first. */
+  deployments: Deployment[];
+}
+
+/** A deployment that finished, as the overview counts it. */
+export interface FinishedDeployment {
+  finishedAt: number;
+  /** How it ended: a success made `inactive` since (its environment was destroyed) still counts as `success`. */
+  outcome: FinalDeploymentState;
+  /** When the delivery that started it arrived; null when no delivery did (CLI, API, a sweep) or it is gone. */
+  receivedAt: number | null;
+}
+
 /** Environments (desired and observed state) and their deployments. */
 export interface EnvironmentStore {
   /** Desired-state changes from outside a delivery (CLI, API, TTL expiry). */
@@ -192,6 +212,10 @@ export interface EnvironmentStore {
   latestDeployments(environmentIds: readonly number[], perEnvironment: number): Promise<Map<number, DeploymentOutcome[]>>;
   /** An environment's newest `limit` deployments (newest first), each with its timeline, in one read. */
   deploymentHistory(environmentId: number, limit: number): Promise<DeploymentWithTimeline[]>;
+  /** What the delivery with this id changed (empty lists when nothing, or no such delivery). */
+  deliveryEffects(deliveryId: string): Promise<DeliveryEffects>;
+  /** Deployments that finished at or after `since` (ms), in the order they finished. */
+  finishedDeployments(since: number): Promise<FinishedDeployment[]>;
   /** A target's report on an environment's running release (restarts, crash loop). */
   recordRuntime(status: RuntimeStatus): Promise<void>;
   /** Its release was stopped for idling (`asleep`: it reads as `sleeping`), or a request woke it (counted); holds its lease. */

@@ -46,4 +46,7 @@ ol.timeline h3{font-size:1em;margin:0 0 .2em}ol.timeline p{margin:.2em 0}ol.phas
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20em,1fr));gap:1.5em}.charts svg{width:100%;height:auto}
 .login{max-width:24em;margin:4em auto}.login form{display:flex;flex-direction:column;gap:.8em}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.s-processed{--tone:var(--ok)}.s-ignored{--tone:var(--idle)}
+.charts figure{margin:0}.charts rect[class*=s-]{fill:var(--tone)}.charts rect.bar{fill:var(--link)}.charts .axis{stroke:var(--line)}.charts .tick{fill:var(--muted);font-size:10px}
+.legend{display:flex;flex-wrap:wrap;gap:1em;list-style:none;padding:0;margin:.3em 0;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;background:var(--tone)}
 `;

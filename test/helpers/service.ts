@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 import { callApi, type Api } from './api.js';
 import { tempDir } from './temp.js';
 
@@ -23,7 +24,13 @@ export interface TestService extends Service {
 /** A real slipway instance (HTTP on a free port, SQLite in a temp folder), closed after the test. */
 export async function startTestService(
   t: TestContext,
-  options: { yaml?: string; secrets?: string[] | null; dataDir?: string } = {},
+  options: {
+    yaml?: string;
+    secrets?: string[] | null;
+    dataDir?: string;
+    /** What slipway sees of the real store: a test may change one of its answers (another replica's lease). */
+    view?: (store: Store) => Store;
+  } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
@@ -34,7 +41,7 @@ export async function startTestService(
   const apiToken = config.server.apiToken ?? API_TOKEN;
   const service = await startService({
     config,
-    store,
+    store: options.view?.(store) ?? store,
     log: createLogger({ level: 'silent', pretty: false }),
     secrets: options.secrets === undefined ? [SECRET] : options.secrets,
     apiToken,

@@ -25,6 +25,8 @@ test('GET /api/deliveries lists newest first, pages with next, filters, and show
   assert.deepEqual(ignored.deliveries.map((d) => [d.id, d.status]), [[ids[3], 'ignored']]);
   const pings = (await service.api('GET', `/api/deliveries?event=ping`)).json() as typeof page;
   assert.equal(pings.deliveries.length, 3);
+  const web = (await service.api('GET', `/api/deliveries?repo=ACME/web`)).json() as typeof page;
+  assert.deepEqual(web.deliveries.map((d) => d.id), [ids[3]], 'by repository, in any case');
 
   const one = await service.api('GET', `/api/deliveries/${ids[0]}`);
   assert.equal(one.status, 200);

@@ -3,6 +3,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { approvalsContract } from './contract/approvals.js';
 import { commandsContract } from './contract/commands.js';
+import { dashboardContract } from './contract/dashboard.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { historyContract } from './contract/history.js';
@@ -26,4 +27,5 @@ describe('the SQLite store keeps the Store contract', () => {
   signalsContract(openSqlite);
   approvalsContract(openSqlite);
   commandsContract(openSqlite);
+  dashboardContract(openSqlite);
 });

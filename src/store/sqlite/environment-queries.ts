@@ -3,7 +3,7 @@ import type { Environment, EnvironmentChange, Fence, RuntimeStatus } from '../..
 import { createDeploymentBasics } from './deployment-queries.js';
 import { createRollback } from './rollback.js';
 
-const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_sha AS pinnedSha, generation,
+export const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_sha AS pinnedSha, generation,
   observed_generation AS observedGeneration, observed_sha AS observedSha, state, url, pr, branch,
   ttl_ms AS ttlMs, last_commit_at AS lastCommitAt, expires_at AS expiresAt,
   last_trigger AS lastTrigger, last_delivery AS lastDelivery, requested_at AS requestedAt, event_at AS eventAt,
@@ -14,9 +14,9 @@ const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, pinned_s
 
 type Flag = 'present' | 'fork' | 'keep' | 'redeploy';
 /** A row as read: flags are 0 or 1; the head last named, and whether a command holds it destroyed, stay in the store. */
-type EnvironmentRow = Omit<Environment, Flag> & Record<Flag, number> & { eventAt: number | null; headSha: string | null; held: number };
+export type EnvironmentRow = Omit<Environment, Flag> & Record<Flag, number> & { eventAt: number | null; headSha: string | null; held: number };
 /** A ready environment whose release was stopped for idling reads as `sleeping` (see migration 9). */
-const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _held, ...row }: EnvironmentRow): Environment => ({
+export const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _held, ...row }: EnvironmentRow): Environment => ({
   ...row,
   present: row.present === 1,
   fork: row.fork === 1,

@@ -300,6 +300,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       -- redeploy flag migration 8 added for /slipway redeploy.
     `,
   },
+  {
+    version: 13,
+    name: 'what a delivery changed, deployments by finish time',
+    sql: `
+      -- A delivery's page lists the deployments it started and the environments it changed last.
+      CREATE INDEX deployments_by_delivery ON deployments (delivery_id) WHERE delivery_id IS NOT NULL;
+      CREATE INDEX environments_by_last_delivery ON environments (last_delivery) WHERE last_delivery IS NOT NULL;
+      -- The overview reads the deployments that finished in the last day.
+      CREATE INDEX deployments_by_finish ON deployments (finished_at) WHERE finished_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

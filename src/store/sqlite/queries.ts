@@ -4,6 +4,7 @@ import type { EnvironmentChange } from '../../domain/environments.js';
 import type { SignalRecord } from '../../domain/signals.js';
 import { createApprovalQueries } from './approval-queries.js';
 import { createCommandQueries } from './command-queries.js';
+import { createDashboardQueries } from './dashboard-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
 import { createHistoryQueries } from './history-queries.js';
@@ -113,6 +114,7 @@ export function createQueries(db: Database.Database) {
       const filters = [
         ['event = ?', query.event],
         ['status = ?', query.status],
+        ['repository = ? COLLATE NOCASE', query.repository],
         ['seq < ?', query.beforeSeq],
       ] as const;
       const used = filters.filter(([, value]) => value !== undefined);
@@ -173,6 +175,7 @@ export function createQueries(db: Database.Database) {
     recordUse: environments.recordUse,
     ...deployments,
     ...createHistoryQueries(db),
+    ...createDashboardQueries(db),
     /** Signals read outside a delivery (the GitHub API): kept and woken on exactly as a delivery's. */
     recordSignals(records: SignalRecord[], now: number): null {
       for (const record of records) signals.recordSignal(record, null, now);

@@ -134,6 +134,8 @@ export class SqliteStore implements Store {
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
   latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.call('latestDeployments', ids, perEnvironment);
   deploymentHistory: Store['deploymentHistory'] = (id, limit) => this.call('deploymentHistory', id, limit);
+  deliveryEffects: Store['deliveryEffects'] = (deliveryId) => this.call('deliveryEffects', deliveryId);
+  finishedDeployments: Store['finishedDeployments'] = (since) => this.call('finishedDeployments', since);
   unreportedDeployments: Store['unreportedDeployments'] = (limit) => this.call('unreportedDeployments', limit, Date.now());
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
   getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);
