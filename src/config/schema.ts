@@ -6,6 +6,7 @@ import type { Env } from './expand.js';
 import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
 import { githubAppSchema } from './github-app.js';
 import { listenerKeys, withListener } from './listener.js';
+import { checkReceiverApps, notificationsSchema } from './notifications.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
@@ -15,6 +16,7 @@ import { defaultWorkDir } from './work-dir.js';
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
 export type { GateConfig } from './gates.js';
 export type { GitHubAppConfig } from './github-app.js';
+export type { NotificationFormat, ReceiverConfig } from './notifications.js';
 export type { RollbackConfig, RollbackState } from './rollback.js';
 export type { CommandTargetConfig, ProcessTargetConfig, TargetConfig, TargetType } from './targets.js';
 
@@ -241,7 +243,9 @@ export const configSchema = (baseDir: string) => strict({
   router: router.prefault({}),
   ui: ui.prefault({}),
   apps: apps.default([]),
-});
+  /** Receivers of notifications (chat, any HTTP endpoint). */
+  notifications: notificationsSchema.default([]),
+}).superRefine(checkReceiverApps, { when: always });
 
 export type Config = z.output<ReturnType<typeof configSchema>>;
 export type AppConfig = Config['apps'][number];

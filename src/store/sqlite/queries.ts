@@ -6,6 +6,7 @@ import { createApprovalQueries } from './approval-queries.js';
 import { createCommandQueries } from './command-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { createNotificationQueries } from './notification-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
@@ -187,6 +188,7 @@ export function createQueries(db: Database.Database) {
     markReacted: commands.markReacted,
     decideCommand: commands.decideCommand,
     lastCommand: commands.lastCommand,
+    ...createNotificationQueries(db),
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;
