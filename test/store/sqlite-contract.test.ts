@@ -6,6 +6,7 @@ import { commandsContract } from './contract/commands.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { inboxContract } from './contract/inbox.js';
+import { notificationsContract } from './contract/notifications.js';
 import { reportsContract } from './contract/reports.js';
 import { rollbackContract } from './contract/rollback.js';
 import { signalsContract } from './contract/signals.js';
@@ -24,4 +25,5 @@ describe('the SQLite store keeps the Store contract', () => {
   signalsContract(openSqlite);
   approvalsContract(openSqlite);
   commandsContract(openSqlite);
+  notificationsContract(openSqlite);
 });
