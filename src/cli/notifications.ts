@@ -21,13 +21,12 @@ ID shows one. "resend ID" tries a failed one again now, with the same delivery i
   --json           print the API's JSON instead of a table
 ${CLIENT_HELP}`;
 
-/** The receiver's last answer: its status and an excerpt, or why there was none. */
+/** The receiver's last answer: what came of the last try (its status, or why it failed), and an excerpt of what it said. */
 function lastAnswer(n: Notification): string {
-  const status = n.lastStatus === null ? '' : `${n.lastStatus} `;
-  const said = n.lastAnswer === null || n.lastAnswer === '' ? '' : `"${n.lastAnswer}"`;
-  const answer = `${status}${said}`.trim();
-  if (n.state === 'delivered') return answer;
-  return [n.lastError, answer === '' || n.lastError?.includes(answer) === true ? '' : answer].filter((part) => part !== null && part !== '').join(': ');
+  const status = n.lastStatus === null ? null : `answered ${n.lastStatus}`;
+  const outcome = n.state === 'delivered' ? status : (n.lastError ?? status);
+  const said = n.lastAnswer === null || n.lastAnswer === '' ? null : `"${n.lastAnswer}"`;
+  return [outcome, said].filter((part) => part !== null).join(': ');
 }
 
 export const notifications: Command = {
