@@ -36,7 +36,7 @@ export function notificationsContract(open: StoreFactory): void {
   }
 
   test('a deployment that ends records its event with it: succeeded from one sha to the next, failed with why', async (t) => {
-    const { store, deploy, events } = await preview(t);
+    const { deploy, events } = await preview(t);
     const first = await deploy(A, 'success');
     const second = await deploy(B, 'failure');
     const [ok, bad, ...rest] = await events();
