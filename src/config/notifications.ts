@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_NOTIFICATION_EVENTS, NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notifications.js';
-import { always, isRecord, quotable, quotingIssue, strict, uniqueList } from './fields.js';
+import { always, isRecord, quotable, quotingIssue, strict, uniqueList, uniqueNames } from './fields.js';
 
 /** The bodies slipway can send: each chat service's incoming-webhook format, or its own JSON. */
 export const NOTIFICATION_FORMATS = ['slack', 'discord', 'teams', 'json'] as const;
@@ -61,17 +61,10 @@ const receiver = strict({
   secret: secret ?? null,
 }));
 
-export const notificationsSchema = z.array(receiver).superRefine((list: unknown[], ctx) => {
-  if (!Array.isArray(list)) return;
-  const seen = new Map<string, number>();
-  list.forEach((item, index) => {
-    const name = isRecord(item) ? item.name : undefined;
-    if (typeof name !== 'string') return;
-    const first = seen.get(name);
-    if (first === undefined) seen.set(name, index);
-    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `another receiver (notifications[${first}]) has the same name; names must be unique` });
-  });
-}, { when: always });
+export const notificationsSchema = z.array(receiver).superRefine(
+  uniqueNames((first) => `another receiver (notifications[${first}]) has the same name; names must be unique`),
+  { when: always },
+);
 
 /** On the whole config: a receiver's `apps` must name configured apps. */
 export function checkReceiverApps(value: unknown, ctx: z.core.$RefinementCtx): void {

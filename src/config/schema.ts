@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
 import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
-import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { always, isRecord, optionalText, strict, uniqueNames, wholeNumber } from './fields.js';
 import { githubAppSchema } from './github-app.js';
 import { listenerKeys, withListener } from './listener.js';
 import { checkReceiverApps, notificationsSchema } from './notifications.js';
@@ -214,22 +214,9 @@ const app = strict({
 }));
 
 const apps = z.array(app).superRefine(
-  (list: unknown[], ctx) => {
-    if (!Array.isArray(list)) return;
-    const seen = new Map<string, number>();
-    list.forEach((item, index) => {
-      const name = isRecord(item) ? item.name : undefined;
-      if (typeof name !== 'string') return;
-      const first = seen.get(name);
-      if (first === undefined) seen.set(name, index);
-      else {
-        const message = `another app (apps[${first}]) has the same name; app names must be unique`;
-        ctx.addIssue({ code: 'custom', path: [index, 'name'], message });
-      }
-    });
-  },
+  uniqueNames((first) => `another app (apps[${first}]) has the same name; app names must be unique`),
   // Run even when some apps have other problems, so every problem is reported at once.
-  { when: () => true },
+  { when: always },
 );
 
 /** The whole config; relative paths that are read while parsing resolve against `baseDir`. */

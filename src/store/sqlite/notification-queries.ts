@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NotificationFacts } from '../../domain/notifications.js';
+import { whereOf } from './filters.js';
 import type { Notification, NotificationAttempt, NotificationQuery, QueuedEvent, RecordedEvent } from '../notifications.js';
 
 const COLUMNS = `id, receiver, event, app, env AS environment, state, attempts, created_at AS createdAt, since,
@@ -53,15 +54,13 @@ export function createNotificationQueries(db: Database.Database) {
       return null;
     },
     listNotifications(query: NotificationQuery): Notification[] {
-      const filters = [
+      const { clause, values } = whereOf([
         ['state = ?', query.state],
         ['receiver = ?', query.receiver],
         ['seq < (SELECT seq FROM notifications WHERE id = ?)', query.before],
-      ] as const;
-      const used = filters.filter(([, value]) => value !== undefined);
-      const where = used.length > 0 ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '';
-      return (db.prepare(`SELECT ${COLUMNS} FROM notifications ${where} ORDER BY seq DESC LIMIT ?`)
-        .all(...used.map(([, value]) => value), query.limit) as Row[]).map(toNotification);
+      ]);
+      return (db.prepare(`SELECT ${COLUMNS} FROM notifications ${clause} ORDER BY seq DESC LIMIT ?`)
+        .all(...values, query.limit) as Row[]).map(toNotification);
     },
     getNotification(id: string): Notification | null {
       const row = byId.get(id) as Row | undefined;

@@ -6,6 +6,7 @@ import { createApprovalQueries } from './approval-queries.js';
 import { createCommandQueries } from './command-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { whereOf } from './filters.js';
 import { createNotificationQueries } from './notification-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
@@ -110,16 +111,10 @@ export function createQueries(db: Database.Database) {
       return payloads;
     },
     listDeliveries(query: DeliveryQuery): DeliverySummary[] {
-      const filters = [
-        ['event = ?', query.event],
-        ['status = ?', query.status],
-        ['seq < ?', query.beforeSeq],
-      ] as const;
-      const used = filters.filter(([, value]) => value !== undefined);
-      const clause = used.length > 0 ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '';
+      const { clause, values } = whereOf([['event = ?', query.event], ['status = ?', query.status], ['seq < ?', query.beforeSeq]]);
       return db
         .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${clause} ORDER BY seq DESC LIMIT ?`)
-        .all(...used.map(([, value]) => value), query.limit) as DeliverySummary[];
+        .all(...values, query.limit) as DeliverySummary[];
     },
     pendingDeliveries(limit: number, afterSeq = 0): DeliverySummary[] {
       return pending.all(afterSeq, limit) as DeliverySummary[];
