@@ -47,6 +47,7 @@ notifications:
 
   const validated = await runCli(['validate'], { cwd: dir, env });
   assert.equal(validated.code, 0, validated.stderr);
+  assert.match(validated.stdout, /slipway\.yaml: valid, 1 app, 2 notification receivers\n$/);
   for (const secret of [TOKEN, SECRET]) assert.ok(!`${validated.stdout}${validated.stderr}`.includes(secret));
 
   const first = await startServer(t, [], { cwd: dir, env });
