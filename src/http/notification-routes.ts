@@ -56,9 +56,13 @@ function getRoute(store: Pick<NotificationStore, 'getNotification'>) {
 /** POST /api/notifications/:id/resend — a failed notification is tried again now, with the same id. */
 function resendRoute(store: Pick<NotificationStore, 'getNotification'>, desk: NotificationDesk) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
-    if (await desk.resend(id)) return sendJson(response, 202, { resent: true, id });
+    const outcome = await desk.resend(id);
+    if (outcome === 'resent') return sendJson(response, 202, { resent: true, id });
     const notification = await store.getNotification(id);
-    if (notification === null) throw notFound(id);
+    if (outcome === 'unknown' || notification === null) throw notFound(id);
+    if (outcome === 'no_receiver') {
+      throw new InputError('no_receiver', `notification ${id} is for receiver ${notification.receiver}, which is no longer in the config; add it back and restart slipway to resend it`, 409);
+    }
     throw new InputError('not_failed', `notification ${id} is ${notification.state}: only a failed notification can be resent`, 409);
   };
 }

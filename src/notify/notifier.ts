@@ -34,6 +34,8 @@ export interface TestResult {
   error: string | null;
 }
 
+export type ResendOutcome = 'resent' | 'unknown' | 'not_failed' | 'no_receiver';
+
 /** Events read from the store per pass, at most. */
 const PAGE = 100;
 /** Delivered and failed notifications are kept this long (to list, to resend). */
@@ -89,12 +91,18 @@ export class Notifier {
     this.wakeup.nudge();
   }
 
-  /** A failed notification is tried again now (24 hours of retries anew); false when unknown or not failed. */
-  async resend(id: string): Promise<boolean> {
+  /**
+   * A failed notification is tried again now, with 24 hours of retries anew. Not when it is
+   * unknown, not failed, or its receiver is no longer in the config (it would wait for nobody).
+   */
+  async resend(id: string): Promise<ResendOutcome> {
     const notification = await this.options.store.getNotification(id);
-    if (notification === null || !(await this.options.store.resendNotification(id))) return false;
-    this.queues.get(notification.receiver)?.nudge();
-    return true;
+    if (notification === null) return 'unknown';
+    const queue = this.queues.get(notification.receiver);
+    if (queue === undefined) return 'no_receiver';
+    if (!(await this.options.store.resendNotification(id))) return 'not_failed';
+    queue.nudge();
+    return 'resent';
   }
 
   /** Sends a sample notification to a receiver at once (not through the outbox) and says how it answered; null when there is no such receiver. */

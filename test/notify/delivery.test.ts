@@ -20,6 +20,17 @@ function receiver(name: string, url: string, extra: Partial<ReceiverConfig> = {}
   return { name, url, format: 'json', on: ['succeeded', 'failed', 'rolled-back', 'destroyed', 'waiting'], apps: null, environments: null, secret: null, ...extra };
 }
 
+/** Records a deployment of `sha` to app/env ending in `state`, through the store as the reconciler does. */
+async function recordDeployment(store: SqliteStore, app: string, env: string, sha: string, state: 'success' | 'failure'): Promise<number> {
+  await store.changeEnvironments([{ kind: 'follow', app, env, ref: 'refs/heads/main', shaHint: sha, pr: null, branch: 'main', ttlMs: null, trigger: 'push' }], 'test');
+  const found = (await store.getEnvironment(app, env)) as Environment;
+  const fence: Fence = { lease: `env:${found.id}`, token: (await store.acquireLease(`env:${found.id}`, 'test', 60_000)) ?? 0 };
+  const begun = await store.beginDeployment({ environmentId: found.id, generation: found.generation, sha, ref: found.desiredRef, trigger: 'push', deliveryId: null, fence });
+  await store.completeDeployment({ id: begun.id, state, error: state === 'failure' ? 'exit 1' : null, log: '', url: `http://${env}.${app}.test`, fence });
+  await store.releaseLease(fence.lease, 'test');
+  return begun.id;
+}
+
 /** A store, a notifier for `receivers` and the log lines it wrote; stopped (then the store closed) after the test. */
 async function start(t: TestContext, receivers: ReceiverConfig[], timing: Partial<NotifyTiming> = FAST) {
   const store = await SqliteStore.open(tempDir(t));
@@ -31,16 +42,11 @@ async function start(t: TestContext, receivers: ReceiverConfig[], timing: Partia
     await notifier.stop();
     await store.close();
   });
-  /** Records a deployment of `sha` to app/env ending in `state`, as the reconciler would, and nudges the notifier. */
+  /** Records a deployment and nudges the notifier. */
   const deploy = async (app: string, env: string, sha: string, state: 'success' | 'failure' = 'success') => {
-    await store.changeEnvironments([{ kind: 'follow', app, env, ref: 'refs/heads/main', shaHint: sha, pr: null, branch: 'main', ttlMs: null, trigger: 'push' }], 'test');
-    const found = (await store.getEnvironment(app, env)) as Environment;
-    const fence: Fence = { lease: `env:${found.id}`, token: (await store.acquireLease(`env:${found.id}`, 'test', 60_000)) ?? 0 };
-    const begun = await store.beginDeployment({ environmentId: found.id, generation: found.generation, sha, ref: found.desiredRef, trigger: 'push', deliveryId: null, fence });
-    await store.completeDeployment({ id: begun.id, state, error: state === 'failure' ? 'exit 1' : null, log: '', url: `http://${env}.${app}.test`, fence });
-    await store.releaseLease(fence.lease, 'test');
+    const id = await recordDeployment(store, app, env, sha, state);
     notifier.nudge();
-    return begun.id;
+    return id;
   };
   return { store, notifier, deploy, logText: () => lines.join('') };
 }
@@ -112,8 +118,9 @@ test('a 400 fails for good at once, with the answer kept; a resend delivers it w
   assert.equal(picky.received.length, 1, 'not tried again');
   assert.match(logText(), new RegExp(`slipway notifications resend ${failed.id}`));
   refuse = false;
-  assert.equal(await notifier.resend(failed.id), true);
-  assert.equal(await notifier.resend(failed.id), false, 'pending again: nothing to resend');
+  assert.equal(await notifier.resend(failed.id), 'resent');
+  assert.equal(await notifier.resend(failed.id), 'not_failed', 'pending again: nothing to resend');
+  assert.equal(await notifier.resend('no-such-id'), 'unknown');
   await eventually(async () => ((await store.getNotification(failed.id))?.state === 'delivered' ? true : undefined));
   assert.deepEqual(picky.deliveries(), [failed.id, failed.id]);
 });
@@ -200,4 +207,33 @@ test('the receiver URL and secret never reach the log, the store or a test answe
   }
   assert.match(result?.answer ?? '', /^no such hook \[redacted\] \(secret \[redacted\]\)$/);
   assert.match(logText(), /"receiver":"echo"/, 'the receiver is named instead');
+});
+
+test('a receiver removed from the config: its pending notifications fail at the next start, and are not resent to nobody', async (t) => {
+  const down = await startReceiver(t, () => ({ status: 503 }));
+  const dir = tempDir(t);
+  const log = createLogger({ level: 'silent', pretty: false });
+  const store = await SqliteStore.open(dir);
+  t.after(() => store.close());
+  const before = new Notifier({ store, receivers: [receiver('old', down.url)], publicUrl: null, log, timing: { ...FAST, firstDelayMs: 60_000 } });
+  before.start();
+  await recordDeployment(store, 'web', 'production', A, 'success');
+  before.nudge();
+  const [pending] = await eventually(async () => {
+    const found = await store.listNotifications({ limit: 1 });
+    return found[0]?.attempts === 1 ? found : undefined;
+  });
+  await before.stop();
+  assert.equal(pending?.state, 'pending');
+
+  const after = new Notifier({ store, receivers: [], publicUrl: null, log, timing: FAST });
+  after.start();
+  t.after(() => after.stop());
+  const failed = await eventually(async () => {
+    const found = await store.getNotification(pending?.id ?? '');
+    return found?.state === 'failed' ? found : undefined;
+  });
+  assert.equal(failed.lastError, 'its receiver is no longer in the config; add it back and resend');
+  assert.equal(await after.resend(failed.id), 'no_receiver');
+  assert.equal((await store.getNotification(failed.id))?.state, 'failed');
 });
