@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../src/logger.js';
 import type { Notification } from '../../src/store/notifications.js';
-import { push } from '../helpers/ci.js';
+import { checkRun, push } from '../helpers/ci.js';
 import { freePort } from '../helpers/process-app.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startTestService } from '../helpers/service.js';
@@ -145,4 +145,27 @@ test('a receiver down across a restart of slipway on the same data folder still 
   assert.equal(after.state, 'delivered');
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(receiver.received.length, 1, 'sent once it was taken');
+});
+
+test('a gate that starts waiting, then fails, and a destroy are notified with what it waits for and why', async (t) => {
+  const chat = await startReceiver(t);
+  const top = receivers([{ name: 'chat', url: chat.url, extra: ', on: [waiting, failed, destroyed], environments: ["stag*"]' }]);
+  const gated = `
+      - name: staging
+        track: { branch: main }
+        gate: { checks: [test] }`;
+  const { origin, service } = await setup(t, { environments: gated, top, service: { notifyTiming: FAST } });
+  const sha = origin.commit('main', 'v1');
+  await deliver(service.url, { event: 'push', payload: push('main', sha) });
+  await eventually(async () => (chat.received.length === 1 ? true : undefined), 20_000);
+  await deliver(service.url, { event: 'check_run', payload: checkRun(sha, 'test', 'failure', { branch: 'main' }) });
+  await eventually(async () => (chat.received.length === 2 ? true : undefined), 20_000);
+  assert.equal((await service.api('POST', '/api/environments/webapp/staging/destroy')).status, 202);
+  await eventually(async () => (chat.received.length === 3 ? true : undefined), 20_000);
+  assert.deepEqual(chat.bodies().map((body) => [body.event, body.state, body.sha, body.startedAt === null, body.error ?? body.reason]), [
+    ['waiting', 'waiting', sha, true, 'gate: waiting for check test (missing)'],
+    ['failed', 'failure', sha, true, 'CI failed: check test failed (failure)'],
+    ['destroyed', 'destroyed', null, true, 'destroyed through the API'],
+  ]);
+  assert.equal(chat.bodies()[1]?.summary, `webapp/staging: ${sha.slice(0, 12)} (main) was not deployed: its gate failed`);
 });
