@@ -19,7 +19,7 @@ const only = process.argv.slice(2).map((file) =>
 );
 // End-to-end files first: they take longest, and the short ones then fill the last slots, so
 // the run ends soon after its longest file instead of behind a late one.
-const slow = (file) => (file.startsWith('build/test/e2e/') || file.startsWith('build/test/targets/docker/') ? 0 : 1);
+const slow = (file) => (['build/test/e2e/', 'build/test/browser/', 'build/test/targets/docker/'].some((folder) => file.startsWith(folder)) ? 0 : 1);
 const files = only.length > 0 ? only : find('build/test').sort((a, b) => slow(a) - slow(b) || a.localeCompare(b));
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=3', ...files], {
   stdio: 'inherit',

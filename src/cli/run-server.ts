@@ -79,7 +79,8 @@ export async function runServer(options: RunServerOptions): Promise<number> {
       });
     });
   });
-  log.info({ url: service.url, webhook: `${config.server.publicUrl ?? service.url}/webhooks/github` }, 'slipway is listening');
+  const shown = config.server.publicUrl ?? service.url;
+  log.info({ url: service.url, webhook: `${shown}/webhooks/github`, dashboard: `${shown}/` }, 'slipway is listening');
   return stopped;
 }
 

@@ -131,9 +131,13 @@ export async function readForm(request: IncomingMessage): Promise<URLSearchParam
   return new URLSearchParams(body.toString('utf8'));
 }
 
-/** A local path to go to after a login; anything else (another site, `//host`) goes to the board. */
+/**
+ * A local path to go to after a login; anything else goes to the board: another site, `//host`,
+ * `/\\host`, and any whitespace or control character (browsers drop tabs and newlines from URLs,
+ * which would turn `/<tab>/host` into `//host`).
+ */
 export function localPath(text: string | null): string {
-  return text !== null && /^\/(?![/\\])/.test(text) ? text : '/';
+  return text !== null && /^\/(?![/\\])[\x21-\x7e]*$/.test(text) ? text : '/';
 }
 
 /** The request came over https, directly or as the public URL says. */

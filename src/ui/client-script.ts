@@ -20,7 +20,7 @@ export const CLIENT_SCRIPT = `'use strict';
         if (next) { live.innerHTML = next.innerHTML; document.dispatchEvent(new CustomEvent('slipway:updated')); }
       }).catch(function () {}).then(function () {
         busy = false;
-        if (again) { again = false; setTimeout(refresh, 250); }
+        if (again) { again = false; setTimeout(refresh, 1000); }
       });
     };
     var events = new EventSource('/ui/events');

@@ -27,7 +27,7 @@ test('signing in: a wrong token is refused without a cookie; the right one gives
   assert.equal(right.headers.location, '/deployments/7?x=1');
   const cookie = String(right.headers['set-cookie']);
   assert.match(cookie, /^slipway_session=[^;]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/, 'no Secure over plain http');
-  for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+  for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', 'javascript:alert(1)']) {
     const elsewhere = await login(service.url, { token: service.apiToken, next });
     assert.equal(elsewhere.headers.location, '/', next);
   }
