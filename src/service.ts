@@ -20,6 +20,8 @@ import { serviceRoutes } from './http/service-routes.js';
 import { Sessions } from './http/session.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { Inbox } from './ingest/inbox.js';
+import { Notifier } from './notify/notifier.js';
+import type { NotifyTiming } from './notify/timing.js';
 import { ArtifactSource } from './source/artifact-source.js';
 import { GitSource } from './source/git-source.js';
 import type { RuntimeReport } from './targets/target.js';
@@ -44,6 +46,8 @@ export interface ServiceOptions {
   routerPort?: number;
   /** Reads the config file again (`slipway reload`, SIGHUP); throws ConfigError for a bad one. Absent: nothing to reload. */
   readConfig?: () => Promise<LoadedConfig>;
+  /** Shorter notification retries and polls (tests only). */
+  notifyTiming?: Partial<NotifyTiming>;
 }
 
 export interface Service {
@@ -84,6 +88,18 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     throw error;
   });
   router?.serve();
+  const notifier = new Notifier({
+    store,
+    receivers: config.notifications,
+    publicUrl: config.server.publicUrl ?? null,
+    log: log.child({ component: 'notify' }),
+    ...(options.notifyTiming === undefined ? {} : { timing: options.notifyTiming }),
+  });
+  // Deployment and destroy writes record notification events: queue them at once.
+  changes.subscribe((topics) => {
+    if (topics.includes('deployments') || topics.includes('environments')) notifier.nudge();
+  });
+  notifier.start();
   const reloader = new Reloader({ live: config, apps: parts.apps, targets: parts.targets, routed: router !== null, store, engine, log: log.child({ component: 'reload' }) });
   const reload = async (): Promise<ReloadOutcome> => {
     if (options.readConfig === undefined) throw new SlipwayError('no_config_file', 'this slipway was not started from a config file it can read again', { status: 409 });
@@ -114,6 +130,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logs: { target: (app) => parts.apps.get(app)?.target, live: parts.liveLogs, stopping: stopping.signal },
     access: { ...access, sessions: new Sessions(options.apiToken), publicPages: config.ui.public },
     changes,
+    notifications: notifier,
   });
   const server = createHttpServer({
     routes,
@@ -132,6 +149,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }).catch(async (error: unknown) => {
     await dispatcher.stop();
     await engine.stop();
+    await notifier.stop();
     await router?.close();
     throw error;
   });
@@ -156,6 +174,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     clearTimeout(deadline);
     await dispatcher.stop();
     await engine.stop();
+    await notifier.stop();
     await router?.close();
   };
   return {

@@ -26,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./replay.js')).replay,
   explain: async () => (await import('./explain.js')).explain,
   demo: async () => (await import('./demo.js')).demo,
+  notifications: async () => (await import('./notifications.js')).notifications,
+  notify: async () => (await import('./notify.js')).notify,
 };
 
 const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
@@ -49,6 +51,8 @@ commands:
   explain      show what slipway would do with a webhook payload (dry run, no server),
                or which CI signals an environment's gate has for a commit
   demo         watch slipway deploy a sample app from a local repository, step by step
+  notifications  list notifications sent to chat and other receivers, or resend a failed one
+  notify       send a receiver a test notification (notify test NAME)
 
 run "slipway <command> --help" for a command's options.`;
 

@@ -15,7 +15,9 @@ export const validate: Command = {
     if (values.help) return printBlock(HELP), 0;
     const { config, file } = await loadCliConfig(values.config);
     const apps = config.apps.length;
-    print(`${file ?? 'no config file (defaults)'}: valid, ${apps} app${apps === 1 ? '' : 's'}`);
+    const receivers = config.notifications.length;
+    const notifying = receivers === 0 ? '' : `, ${receivers} notification receiver${receivers === 1 ? '' : 's'}`;
+    print(`${file ?? 'no config file (defaults)'}: valid, ${apps} app${apps === 1 ? '' : 's'}${notifying}`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { variablesSchema } from './variables.js';
 import { duration } from './duration.js';
-import { always, isRecord, strict, unknownKeyReported, wholeNumber } from './fields.js';
+import { always, isRecord, strict, uniqueNames, unknownKeyReported, wholeNumber } from './fields.js';
 import { gateSchema } from './gates.js';
 import { rollbackSchema } from './rollback.js';
 
@@ -263,20 +263,10 @@ const environment = z
 
 export type EnvironmentConfig = z.output<typeof environment>;
 
-export const environmentsSchema = z.array(environment).superRefine((list: unknown[], ctx) => {
-  if (!Array.isArray(list)) return;
-  const seen = new Map<string, number>();
-  list.forEach((item, index) => {
-    const text = isRecord(item) ? item.name : undefined;
-    if (typeof text !== 'string') return;
-    const first = seen.get(text);
-    if (first === undefined) seen.set(text, index);
-    else {
-      const message = `another environment of this app (environments[${first}]) has the same name; names must be unique within an app`;
-      ctx.addIssue({ code: 'custom', path: [index, 'name'], message });
-    }
-  });
-}, { when: always });
+export const environmentsSchema = z.array(environment).superRefine(
+  uniqueNames((first) => `another environment of this app (environments[${first}]) has the same name; names must be unique within an app`),
+  { when: always },
+);
 
 /** Environments with a fixed name (following a branch, releases, workflow runs or deployments), as opposed to templates. */
 export function isFixedEnvironment(env: EnvironmentConfig): boolean {

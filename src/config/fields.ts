@@ -37,6 +37,24 @@ export function strict<S extends z.ZodRawShape>(shape: S) {
 export const unknownKeyReported = (ctx: z.core.$RefinementCtx): boolean =>
   ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0);
 
+/**
+ * Checks a list of items named by `name`: a repeated name is reported where it is, `message`
+ * saying which item has it first. Pass `{ when: always }` so it runs when items have other problems.
+ */
+export function uniqueNames(message: (first: number) => string) {
+  return (list: unknown[], ctx: z.core.$RefinementCtx): void => {
+    if (!Array.isArray(list)) return;
+    const seen = new Map<string, number>();
+    list.forEach((item, index) => {
+      const name = isRecord(item) ? item.name : undefined;
+      if (typeof name !== 'string') return;
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, index);
+      else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: message(first) });
+    });
+  };
+}
+
 /** A non-empty list without repeats; a repeat is reported where it is, naming the first. */
 export function uniqueList<T extends z.ZodType>(item: T, emptyMessage: string) {
   return z

@@ -3,9 +3,10 @@ import * as z from 'zod';
 import { duration, MAX_TIMER_MS } from './duration.js';
 import { environmentsSchema } from './environments.js';
 import type { Env } from './expand.js';
-import { always, isRecord, optionalText, strict, wholeNumber } from './fields.js';
+import { always, isRecord, optionalText, strict, uniqueNames, wholeNumber } from './fields.js';
 import { githubAppSchema } from './github-app.js';
 import { listenerKeys, withListener } from './listener.js';
+import { checkReceiverApps, notificationsSchema } from './notifications.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
@@ -15,6 +16,7 @@ import { defaultWorkDir } from './work-dir.js';
 export type { EnvironmentConfig, ForkPolicy, Track, TrackKind } from './environments.js';
 export type { GateConfig } from './gates.js';
 export type { GitHubAppConfig } from './github-app.js';
+export type { NotificationFormat, ReceiverConfig } from './notifications.js';
 export type { RollbackConfig, RollbackState } from './rollback.js';
 export type { CommandTargetConfig, ProcessTargetConfig, TargetConfig, TargetType } from './targets.js';
 
@@ -212,22 +214,9 @@ const app = strict({
 }));
 
 const apps = z.array(app).superRefine(
-  (list: unknown[], ctx) => {
-    if (!Array.isArray(list)) return;
-    const seen = new Map<string, number>();
-    list.forEach((item, index) => {
-      const name = isRecord(item) ? item.name : undefined;
-      if (typeof name !== 'string') return;
-      const first = seen.get(name);
-      if (first === undefined) seen.set(name, index);
-      else {
-        const message = `another app (apps[${first}]) has the same name; app names must be unique`;
-        ctx.addIssue({ code: 'custom', path: [index, 'name'], message });
-      }
-    });
-  },
+  uniqueNames((first) => `another app (apps[${first}]) has the same name; app names must be unique`),
   // Run even when some apps have other problems, so every problem is reported at once.
-  { when: () => true },
+  { when: always },
 );
 
 /** The whole config; relative paths that are read while parsing resolve against `baseDir`. */
@@ -241,7 +230,9 @@ export const configSchema = (baseDir: string) => strict({
   router: router.prefault({}),
   ui: ui.prefault({}),
   apps: apps.default([]),
-});
+  /** Receivers of notifications (chat, any HTTP endpoint). */
+  notifications: notificationsSchema.default([]),
+}).superRefine(checkReceiverApps, { when: always });
 
 export type Config = z.output<ReturnType<typeof configSchema>>;
 export type AppConfig = Config['apps'][number];

@@ -219,6 +219,8 @@ export interface BeginDeployment {
   fence: Fence;
   /** Recorded `waiting` (for a gate) instead of starting; `startDeployment` starts it. */
   waiting?: string;
+  /** Recorded only to fail at once (a gate that failed before anything waited): no `waiting` notification. */
+  quiet?: boolean;
 }
 
 export interface CompleteDeployment {

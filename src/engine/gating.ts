@@ -24,7 +24,7 @@ export async function passGate(env: Environment, sha: string, gate: GateConfig, 
     return waiting;
   }
   const fail = async (error: string, deployment: Deployment | null) => {
-    const failed = deployment ?? (await store.beginDeployment({ ...begin, waiting: 'checking the gate' }));
+    const failed = deployment ?? (await store.beginDeployment({ ...begin, waiting: 'checking the gate', quiet: true }));
     await store.completeDeployment({ id: failed.id, state: 'failure', error, log: '', url: null, fence });
     await store.markConverged(env.id, env.generation, fence);
     context.metrics?.deployments.inc({ outcome: 'failure' });

@@ -53,7 +53,7 @@ export function deliveryQuery(params: URLSearchParams): DeliveryQuery {
   return query;
 }
 
-function integer(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+export function integer(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
   const raw = params.get(name);
   if (raw === null || raw === '') return fallback;
   const value = Number(raw);

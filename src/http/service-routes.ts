@@ -11,6 +11,7 @@ import type { DashboardAccess } from './dashboard.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deploymentPageRoutes } from './deployment-page.js';
 import { environmentApiRoutes } from './environment-api.js';
+import { notificationRoutes, type NotificationDesk } from './notification-routes.js';
 import type { LogSources } from './logs-route.js';
 import { reloadRoute } from './reload-route.js';
 import { sendJson } from './respond.js';
@@ -37,6 +38,8 @@ export interface ServiceRouteOptions {
   access: DashboardAccess;
   /** What the store's writes changed: the dashboard's live updates. */
   changes: ChangeFeed;
+  /** Resends notifications and tests receivers. */
+  notifications: NotificationDesk;
 }
 
 /** Every route of slipway's HTTP listener: the webhook, health, metrics, the JSON API and the dashboard. */
@@ -80,6 +83,7 @@ export function serviceRoutes(options: ServiceRouteOptions): Route[] {
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     { method: 'POST', path: '/api/reload', private: true, handler: reloadRoute(options.reload) },
     ...environmentApiRoutes(actions, store, accepted, options.logs),
+    ...notificationRoutes(store, options.notifications),
     ...dashboardRoutes({ config, store, access: options.access, changes: options.changes, actions, requeued: accepted, logs: options.logs }),
     // GitHub links here as a deployment's log.
     ...deploymentPageRoutes(options.access, store, options.logs),

@@ -16,6 +16,7 @@ import type { PrComment, UnreportedDeployment } from './reports.js';
 import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../domain/approvals.js';
 import type { CiSignal, SignalRecord } from '../domain/signals.js';
 import type { CommandNote, CommandReaction, CommandRecord, CommandState } from '../domain/commands.js';
+import type { Notification, NotificationAttempt, NotificationQuery, QueuedEvent, RecordedEvent } from './notifications.js';
 
 /**
  * The Store is everything slipway keeps. The engine sees only this interface; SQL lives in
@@ -280,9 +281,33 @@ export interface CommandStore {
   lastCommand(repo: string, pr: number): Promise<CommandRecord | null>;
 }
 
+/**
+ * The notifications outbox. Deployment and destroy writes record their events in their own
+ * transaction; the notifier queues them per receiver and records each try.
+ */
+export interface NotificationStore {
+  /** Events recorded and not yet queued for their receivers, oldest first. */
+  recordedEvents(limit: number): Promise<RecordedEvent[]>;
+  /** Queues each event's notifications and forgets the event, in one transaction; an event already queued is skipped. */
+  queueNotifications(events: QueuedEvent[]): Promise<void>;
+  /** The oldest pending notification of a receiver (its queue is in order), or null. */
+  nextNotification(receiver: string): Promise<Notification | null>;
+  /** Records one try's outcome; a notification no longer pending is left as it is. */
+  recordAttempt(attempt: NotificationAttempt): Promise<void>;
+  /** Newest first. */
+  listNotifications(query: NotificationQuery): Promise<Notification[]>;
+  getNotification(id: string): Promise<Notification | null>;
+  /** A failed notification is pending again, tried now, with 24 hours of retries anew; false when unknown or not failed. */
+  resendNotification(id: string): Promise<boolean>;
+  /** Pending notifications of receivers not in `receivers` (gone from the config) fail, saying `reason`; resolves to how many. */
+  abandonNotifications(receivers: string[], reason: string): Promise<number>;
+  /** Forgets notifications delivered or failed before `before` (ms); resolves to how many. */
+  pruneNotifications(before: number): Promise<number>;
+}
+
 /** Everything slipway keeps, as one object; each part of slipway depends on the roles it uses. */
 export interface Store
-  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore {
+  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,7 +20,9 @@ const DEFAULTS = {
   engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
   artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
   router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
+  ui: { public: false },
   apps: [],
+  notifications: [],
 };
 
 test('an empty file is an empty config: all defaults', () => {
@@ -65,6 +67,8 @@ apps:
     engine: { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 },
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
+    ui: { public: false },
+    notifications: [],
     apps: [
       { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
       { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },

@@ -1,6 +1,7 @@
 import type { TestContext } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import type { NotifyTiming } from '../../src/notify/timing.js';
 import { startService, type Service } from '../../src/service.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -21,17 +22,20 @@ export interface TestService extends Service {
   api: Api;
 }
 
+export interface TestServiceOptions {
+  yaml?: string;
+  secrets?: string[] | null;
+  dataDir?: string;
+  /** Where it logs; silent by default. */
+  log?: Logger;
+  /** Shorter notification retries and polls. */
+  notifyTiming?: Partial<NotifyTiming>;
+  /** What slipway sees of the real store: a test may change one of its answers (another replica's lease). */
+  view?: (store: Store) => Store;
+}
+
 /** A real slipway instance (HTTP on a free port, SQLite in a temp folder), closed after the test. */
-export async function startTestService(
-  t: TestContext,
-  options: {
-    yaml?: string;
-    secrets?: string[] | null;
-    dataDir?: string;
-    /** What slipway sees of the real store: a test may change one of its answers (another replica's lease). */
-    view?: (store: Store) => Store;
-  } = {},
-): Promise<TestService> {
+export async function startTestService(t: TestContext, options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
@@ -42,7 +46,8 @@ export async function startTestService(
   const service = await startService({
     config,
     store: options.view?.(store) ?? store,
-    log: createLogger({ level: 'silent', pretty: false }),
+    log: options.log ?? createLogger({ level: 'silent', pretty: false }),
+    ...(options.notifyTiming === undefined ? {} : { notifyTiming: options.notifyTiming }),
     secrets: options.secrets === undefined ? [SECRET] : options.secrets,
     apiToken,
     port: 0,

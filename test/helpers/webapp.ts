@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Origin } from './git.js';
-import { startTestService, type TestService } from './service.js';
+import { startTestService, type TestService, type TestServiceOptions } from './service.js';
 import { tempDir } from './temp.js';
 import { eventually } from './webhook.js';
 
@@ -23,9 +23,13 @@ const ENVIRONMENTS = `
 /**
  * `environments` replaces the app's environments (YAML list items indented by six spaces);
  * `top` adds top-level config (github:, artifacts:); `deploy` replaces the deploy command (given
- * the journal's path, which `lines()` reads); `targetUrl` is the target's url template.
+ * the journal's path, which `lines()` reads); `targetUrl` is the target's url template; `service`
+ * passes options to the test service (its log, notification timing).
  */
-export async function setup(t: TestContext, options: { url?: string; environments?: string; top?: string; deploy?: (journal: string) => string[]; targetUrl?: string } = {}) {
+export async function setup(
+  t: TestContext,
+  options: { url?: string; environments?: string; top?: string; deploy?: (journal: string) => string[]; targetUrl?: string; service?: Omit<TestServiceOptions, 'yaml' | 'dataDir'> } = {},
+) {
   const root = tempDir(t);
   const origin = new Origin(join(root, 'origin'));
   const journal = join(root, 'deploys.log');
@@ -39,7 +43,7 @@ apps:
     target: { type: command, deploy: ${deploy}, destroy: ${record('destroy')}, timeout: 30s${options.targetUrl === undefined ? '' : `, url: "${options.targetUrl}"`} }
     environments:${options.environments ?? ENVIRONMENTS}
 `;
-  const service = await startTestService(t, { yaml, dataDir: join(root, 'data') });
+  const service = await startTestService(t, { ...options.service, yaml, dataDir: join(root, 'data') });
   const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n') : []);
   return { origin, service, lines, root, journal, yaml };
 }

@@ -8,6 +8,7 @@ import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { historyContract } from './contract/history.js';
 import { inboxContract } from './contract/inbox.js';
+import { notificationsContract } from './contract/notifications.js';
 import { reportsContract } from './contract/reports.js';
 import { rollbackContract } from './contract/rollback.js';
 import { signalsContract } from './contract/signals.js';
@@ -28,4 +29,5 @@ describe('the SQLite store keeps the Store contract', () => {
   approvalsContract(openSqlite);
   commandsContract(openSqlite);
   dashboardContract(openSqlite);
+  notificationsContract(openSqlite);
 });

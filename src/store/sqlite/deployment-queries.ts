@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { createNotificationEvents } from './notification-events.js';
 import type {
   BeginDeployment,
   CompleteDeployment,
@@ -39,6 +40,7 @@ export function createDeploymentBasics(db: Database.Database) {
 /** SQL for deployments and their timeline; runs on the store's worker thread. */
 export function createDeploymentQueries(db: Database.Database) {
   const { checkFence, timeline, deployment } = createDeploymentBasics(db);
+  const events = createNotificationEvents(db);
   const finish = (id: number, state: FinalDeploymentState, message: string, now: number) => {
     db.prepare('UPDATE deployments SET state = ?, finished_at = ? WHERE id = ? AND finished_at IS NULL').run(state, now, id);
     timeline.run(id, now, state, message);
@@ -58,6 +60,7 @@ export function createDeploymentQueries(db: Database.Database) {
       const id = Number(lastInsertRowid);
       const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
       timeline.run(id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
+      if (begin.waiting !== undefined && begin.quiet !== true) events.waiting(deployment(id) as Deployment, begin.waiting, now);
       // The redeploy a config change asked for is under way (unless asked again since).
       db.prepare(`UPDATE environments SET state = ?, updated_at = ?, redeploy = CASE WHEN generation <= ? THEN 0 ELSE redeploy END
         WHERE id = ?`).run(waiting ? 'waiting' : 'deploying', now, begin.generation, begin.environmentId);
@@ -86,6 +89,7 @@ export function createDeploymentQueries(db: Database.Database) {
           WHERE id = ?`).run(now, current.environmentId);
         return;
       }
+      events.finished(current, complete, now);
       const ok = complete.state === 'success';
       // A new commit deployed by following the ref clears the quarantine of the one rolled back;
       // a new release starts with no restarts.
@@ -108,6 +112,7 @@ export function createDeploymentQueries(db: Database.Database) {
     /** The target removed the environment: it is destroyed, its last deployment inactive. */
     completeDestroy(environmentId: number, generation: number, fence: Fence, now: number): void {
       checkFence(fence, now);
+      events.destroyed(environmentId, now);
       db.prepare(`UPDATE environments SET state = 'destroyed', url = NULL, slept_at = NULL, built_by = NULL, observed_generation = max(observed_generation, ?),
         updated_at = ? WHERE id = ? AND present = 0`).run(generation, now, environmentId);
       // A deployment still waiting for its gate will never run.

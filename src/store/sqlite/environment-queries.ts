@@ -100,7 +100,8 @@ export function createEnvironmentQueries(db: Database.Database) {
     if (change.kind === 'destroy') {
       if (current === undefined || current.present === 0) return;
       db.prepare(`UPDATE environments SET present = 0, generation = generation + 1, state = 'destroying', held = ?,
-        last_trigger = ?, last_delivery = ?, updated_at = ? WHERE id = ?`).run(change.hold === true ? 1 : 0, change.trigger, deliveryId, now, current.id);
+        last_trigger = ?, last_delivery = ?, updated_at = ?, destroy_reason = ? WHERE id = ?`)
+        .run(change.hold === true ? 1 : 0, change.trigger, deliveryId, now, change.reason, current.id);
       return;
     }
     if (change.kind === 'command') return command(change, current, deliveryId, now);

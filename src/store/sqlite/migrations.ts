@@ -311,6 +311,49 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX deployments_by_finish ON deployments (finished_at) WHERE finished_at IS NOT NULL;
     `,
   },
+  {
+    version: 14,
+    name: 'notifications outbox',
+    sql: `
+      -- Why the environment was last asked to be destroyed (PR closed, TTL, branch deleted):
+      -- the notification that it was destroyed says so.
+      ALTER TABLE environments ADD COLUMN destroy_reason TEXT;
+      -- While a rollback is under way: the sha it goes back from, and why. The success of the
+      -- deployment that carries it out is notified as rolled-back; any outcome clears them.
+      ALTER TABLE environments ADD COLUMN rollback_from TEXT;
+      ALTER TABLE environments ADD COLUMN rollback_reason TEXT;
+      -- Events recorded in the transaction of the change that caused them, until the notifier
+      -- queues them for their receivers (facts: JSON, as NotificationFacts).
+      CREATE TABLE notification_events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        facts      TEXT    NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- One notification per event and receiver; id is the delivery id every try sends.
+      CREATE TABLE notifications (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        id              TEXT    NOT NULL UNIQUE,
+        receiver        TEXT    NOT NULL,
+        event           TEXT    NOT NULL,
+        app             TEXT    NOT NULL,
+        env             TEXT    NOT NULL,
+        facts           TEXT    NOT NULL,
+        state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        since           INTEGER NOT NULL,
+        next_at         INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        last_status     INTEGER,
+        last_answer     TEXT,
+        last_error      TEXT,
+        finished_at     INTEGER
+      );
+      -- Each receiver's queue, in order.
+      CREATE INDEX notifications_queue ON notifications (receiver, seq) WHERE state = 'pending';
+      CREATE INDEX notifications_finished ON notifications (finished_at) WHERE state != 'pending';
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

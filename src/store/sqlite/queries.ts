@@ -7,7 +7,9 @@ import { createCommandQueries } from './command-queries.js';
 import { createDashboardQueries } from './dashboard-queries.js';
 import { createDeploymentQueries } from './deployment-queries.js';
 import { createEnvironmentQueries } from './environment-queries.js';
+import { whereOf } from './filters.js';
 import { createHistoryQueries } from './history-queries.js';
+import { createNotificationQueries } from './notification-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
@@ -111,17 +113,10 @@ export function createQueries(db: Database.Database) {
       return payloads;
     },
     listDeliveries(query: DeliveryQuery): DeliverySummary[] {
-      const filters = [
-        ['event = ?', query.event],
-        ['status = ?', query.status],
-        ['repository = ? COLLATE NOCASE', query.repository],
-        ['seq < ?', query.beforeSeq],
-      ] as const;
-      const used = filters.filter(([, value]) => value !== undefined);
-      const clause = used.length > 0 ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '';
+      const { clause, values } = whereOf([['event = ?', query.event], ['status = ?', query.status], ['repository = ? COLLATE NOCASE', query.repository], ['seq < ?', query.beforeSeq]]);
       return db
         .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${clause} ORDER BY seq DESC LIMIT ?`)
-        .all(...used.map(([, value]) => value), query.limit) as DeliverySummary[];
+        .all(...values, query.limit) as DeliverySummary[];
     },
     pendingDeliveries(limit: number, afterSeq = 0): DeliverySummary[] {
       return pending.all(afterSeq, limit) as DeliverySummary[];
@@ -192,6 +187,7 @@ export function createQueries(db: Database.Database) {
     markReacted: commands.markReacted,
     decideCommand: commands.decideCommand,
     lastCommand: commands.lastCommand,
+    ...createNotificationQueries(db),
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

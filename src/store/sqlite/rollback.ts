@@ -48,10 +48,11 @@ export function createRollback(db: Database.Database, note: Note) {
       return;
     }
     const quarantined = change.quarantine && failed !== null && failed !== target.sha ? failed : null;
+    // rollback_from and rollback_reason: the deployment that carries it out is notified as a rollback.
     db.prepare(`UPDATE environments SET pinned_sha = ?, artifact_run_id = ?, github_deployment_id = NULL,
         quarantined_sha = coalesce(?, quarantined_sha), generation = generation + 1,
-        last_trigger = ?, last_delivery = ?, updated_at = ?
-      WHERE id = ?`).run(target.sha, target.artifactRunId, quarantined, change.trigger, deliveryId, now, current.id);
+        last_trigger = ?, last_delivery = ?, updated_at = ?, rollback_from = ?, rollback_reason = ?
+      WHERE id = ?`).run(target.sha, target.artifactRunId, quarantined, change.trigger, deliveryId, now, failed === target.sha ? null : failed, change.reason, current.id);
     if (failedDeployment !== undefined) {
       const held = quarantined === null ? '' : `; ${short(quarantined)} is quarantined: following the ref skips it until a new commit`;
       note(failedDeployment, `rolling back to ${short(target.sha)} (${change.reason})${held}`, now);

@@ -140,6 +140,15 @@ export class SqliteStore implements Store {
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
   getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);
   putPrComment: Store['putPrComment'] = (comment) => this.call('putPrComment', comment, Date.now());
+  recordedEvents: Store['recordedEvents'] = (limit) => this.call('recordedEvents', limit);
+  queueNotifications: Store['queueNotifications'] = (events) => this.call('queueNotifications', events, Date.now()).then(() => undefined);
+  nextNotification: Store['nextNotification'] = (receiver) => this.call('nextNotification', receiver);
+  recordAttempt: Store['recordAttempt'] = (attempt) => this.call('recordAttempt', attempt).then(() => undefined);
+  listNotifications: Store['listNotifications'] = (query) => this.call('listNotifications', query);
+  getNotification: Store['getNotification'] = (id) => this.call('getNotification', id);
+  resendNotification: Store['resendNotification'] = (id) => this.call('resendNotification', id, Date.now());
+  abandonNotifications: Store['abandonNotifications'] = (receivers, reason) => this.call('abandonNotifications', receivers, reason, Date.now());
+  pruneNotifications: Store['pruneNotifications'] = (before) => this.call('pruneNotifications', before);
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };
