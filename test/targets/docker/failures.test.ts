@@ -28,13 +28,14 @@ test('a Dockerfile that fails to build leaves the previous release serving, with
 });
 
 test('a container that never gets healthy is removed, the old one keeps serving, and its output is in the error', async (t) => {
-  const { app, root, base, docker, routes, target } = await setup(t, { health: { path: '/healthz', timeoutMs: 2000 } });
+  // 6 s, not 2: under CI's load a container can take more than 2 s to listen at all, and then the error says so instead.
+  const { app, root, base, docker, routes, target } = await setup(t, { health: { path: '/healthz', timeoutMs: 6000 } });
   await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));
   const port = routes.ports.get('pr-7') ?? 0;
   const sick = worktree(root, 'b', base, { version: 'two' });
   await assert.rejects(target.apply(request(app, sick, { sha: SHA2, deploymentId: 43, vars: { HEALTHY: 'never' } })), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'target_docker_unhealthy');
-    assert.match(error.message, /^the container did not answer GET \/healthz with 2xx within 2s; GET \/healthz answered 503 \(last of \d+ tries\): "not yet"; its last output:\n {2}app starting on 8080/);
+    assert.match(error.message, /^the container did not answer GET \/healthz with 2xx within 6s; GET \/healthz answered 503 \(last of \d+ tries\): "not yet"; its last output:\n {2}app starting on 8080/);
     return true;
   });
   assert.equal(routes.ports.get('pr-7'), port);
@@ -67,7 +68,8 @@ test('a TCP health check waits for the app itself, not for the port Docker publi
 });
 
 test('a container listening on another port than PORT, or on 127.0.0.1 inside, is told so', async (t) => {
-  const { app, root, base, target } = await setup(t, { health: { path: null, timeoutMs: 2000 } });
+  // 6 s for the same reason as above: the app must have started listening before the check gives up.
+  const { app, root, base, target } = await setup(t, { health: { path: null, timeoutMs: 6000 } });
   // Real listeners, said the way Flask says it: on 5000 (PORT is 8080), then on PORT but on loopback only.
   const server = (host: string, port: string) =>
     `require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '${host}', () => console.log(' * Running on http://${host}:' + ${port}));\n`;
@@ -76,7 +78,7 @@ test('a container listening on another port than PORT, or on 127.0.0.1 inside, i
     assert.equal(error.code, 'target_docker_unhealthy');
     assert.match(
       error.message,
-      /^the container did not accept a TCP connection on port 8080 within 2s; nothing answered on PORT=8080 \(\d+ tries\); listening on 5000 instead of PORT=8080\? Make the app listen on the port slipway gives it in \$PORT; its last output:\n {3}\* Running on http:\/\/0\.0\.0\.0:5000$/,
+      /^the container did not accept a TCP connection on port 8080 within 6s; nothing answered on PORT=8080 \(\d+ tries\); listening on 5000 instead of PORT=8080\? Make the app listen on the port slipway gives it in \$PORT; its last output:\n {3}\* Running on http:\/\/0\.0\.0\.0:5000$/,
     );
     return true;
   });
