@@ -54,7 +54,11 @@ export function mirrorRef(source: string): string {
  */
 export async function fetchInto(git: Git, gitDir: string, remote: string, source: string, signal?: AbortSignal): Promise<void> {
   const what = `git fetch of ${JSON.stringify(source)} from ${redactUrl(remote)}`;
-  const args = [`--git-dir=${gitDir}`, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules'];
+  // fetch.unpackLimit=1 keeps what arrives as one pack, visible only once complete: small
+  // fetches would otherwise be unpacked object by object, commits first, and a fetch killed
+  // midway (a superseded deployment, a SIGKILL) leaves a commit without its tree, which every
+  // later checkout of that sha trips over ("unable to read tree") without fetching again.
+  const args = [`--git-dir=${gitDir}`, '-c', 'fetch.unpackLimit=1', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules'];
   const result = await git([...args, '--', remote, `+${source}:${mirrorRef(source)}`], { what, remote, signal });
   if (result.code === 0) return;
   if (MISSING.test(result.stderr)) {

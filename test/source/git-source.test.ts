@@ -90,6 +90,20 @@ test('a commit pushed after the mirror exists is fetched on demand, pull request
   assert.equal(fetches(), 3);
 });
 
+test('what a fetch brings lands in the mirror as whole packs, never as loose objects a killed fetch would leave half-written', async (t) => {
+  // An interrupted unpack leaves a commit without its tree: the mirror then "has" the commit,
+  // so nothing fetches it again, and every checkout of it fails. A pack appears only once whole.
+  const origin = makeOrigin(t);
+  const { source, work, root } = setup(t);
+  await source.checkout(origin.url, 'refs/heads/main', origin.sha('main'), join(work, 'a'));
+  const newer = origin.commit('third');
+  await source.checkout(origin.url, 'refs/heads/main', newer, join(work, 'b'));
+  const [mirror] = readdirSync(join(root, 'cache', 'mirrors')).filter((name) => name.endsWith('.git'));
+  const counts = git(join(root, 'cache', 'mirrors', mirror ?? ''), 'count-objects', '-v');
+  assert.match(counts, /^count: 0$/m, 'no loose objects');
+  assert.match(counts, /^packs: 2$/m, 'one pack per fetch');
+});
+
 test('a pinned commit (the sha as its own ref) and a force-pushed one are fetched by id', async (t) => {
   const origin = makeOrigin(t);
   const { source, work } = setup(t);
