@@ -52,7 +52,17 @@ export function dashboardRoutes(options: DashboardOptions): Route[] {
     ...environmentPageRoutes(access, options.config, options.store, options.actions),
     ...deliveryPageRoutes({ config: options.config, store: options.store, access, requeued: options.requeued }),
     ...overviewPageRoutes(access, options.store),
+    { method: 'GET', path: /^\/(?!api\/)/, fallback: true, handler: notFoundRoute(access) },
   ];
+}
+
+/** An address nothing serves: a page for a browser, JSON for anything else. */
+function notFoundRoute(access: DashboardAccess) {
+  return (request: IncomingMessage, response: ServerResponse, url: URL): void => {
+    const error = new InputError('not_found', `nothing at ${url.pathname}`, 404);
+    if (!(request.headers.accept ?? '').includes('text/html')) throw error;
+    sendErrorPage(response, error, viewerOf(request, access) ?? { csrf: null, canAct: false });
+  };
 }
 
 function loginFormRoute(access: DashboardAccess) {

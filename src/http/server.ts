@@ -14,6 +14,8 @@ export interface Route {
   path: string | RegExp;
   /** Private routes (/api, /metrics, /deployments) follow the API access rule (access.ts). */
   private?: boolean;
+  /** Answers only what no other route matches (the dashboard's page for an unknown address). */
+  fallback?: boolean;
   handler: Handler;
 }
 
@@ -40,11 +42,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const server = createServer(timeoutOptions(options.limits, REQUEST_TIMEOUT_MS), (request, response) => {
     const url = new URL(request.url ?? '/', 'http://slipway.invalid');
     const handle = async () => {
-      const matches = routes
+      const matching = (fallback: boolean) => routes
+        .filter((route) => (route.fallback ?? false) === fallback)
         .map((route) => ({ route, params: match(route.path, url.pathname) }))
         .filter((candidate) => candidate.params !== null);
+      const matches = matching(false);
+      if (matches.length === 0) {
+        const fallback = matching(true).find((candidate) => candidate.route.method === request.method);
+        if (fallback === undefined) throw new InputError('not_found', `nothing at ${url.pathname}`, 404);
+        return fallback.route.handler(request, response, url);
+      }
       const found = matches.find((candidate) => candidate.route.method === request.method);
-      if (matches.length === 0) throw new InputError('not_found', `nothing at ${url.pathname}`, 404);
       if (found === undefined) {
         response.setHeader('allow', [...new Set(matches.map((candidate) => candidate.route.method))].join(', '));
         throw new InputError('method_not_allowed', `${request.method ?? ''} is not allowed here`, 405);

@@ -20,6 +20,9 @@ const WRITES: Partial<Record<keyof Store, readonly ChangeTopic[]>> = {
   completeDeployment: ['environments', 'deployments'],
   interruptDeployments: ['environments', 'deployments'],
   recordSignals: ['deployments'],
+  // Commands from pull request comments and fork approvals change environments as they are decided.
+  decideCommand: ['environments'],
+  decideApproval: ['environments', 'deployments'],
 };
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { test } from 'node:test';
 import { launchBrowser } from '../helpers/browser.js';
 import { Origin } from '../helpers/git.js';
@@ -21,6 +22,15 @@ const yaml = (origin: string) => `apps:
       - name: pr-{number}
         track: { pullRequests: { base: [main] } }
 `;
+
+/**
+ * With SLIPWAY_SCREENSHOTS=<folder> (the README's pictures are made with docs/), the pages are
+ * also saved as PNG files there.
+ */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.SLIPWAY_SCREENSHOTS;
+  if (folder !== undefined && folder !== '') await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+}
 
 test('a person signs in, sees a preview appear without reloading, and watches its deployment log stream', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
@@ -57,4 +67,61 @@ test('a person signs in, sees a preview appear without reloading, and watches it
   await log.getByText('step 8 of pr-7').waitFor({ timeout: 20_000 });
   await page.locator('.facts .state', { hasText: 'success' }).waitFor({ timeout: 20_000 });
   assert.equal(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded), true);
+});
+
+test('a person rolls back from the environment page, replays a delivery, and an action without the session or its CSRF token is refused', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  const origin = new Origin(join(dir, 'origin'));
+  origin.commit('main', 'base');
+  const service = await startTestService(t, { yaml: yaml(origin.url) });
+  const hooks = new Hooks(origin, () => service.url, SECRET);
+  const ready = async (sha: string) => {
+    for (let i = 0; i < 300; i += 1) {
+      const env = await service.store.getEnvironment('web', 'pr-7');
+      if (env?.observedSha === sha && env.state === 'ready') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`pr-7 never ran ${sha}`);
+  };
+  const first = origin.commit('feature', 'one');
+  await hooks.pullRequest('opened', 7, 'feature', first);
+  await ready(first);
+  const second = origin.commit('feature', 'two');
+  await hooks.pullRequest('synchronize', 7, 'feature', second);
+  await ready(second);
+
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage();
+  await page.goto(`${service.url}/environments/web/pr-7`);
+  await page.getByLabel('API token').fill(service.apiToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${service.url}/environments/web/pr-7`);
+
+  await page.getByRole('button', { name: 'Roll back' }).click();
+  assert.equal(await page.locator('.notice').textContent(), `Rolling web/pr-7 back to ${first.slice(0, 12)}.`);
+  // The timeline changes as the rollback deploys: the newest entry is marked as one.
+  await page.locator('.label', { hasText: 'rollback' }).first().waitFor({ timeout: 20_000 });
+  await ready(first);
+  await page.reload();
+  await screenshot(page, 'environment');
+  await page.goto(service.url);
+  await screenshot(page, 'board');
+
+  // Without the CSRF token (a page of another origin could not read it), and without the session.
+  const noToken = await page.evaluate(async () => (await fetch('/environments/web/pr-7/destroy', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status);
+  assert.equal(noToken, 403);
+  const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+  const stranger = await (await browser.newContext()).newPage();
+  await stranger.goto(`${service.url}/login`);
+  const noSession = await stranger.evaluate(async (token) => (await fetch('/environments/web/pr-7/destroy', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}` })).status, csrf);
+  assert.equal(noSession, 401);
+  assert.equal((await service.store.getEnvironment('web', 'pr-7'))?.present, true, 'nothing was destroyed');
+
+  const [newest] = await service.store.listDeliveries({ limit: 1 });
+  assert.ok(newest !== undefined);
+  await page.goto(`${service.url}/deliveries`);
+  await page.locator(`a[href$="${encodeURIComponent(newest.id)}"]`).first().click();
+  await screenshot(page, 'delivery');
+  await page.getByRole('button', { name: 'Replay' }).click();
+  assert.equal(await page.locator('.notice').textContent(), `Delivery ${newest.id} is queued to be dispatched again.`);
 });

@@ -6,7 +6,7 @@ export interface SignedIn {
   cookie: string;
   csrf: string;
   /** A GET with the session, as a browser on the dashboard sends it. */
-  get(path: string): Promise<Answer>;
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
   /** A form POST with the session and the CSRF token (unless `fields` sets `_csrf` itself). */
   post(path: string, fields?: Record<string, string>): Promise<Answer>;
 }
@@ -18,7 +18,7 @@ export async function signIn(service: { url: string; apiToken: string }): Promis
   const setCookie = ([] as string[]).concat(login.headers['set-cookie'] ?? []);
   const cookie = setCookie.map((line) => line.split(';')[0] ?? '').find((pair) => pair.startsWith('slipway_session='));
   assert.ok(cookie !== undefined, `a session cookie: ${setCookie.join(' | ')}`);
-  const get = (path: string) => send(`${service.url}${path}`, { method: 'GET', headers: { cookie } });
+  const get = (path: string, headers: Record<string, string> = {}) => send(`${service.url}${path}`, { method: 'GET', headers: { ...headers, cookie } });
   // Every page a signed-in browser sees carries the token in its sign-out form; an error page too.
   const page = await get('/deployments/0');
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];

@@ -115,3 +115,23 @@ test('the stylesheet and script are served with an ETag and answered 304 when un
     assert.equal(again.status, 304);
   }
 });
+
+test('an address nothing serves is a page for a browser and JSON for anything else; a method a route lacks is still 405', async (t) => {
+  const service = await startTestService(t, { yaml: YAML() });
+  const browser = await signIn(service);
+  const page = await browser.get('/no/such/<page>', { accept: 'text/html,application/xhtml+xml' });
+  assert.equal(page.status, 404);
+  assert.match(String(page.headers['content-type']), /^text\/html/);
+  assert.match(page.body, /<h1>Not found<\/h1><p role="alert">nothing at \/no\/such\/%3Cpage%3E<\/p>/);
+  assert.match(page.body, /name="_csrf"/, 'the signed-in layout, with its sign-out form');
+
+  const script = await send(`${service.url}/no/such/page`, { method: 'GET' });
+  assert.equal(script.status, 404);
+  assert.deepEqual(JSON.parse(script.body), { error: { code: 'not_found', message: 'nothing at /no/such/page' } });
+  const api = await send(`${service.url}/api/nothing`, { method: 'GET', headers: { accept: 'text/html' } });
+  assert.equal(api.status, 404);
+  assert.match(String(api.headers['content-type']), /^application\/json/, 'the API answers JSON even to a browser');
+  const post = await send(`${service.url}/no/such/page`, { method: 'POST', headers: { accept: 'text/html' } });
+  assert.equal(post.status, 404);
+  assert.equal((await send(`${service.url}/login`, { method: 'PUT' })).status, 405);
+});
