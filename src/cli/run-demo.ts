@@ -67,6 +67,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   print(`slipway runs at ${service.url}, deploying the app "${DEMO_APP}" from the git repository in ${where.repo}.`);
   if (docker !== null) print(`Each environment is a container on the Docker Engine at ${docker.engine.where}, its image built from the repository's Dockerfile (FROM ${docker.baseImage}).`);
   if (service.routerUrl !== null) print(`Its router at ${service.routerUrl} serves each environment at http://<env>.${DEMO_APP}.localhost:${new URL(service.routerUrl).port}/.`);
+  print(`Watch it on the dashboard at ${service.url}/ (sign in with ${tokenShown(where)}).`);
   print('Each step changes that repository and sends slipway the webhook GitHub would send.', '');
   let code = 0;
   try {
@@ -96,6 +97,7 @@ function printWhere(where: DemoDir, url: string, containers: boolean): void {
   const to = `--url ${url} --config ${where.config}`;
   const token = process.env.SLIPWAY_API_TOKEN ? '$SLIPWAY_API_TOKEN' : `$(cat ${join(where.data, API_TOKEN_FILE)})`;
   const looks: [string, string][] = [
+    [`${url}/`, `the dashboard in a browser (sign in with ${tokenShown(where)})`],
     [`slipway envs ${to}`, 'the environments'],
     [`slipway env ${DEMO_APP} staging ${to}`, 'one of them, with its deployments'],
     [`slipway deliveries ${to}`, 'the webhooks slipway received'],
@@ -105,6 +107,11 @@ function printWhere(where: DemoDir, url: string, containers: boolean): void {
   print(`slipway keeps running at ${url}; from another terminal:`, ...looks.map(([look, what]) => `  ${look.padEnd(width)}  ${what}`));
   print(`The demo's folder is ${where.root}: the repository (repo/), slipway.yaml and slipway's data (data/).`);
   print(containers ? `Ctrl-C stops slipway and removes the demo's containers.` : 'Ctrl-C stops slipway.');
+}
+
+/** Where a person finds the API token: it is never printed itself. */
+function tokenShown(where: DemoDir): string {
+  return process.env.SLIPWAY_API_TOKEN ? 'the API token in $SLIPWAY_API_TOKEN' : `the API token in ${join(where.data, API_TOKEN_FILE)}`;
 }
 
 /** Resolves at the first SIGINT or SIGTERM, after aborting `stop`; a second one exits at once. */

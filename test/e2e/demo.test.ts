@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ok, runCli } from '../helpers/cli.js';
@@ -36,6 +36,13 @@ test('slipway demo plays the story, prints every step ok, keeps running, and sto
   assert.match(envs, /^web +production +ready /m);
   assert.match(envs, /^web +staging +ready /m);
   assert.doesNotMatch(envs, /pr-1/, 'the preview is gone');
+  // The dashboard it points to takes the token from the file it names.
+  const tokenFile = /^Watch it on the dashboard at http:\/\/127\.0\.0\.1:\d+\/ \(sign in with the API token in (\S+)\)\.$/m.exec(stdout)?.[1];
+  assert.ok(tokenFile !== undefined, stdout);
+  const session = await fetch(`${api}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: readFileSync(tokenFile, 'utf8').trim() }) });
+  assert.equal(session.status, 303);
+  const board = await fetch(`${api}/`, { headers: { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '' } });
+  assert.match(await board.text(), /production/);
   assert.ok(existsSync(join(dir, '.slipway-demo')));
   assert.ok(existsSync(join(dir, 'repo', '.git')));
 
