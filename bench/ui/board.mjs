@@ -3,7 +3,7 @@
 // deployments in a real slipway on SQLite, against GET /api/environments (the JSON list of the
 // same environments) on the same store, measured side by side in the same run. See bench/README.md.
 //
-//   node bench/ui/board.mjs [--envs N] [--deployments K] [--runs N] [--json]
+//   node bench/ui/board.mjs [--envs N] [--deployments K] [--runs N] [--browser] [--json]
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -23,14 +23,16 @@ const { values: opts } = parseArgs({
     deployments: { type: 'string', default: '12' },
     runs: { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
+    browser: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  console.log(`usage: node bench/ui/board.mjs [--envs N] [--deployments K] [--runs N] [--json]
+  console.log(`usage: node bench/ui/board.mjs [--envs N] [--deployments K] [--runs N] [--browser] [--json]
   --envs N         environments to seed (default 500)
   --deployments K  finished deployments per environment (default 12; staging gets 20 times as many)
   --runs N         measured requests of each kind, alternating (default 30)
+  --browser        also load the board in Chromium (/usr/bin/chromium) and time its loads and live updates
   --json           print the result as JSON only`);
   process.exit(0);
 }
@@ -151,6 +153,7 @@ ${APPS.map((app) => `  - name: ${app}
     samples.api.push((await get(port, '/api/environments', headers)).ms);
   }
   const figures = { board: summarize(samples.board), api: summarize(samples.api) };
+  const browser = opts.browser ? await inBrowser(service.url, apiToken, Math.min(runs, 10)) : null;
   return {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
     seeded: { ...seeded, seconds: seedMs / 1000 },
@@ -162,7 +165,32 @@ ${APPS.map((app) => `  - name: ${app}
     api: figures.api,
     ratio: figures.board.median / figures.api.median,
     goal: { medianUnderMs: GOAL_MS, met: figures.board.median < GOAL_MS },
+    browser,
     samples,
+  };
+}
+
+/**
+ * The board's loads in Chromium against the board filtered to one environment, and live updates:
+ * each one an extension of web/pr-2's TTL through the JSON API, as a person would make it.
+ */
+async function inBrowser(url, token, runs) {
+  const { measureInBrowser } = await import('./browser-figures.mjs');
+  const change = async () => {
+    const answer = await fetch(`${url}/api/environments/web/pr-2/extend`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ by: '1h' }),
+    });
+    if (answer.status !== 200) throw new Error(`extending web/pr-2 answered ${answer.status}: ${await answer.text()}`);
+  };
+  const raw = await measureInBrowser({ url, token, runs, filteredPath: '/?app=web&q=production', change });
+  const pick = (loads, key) => summarize(loads.map((load) => load[key]));
+  return {
+    runs,
+    board: { load: pick(raw.loads.board, 'total'), afterResponse: pick(raw.loads.board, 'afterResponse') },
+    filtered: { load: pick(raw.loads.filtered, 'total'), afterResponse: pick(raw.loads.filtered, 'afterResponse') },
+    update: summarize(raw.updates),
+    longestTask: summarize(raw.longestTask),
+    raw,
   };
 }
 
@@ -241,4 +269,12 @@ function print(result) {
   say();
   say(`board / api (medians): ${result.ratio.toFixed(2)}x`);
   say(`goal: the board's median under ${GOAL_MS} ms with ${result.seeded.environments} environments: ${result.goal.met ? 'MET' : 'NOT MET'}`);
+  const seen = result.browser;
+  if (seen === null) return;
+  say();
+  say(`In Chromium, ${seen.runs} of each (median / p95 ms):`);
+  say(`load of the board                ${ms(seen.board.load.median)} / ${ms(seen.board.load.p95)}   after its last byte: ${ms(seen.board.afterResponse.median)} / ${ms(seen.board.afterResponse.p95)}`);
+  say(`load filtered to 1 environment   ${ms(seen.filtered.load.median)} / ${ms(seen.filtered.load.p95)}   after its last byte: ${ms(seen.filtered.afterResponse.median)} / ${ms(seen.filtered.afterResponse.p95)}`);
+  say(`board / filtered (load medians): ${(seen.board.load.median / seen.filtered.load.median).toFixed(2)}x`);
+  say(`live update, change to new board on screen ${ms(seen.update.median)} / ${ms(seen.update.p95)}; longest main-thread task meanwhile ${ms(seen.longestTask.median)} / ${ms(seen.longestTask.p95)}`);
 }

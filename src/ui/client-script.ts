@@ -17,7 +17,8 @@ export const CLIENT_SCRIPT = `'use strict';
       }).then(function (text) {
         if (text === null) return;
         var next = new DOMParser().parseFromString(text, 'text/html').querySelector('[data-live]');
-        if (next) { live.innerHTML = next.innerHTML; document.dispatchEvent(new CustomEvent('slipway:updated')); }
+        // The parsed element itself goes in (adopted, not parsed a second time from its HTML).
+        if (next) { live.replaceWith(document.adoptNode(next)); live = next; document.dispatchEvent(new CustomEvent('slipway:updated')); }
       }).catch(function () {}).then(function () {
         busy = false;
         if (again) { again = false; setTimeout(refresh, 1000); }

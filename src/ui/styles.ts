@@ -26,7 +26,7 @@ input,select,button{font:inherit;color:var(--fg);background:var(--bg);border:1px
 button{cursor:pointer;background:var(--card)}button.danger{border-color:var(--bad);color:var(--bad)}
 .app{margin-bottom:1.6em}.group{margin:.4em 0 .2em;font-size:.9em;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.7em;list-style:none;padding:0;margin:0}
-.card{border:1px solid var(--line);border-left:5px solid var(--idle);border-radius:6px;padding:.6em .8em;background:var(--card);min-width:0}
+.card{border:1px solid var(--line);border-left:5px solid var(--idle);border-radius:6px;padding:.6em .8em;background:var(--card);min-width:0;content-visibility:auto;contain-intrinsic-size:auto 10em}
 .card h3,.card h4{margin:0 0 .3em;font-size:1em;display:flex;justify-content:space-between;gap:.5em}
 .card dl{display:grid;grid-template-columns:auto 1fr;gap:0 .6em;margin:0;font-size:.88em}.card dt{color:var(--muted)}.card dd{margin:0;overflow-wrap:anywhere}
 .state{font-weight:600;white-space:nowrap}
