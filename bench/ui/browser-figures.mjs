@@ -2,6 +2,8 @@
 // how long it takes to load and lay out, and how long a live update takes to reach the page and
 // how long it holds the page's main thread, for the whole board against a board filtered down to
 // one environment, side by side. Used by board.mjs --browser.
+// Functions given to page.evaluate run in the page, where these are defined.
+/* global window, document */
 import { chromium } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
