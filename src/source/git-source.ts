@@ -3,14 +3,15 @@ import { within } from '../paths.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SourceError } from './errors.js';
 import { authConfig, gitEnv, scrub, secretsOf, type GitAuth } from './git-env.js';
-import { KeyedQueue, withFileLock } from './locks.js';
+import { KeyedQueue, SharedExclusive, withFileLock } from './locks.js';
 import { clearStaleGitLocks, lastFetch, markFetch, ensureMirror, gcAuto, hasCommit, mirrorFor, type Mirror } from './mirror.js';
 import { fetchInto, lsRemote, type Git } from './remote.js';
 import { isHttps, isSha, redactUrl, validateRef, validateRemote, validateSha } from './refs.js';
 import { runGit } from './run-git.js';
+import { gcPrune, keepOnly, packCount, type MirrorNeeds, type TidyReport } from './tidy.js';
 import { addWorktree, fillWorktree, headOf, inspectDir, isClean, pruneWorktrees, removeWorktree } from './worktree.js';
 
-export type { GitAuth };
+export type { GitAuth, MirrorNeeds, TidyReport };
 
 /** `git gc --auto` runs after every this many fetches into a mirror. */
 const GC_EVERY_FETCHES = 20;
@@ -38,6 +39,19 @@ export interface SourceCallOptions {
   signal?: AbortSignal;
 }
 
+export interface TidyOptions {
+  /**
+   * Objects nothing reaches any more are deleted once older than this (default an hour):
+   * another slipway sharing the cache may have just fetched one to check it out.
+   */
+  keepUnreachableMs?: number;
+  /** Stops between mirrors, and waits for locks. */
+  signal?: AbortSignal;
+}
+
+/** Default of TidyOptions.keepUnreachableMs. */
+const KEEP_UNREACHABLE_MS = 3_600_000;
+
 /**
  * Git for the engine: resolves refs on the remote, keeps one bare mirror per remote (fetched
  * on demand, one fetch at a time per mirror, across processes too) and checks commits out
@@ -51,6 +65,8 @@ export class GitSource {
   private readonly worktreeRoot: string | null;
   private readonly log: SourceLog;
   private readonly queue = new KeyedQueue();
+  /** Checkouts hold their mirror shared, a tidy exclusively: it never prunes a commit a checkout is about to use. */
+  private readonly users = new SharedExclusive();
   /** Fetches this instance finished, per mirror path. */
   private readonly fetches = new Map<string, number>();
   private readonly git: Git;
@@ -68,7 +84,7 @@ export class GitSource {
       const env = gitEnv(process.env, remote === undefined ? [] : authConfig(remote, current));
       // Never look for a repository above the cache (a cache inside a project checkout).
       env.GIT_CEILING_DIRECTORIES = this.cacheDir;
-      const result = await runGit({ args, cwd: this.mirrorsRoot, env, timeoutMs: this.timeoutMs, what: call.what, signal: call.signal });
+      const result = await runGit({ args, cwd: this.mirrorsRoot, env, timeoutMs: this.timeoutMs, what: call.what, signal: call.signal, input: call.input });
       return { ...result, stderr: scrub(result.stderr, secretsOf(current)) };
     };
   }
@@ -96,11 +112,66 @@ export class GitSource {
     const folder = absolute(dir);
     const mirror = mirrorFor(this.mirrorsRoot, remote);
     await mkdir(this.mirrorsRoot, { recursive: true });
-    const fetchesBefore = await lastFetch(mirror);
-    if (!(await hasCommit(this.git, mirror, commit, options.signal))) {
-      await this.queue.run(`fetch:${mirror.path}`, () => this.fetchLocked(mirror, source, commit, fetchesBefore, options.signal));
+    await this.users.shared(mirror.path, async () => {
+      const fetchesBefore = await lastFetch(mirror);
+      if (!(await hasCommit(this.git, mirror, commit, options.signal))) {
+        await this.queue.run(`fetch:${mirror.path}`, () => this.fetchLocked(mirror, source, commit, fetchesBefore, options.signal));
+      }
+      await this.queue.run(`dir:${folder}`, () => this.place(mirror, commit, folder, options.signal));
+    });
+  }
+
+  /**
+   * Housekeeping of every mirror in the cache: each keeps only the refs `needs` names for its
+   * remote (the mirror of a remote no need names keeps none), forgets worktrees whose folders
+   * are gone, and, when refs went or fetches added packs, is repacked into one pack with the
+   * objects nothing reaches any more deleted (commits checked out in a worktree always stay).
+   * Takes the locks fetches and worktree changes take, and waits for this source's checkouts
+   * from the mirror under way (holding new ones back), so it never takes a commit from under
+   * one. A mirror that fails is logged, and the others are tidied still.
+   */
+  async tidy(needs: readonly MirrorNeeds[], options: TidyOptions = {}): Promise<TidyReport[]> {
+    const wanted = new Map<string, { refs: string[]; shas: string[] }>();
+    for (const need of needs) {
+      const path = mirrorFor(this.mirrorsRoot, validateRemote(need.remoteUrl)).path;
+      const entry = wanted.get(path) ?? { refs: [], shas: [] };
+      // Refs are only hashed into ref names; shas reach git's stdin, so only real ones pass.
+      entry.refs.push(...need.refs);
+      entry.shas.push(...need.shas.filter(isSha).map((sha) => sha.toLowerCase()));
+      wanted.set(path, entry);
     }
-    await this.queue.run(`dir:${folder}`, () => this.place(mirror, commit, folder, options.signal));
+    const names = await readdir(this.mirrorsRoot).catch(() => [] as string[]);
+    const reports: TidyReport[] = [];
+    for (const name of names.filter((n) => n.endsWith('.git')).sort()) {
+      if (options.signal?.aborted) break;
+      const path = join(this.mirrorsRoot, name);
+      const need = wanted.get(path) ?? { refs: [], shas: [] };
+      try {
+        const report = await this.tidyMirror(path, need, options.keepUnreachableMs ?? KEEP_UNREACHABLE_MS, options.signal);
+        this.log('mirror tidied', { ...report });
+        reports.push(report);
+      } catch (error) {
+        this.log('could not tidy a mirror', { mirror: path, reason: (error as Error).message });
+      }
+    }
+    return reports;
+  }
+
+  private tidyMirror(path: string, need: { refs: string[]; shas: string[] }, keepUnreachableMs: number, signal?: AbortSignal): Promise<TidyReport> {
+    const mirror: Mirror = { remote: '', path, lockPath: path.replace(/\.git$/, '.lock') };
+    const lock = { waitMs: this.timeoutMs, staleMs: 3 * this.timeoutMs, ...(signal ? { signal } : {}) };
+    return this.users.exclusive(path, () =>
+      withFileLock(mirror.lockPath, lock, async () => {
+        await clearStaleGitLocks(mirror);
+        return this.meta(path, async () => {
+          const refs = await keepOnly(this.git, path, need);
+          await pruneWorktrees(this.git, path);
+          const packed = refs.after < refs.before || (await packCount(path)) > 1;
+          if (packed) await gcPrune(this.git, path, keepUnreachableMs);
+          return { mirror: path, refsBefore: refs.before, refsAfter: refs.after, packed };
+        }, signal);
+      }),
+    );
   }
 
   /**

@@ -25,6 +25,46 @@ export class KeyedQueue {
   }
 }
 
+/**
+ * Per key, in this process: any number of shared holders at once, or one exclusive holder.
+ * An exclusive request waits for the shared holders there are and holds new ones back until
+ * it is done, so a stream of shared work cannot starve it.
+ */
+export class SharedExclusive {
+  private readonly holders = new Map<string, number>();
+  private readonly closed = new Map<string, Promise<void>>();
+  private readonly drained = new Map<string, () => void>();
+
+  async shared<T>(key: string, task: () => Promise<T>): Promise<T> {
+    for (let held = this.closed.get(key); held !== undefined; held = this.closed.get(key)) await held;
+    this.holders.set(key, (this.holders.get(key) ?? 0) + 1);
+    try {
+      return await task();
+    } finally {
+      const left = (this.holders.get(key) ?? 1) - 1;
+      if (left > 0) this.holders.set(key, left);
+      else {
+        this.holders.delete(key);
+        this.drained.get(key)?.();
+      }
+    }
+  }
+
+  async exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    for (let held = this.closed.get(key); held !== undefined; held = this.closed.get(key)) await held;
+    let release = () => {};
+    this.closed.set(key, new Promise((resolve) => (release = resolve)));
+    try {
+      if (this.holders.has(key)) await new Promise<void>((resolve) => this.drained.set(key, resolve));
+      return await task();
+    } finally {
+      this.drained.delete(key);
+      this.closed.delete(key);
+      release();
+    }
+  }
+}
+
 export interface FileLockOptions {
   /** How long to wait for another live holder before giving up with `timeout`. */
   waitMs: number;

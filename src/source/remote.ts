@@ -7,7 +7,7 @@ import type { GitResult } from './run-git.js';
  * Runs git with the source's environment. `remote` marks a command that talks to that remote
  * (it gets the token header when the remote is https); the result's stderr is already scrubbed.
  */
-export type Git = (args: readonly string[], call: { what: string; remote?: string; signal?: AbortSignal }) => Promise<GitResult>;
+export type Git = (args: readonly string[], call: { what: string; remote?: string; signal?: AbortSignal; input?: string }) => Promise<GitResult>;
 
 const UNREACHABLE =
   /does not appear to be a git repository|could not read from remote|unable to access|could not resolve|connection (refused|timed out|reset)|failed to connect|authentication failed|repository not found|terminal prompts disabled|could not read username|permission denied|host key verification|remote end hung up|early eof|unable to connect|ssl/i;

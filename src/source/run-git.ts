@@ -10,6 +10,8 @@ export interface GitCall {
   /** What this command does, for messages (`git fetch of refs/heads/main from …`); no secrets. */
   what: string;
   signal?: AbortSignal;
+  /** Written to git's stdin (`update-ref --stdin`, `cat-file --batch-check`); stdin is empty without it. */
+  input?: string;
 }
 
 export interface GitResult {
@@ -35,10 +37,13 @@ export function runGit(call: GitCall): Promise<GitResult> {
     const child = spawn('git', call.args, {
       cwd: call.cwd,
       env: call.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: 'pipe',
       detached: true,
       windowsHide: true,
     });
+    // git may exit before reading all of it (a bad line): the pipe's EPIPE is not the outcome.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(call.input ?? '');
     let stdout = '';
     let stderr = '';
     let stopped: SourceError | null = null;
