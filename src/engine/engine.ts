@@ -9,6 +9,7 @@ import { approvesForks } from '../policy/approvals.js';
 import { appsFor } from '../policy/policy.js';
 import type { DispatchResult, Store } from '../store/store.js';
 import { CommandDesk } from './commands.js';
+import { DiskSweep } from './disk-sweep.js';
 import type { LiveLogs } from './deployment-log.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
@@ -27,6 +28,8 @@ const APPROVAL_RETRY_MS = 15_000;
 const GITHUB_STOP_GRACE_MS = 2000;
 /** How often old CI signals are forgotten. */
 const SIGNAL_PRUNE_MS = 3_600_000;
+/** How often the worktrees of environments that are gone are removed and the mirrors tidied (see DiskSweep). */
+const DISK_SWEEP_MS = 6 * 3_600_000;
 
 /** Gate timeouts are checked a tenth of the shortest timeout apart, from 1 s to 1 min. */
 export function gateCheckInterval(config: Config): number {
@@ -127,6 +130,15 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token or github.app to check who comments: without them no fork preview deploys');
   }
   const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge(), stopping.signal);
+  const disk = new DiskSweep({
+    store,
+    apps,
+    source,
+    worktreeRoot: join(config.store.workDir, 'worktrees'),
+    artifactRoot: join(config.store.workDir, 'artifacts'),
+    log: log.child({ component: 'disk' }),
+    stop: stopping.signal,
+  });
   const rollout = new Rollout(engineStore, () => reconciler.nudge(), log.child({ component: 'rollout' }), stopping.signal);
   await reconciler.start();
   reporter?.start();
@@ -152,6 +164,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   const expiry = every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire());
   const approvalRuns = every(APPROVAL_RETRY_MS, 'approvals', approvals);
   const commandRuns = every(APPROVAL_RETRY_MS, 'commands', async () => commandDesk?.run());
+  const mirrors = every(DISK_SWEEP_MS, 'mirrors', () => disk.run());
   const timers = [
     orphans,
     expiry,
@@ -163,6 +176,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       await sweeps.gateTimeouts();
     }),
     every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
+    mirrors,
   ];
   if (sleeper !== null) timers.push(every(sleepCheckInterval(apps.values()), 'sleep', () => sleeper.sweep()));
   // At start: orphans first (what the store does not know), then expired environments.
@@ -170,6 +184,8 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   expiry.run();
   // Commands a stop left half done carry on.
   commandRuns.run();
+  // Folders of environments destroyed while slipway was down go, and the mirrors are tidied.
+  mirrors.run();
   // With GitHub credentials, missed webhooks heal at start and on their schedule.
   const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
   if (missed !== null) {

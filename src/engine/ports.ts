@@ -14,12 +14,22 @@ export interface EngineMetrics {
   wakeSeconds: { observe(seconds: number): void };
 }
 
-/** The slice of source/ the engine uses: resolve refs and check shas out into worktrees. */
+/** What the live environments of one remote need kept in its mirror (see GitSource.tidy). */
+export interface MirrorNeeds {
+  remoteUrl: string;
+  /** Full refs environments follow. */
+  refs: readonly string[];
+  /** Commits environments run or are pinned to. */
+  shas: readonly string[];
+}
+
+/** The slice of source/ the engine uses: resolve refs, check shas out into worktrees, and keep the mirrors to what is needed. */
 export interface SourcePort {
   /** `signal` (the deployment's) stops git: the call rejects with code `aborted`. */
   resolve(remoteUrl: string, ref: string, options?: { signal?: AbortSignal }): Promise<string>;
   checkout(remoteUrl: string, ref: string, sha: string, dir: string, options?: { signal?: AbortSignal }): Promise<void>;
   remove(dir: string): Promise<void>;
+  tidy(needs: readonly MirrorNeeds[], options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 export interface ArtifactRequest {
