@@ -69,6 +69,8 @@ const processTarget = strictShape({
   logMaxSize: size().default(10 * 1024 ** 2),
   /** Rotated log files kept per release. */
   logFiles: wholeNumber(0, 100).default(2),
+  /** How long the manifest's `build` may run before its whole process group is stopped and the deployment fails (kept as `buildTimeoutMs`). */
+  buildTimeout: duration({ max: MAX_TIMER_MS }).default(15 * 60_000),
 });
 
 /** A Docker image reference: [registry[:port]/]name[:tag][@sha256:digest]. */
@@ -147,8 +149,8 @@ function finish(target: z.output<TargetSchema>) {
       return { ...rest, timeoutMs: timeout };
     }
     case 'process': {
-      const { stopGrace, logMaxSize, ...rest } = target;
-      return { ...rest, stopGraceMs: stopGrace, logMaxBytes: logMaxSize };
+      const { stopGrace, logMaxSize, buildTimeout, ...rest } = target;
+      return { ...rest, stopGraceMs: stopGrace, logMaxBytes: logMaxSize, buildTimeoutMs: buildTimeout };
     }
     case 'docker': {
       const { stopGrace, buildTimeout, health, resources, logMaxSize, ...rest } = target;
@@ -170,7 +172,7 @@ export type ProcessTargetConfig = Extract<TargetConfig, { type: 'process' }>;
 export type DockerTargetConfig = Extract<TargetConfig, { type: 'docker' }>;
 
 /** An app without `target:` runs its environments as local processes behind the router. */
-export const DEFAULT_TARGET: ProcessTargetConfig = { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10 * 1024 ** 2, logFiles: 2 };
+export const DEFAULT_TARGET: ProcessTargetConfig = { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10 * 1024 ** 2, logFiles: 2, buildTimeoutMs: 15 * 60_000 };
 
 const isTargetType = (value: unknown): value is TargetType =>
   typeof value === 'string' && Object.hasOwn(TARGETS, value);

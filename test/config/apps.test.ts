@@ -136,7 +136,7 @@ test('command target: each key checked, unknown keys named', () => {
 });
 
 test('an app without a target runs on the process target, with or without environments', () => {
-  const process = { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 };
+  const process = { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 };
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments:\n      - name: staging\n        track: { branch: main }\n').apps[0]?.target, process);
   assert.deepEqual(parse('apps:\n  - name: web\n    repo: acme/web\n    environments: []\n').apps[0]?.target, process);
 });

@@ -48,7 +48,7 @@ test('expansion applies to parsed values: set, default, escape', () => {
   assert.equal(config.server.host, '127.0.0.1');
   assert.equal(config.server.port, 9000);
   assert.equal(config.server.publicUrl, 'https://${literal}.example.com/x');
-  assert.deepEqual(config.apps, [{ name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] }]);
+  assert.deepEqual(config.apps, [{ name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 }, env: {}, secretEnv: [], environments: [] }]);
 });
 
 test('a value cannot inject YAML: expanded text stays one string', () => {

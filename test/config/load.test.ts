@@ -70,8 +70,8 @@ apps:
     ui: { public: false },
     notifications: [],
     apps: [
-      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
-      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 }, env: {}, secretEnv: [], environments: [] },
+      { name: 'api-2', repo: 'Acme-Corp/api.v2', url: 'https://github.com/Acme-Corp/api.v2.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 }, env: {}, secretEnv: [], environments: [] },
     ],
   });
 });

@@ -18,7 +18,7 @@ apps:
 `);
   assert.deepEqual(config.router, { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
   const [app] = config.apps;
-  assert.deepEqual(app?.target, { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2 });
+  assert.deepEqual(app?.target, { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 });
   assert.deepEqual(app?.env, { NODE_ENV: 'production', WORKERS: '3', DEBUG: 'false' });
   assert.deepEqual(app?.environments[0]?.env, { NODE_ENV: 'staging' });
 });
@@ -68,10 +68,10 @@ router: { port: 0, domain: preview.example.com, host: 127.0.0.1 }
 apps:
   - name: web
     repo: acme/web
-    target: { type: process, manifest: deploy/slipway.app.yaml, stopGrace: 30s }
+    target: { type: process, manifest: deploy/slipway.app.yaml, stopGrace: 30s, buildTimeout: 1h30m }
 `);
   assert.deepEqual(config.router, { host: '127.0.0.1', port: 0, domain: 'preview.example.com', listener: { maxConnections: undefined, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 5_000 } });
-  assert.deepEqual(config.apps[0]?.target, { type: 'process', manifest: 'deploy/slipway.app.yaml', stopGraceMs: 30_000, logMaxBytes: 10_485_760, logFiles: 2 });
+  assert.deepEqual(config.apps[0]?.target, { type: 'process', manifest: 'deploy/slipway.app.yaml', stopGraceMs: 30_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 5_400_000 });
 });
 
 test('bad process, env and router settings are refused at their line and path', () => {
@@ -81,7 +81,7 @@ test('bad process, env and router settings are refused at their line and path', 
 apps:
   - name: web
     repo: acme/web
-    target: { type: process, manifest: ../outside.yaml, stopGrace: soon }
+    target: { type: process, manifest: ../outside.yaml, stopGrace: soon, buildTimeout: forever }
     env:
       PORT: "1"
       SLIPWAY_ENV: x
@@ -93,6 +93,7 @@ apps:
     'slipway.yaml:3 router.domain: expected a lowercase domain name such as localhost or preview.example.com',
     'slipway.yaml:7 apps.web.target.manifest: expected a path inside the repository, such as deploy/slipway.app.yaml (relative, without "..")',
     'slipway.yaml:7 apps.web.target.stopGrace: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
+    'slipway.yaml:7 apps.web.target.buildTimeout: expected a duration such as 30s, 10m, 72h, 7d or 1h30m',
     'slipway.yaml:9 apps.web.env.PORT: PORT and SLIPWAY_* are set by slipway for every process; choose another name',
     'slipway.yaml:10 apps.web.env.SLIPWAY_ENV: PORT and SLIPWAY_* are set by slipway for every process; choose another name',
     'slipway.yaml:11 apps.web.env["9LIVES"]: a variable name is letters, digits and "_", not starting with a digit',

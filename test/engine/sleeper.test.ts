@@ -18,7 +18,7 @@ test('a sweep makes the store say what the router does when a kill left them apa
   const store = await SqliteStore.open(join(dir, 'data'));
   t.after(() => store.close());
   const routes = new RouteTable({ domain: 'localhost', publicPort: 8081 });
-  const settings: ProcessTargetConfig = { type: 'process', manifest: null, stopGraceMs: 1000, logMaxBytes: 1024 * 1024, logFiles: 2 };
+  const settings: ProcessTargetConfig = { type: 'process', manifest: null, stopGraceMs: 1000, logMaxBytes: 1024 * 1024, logFiles: 2, buildTimeoutMs: 900_000 };
   const log = createLogger({ level: 'silent', pretty: false });
   const workspace = new Workspace({ workDir: join(dir, 'work'), dataDir: join(dir, 'data'), runAs: null });
   const target = new ProcessTarget(settings, { app: 'web', stateDir: join(dir, 'data', 'targets', 'process'), routes, log, workspace, onStatus: undefined });

@@ -72,7 +72,7 @@ test('a command target needs a deploy command', (t) => {
 
 test('a process target is made with the router\'s route table, and refused without one', (t) => {
   const routes = new RouteTable({ domain: 'localhost', publicPort: 8081 });
-  const config = { type: 'process' as const, manifest: 'slipway.app.yaml', stopGraceMs: 1000, logMaxBytes: 1024, logFiles: 2 };
+  const config = { type: 'process' as const, manifest: 'slipway.app.yaml', stopGraceMs: 1000, logMaxBytes: 1024, logFiles: 2, buildTimeoutMs: 900_000 };
   assert.ok(createTarget(config, context(tempDir(t), routes)) instanceof ProcessTarget);
   assert.throws(() => createTarget(config, context(tempDir(t))), /needs the router/);
 });

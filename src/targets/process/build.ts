@@ -23,6 +23,8 @@ export interface BuildOptions {
   signal: AbortSignal;
   graceMs: number;
   ids: { uid?: number; gid?: number };
+  /** The command, and every process it started (its process group), is stopped after this long and fails; absent: never. */
+  timeoutMs?: number;
 }
 
 /** Output of a build kept in the deployment's log; more is cut, with a note. */
@@ -132,7 +134,7 @@ export async function runStep(options: StepOptions, label: string, command: Mani
       argv: command.argv,
       cwd: options.workdir,
       env: options.processEnv,
-      timeoutMs: 0,
+      timeoutMs: options.timeoutMs ?? 0,
       signal: options.signal,
       log,
       maxOutputBytes: MAX_BUILD_OUTPUT,
@@ -141,6 +143,7 @@ export async function runStep(options: StepOptions, label: string, command: Mani
     },
   }).catch((error: unknown) => {
     if (!(error instanceof SlipwayError) || error.code === TARGET_CANCELLED) throw error;
-    throw new SlipwayError(error.code, `${error.message}${tail.describe()}`, { status: error.status, cause: error });
+    const hint = error.code === 'target_command_timeout' ? `; it and every process it started were stopped (raise target.buildTimeout if it needs longer)` : '';
+    throw new SlipwayError(error.code, `${error.message}${hint}${tail.describe()}`, { status: error.status, cause: error });
   });
 }

@@ -19,6 +19,8 @@ export interface ProcessTargetConfig {
   logMaxBytes: number;
   /** Rotated log files kept per release (`<log>.1` is the newest). */
   logFiles: number;
+  /** A build running longer is stopped, with every process it started, and its deployment fails. */
+  buildTimeoutMs: number;
 }
 
 export const PROCESS_STATES = ['running', 'restarting', 'crashed'] as const;

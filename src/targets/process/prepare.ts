@@ -19,6 +19,8 @@ export interface PrepareOptions {
   /** The app's shared builds, which a checkout's build goes to. */
   builds: SharedBuilds;
   graceMs: number;
+  /** How long `build` may run (target.buildTimeout). */
+  buildTimeoutMs: number;
   signal: AbortSignal;
   workspace: Workspace;
 }
@@ -70,7 +72,7 @@ export async function prepareRelease(request: DeployRequest, options: PrepareOpt
   };
   // A build is the same for every environment it may be promoted to: it is told what it builds, not where it goes.
   const buildEnv = processEnv(stepEnv, plan.env, request.vars, { SLIPWAY_APP: app, SLIPWAY_SHA: sha });
-  const build = plan.build === null ? null : await buildOnce({ ...step, processEnv: buildEnv, build: plan.build }, shared);
+  const build = plan.build === null ? null : await buildOnce({ ...step, processEnv: buildEnv, build: plan.build, timeoutMs: options.buildTimeoutMs }, shared);
   if (plan.release !== null) {
     request.log(`slipway: release step: ${plan.release.text}\n`);
     await runStep(step, 'release', plan.release, JSON.stringify(['release', sha, workdir, request.deploymentId]));

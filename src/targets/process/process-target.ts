@@ -319,6 +319,7 @@ export class ProcessTarget implements Target {
       buildDir: join(this.stateDir, 'builds'),
       builds: this.builds,
       graceMs: this.config.stopGraceMs,
+      buildTimeoutMs: this.config.buildTimeoutMs,
       signal,
       workspace: this.shared.workspace,
     });

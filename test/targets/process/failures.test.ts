@@ -137,3 +137,21 @@ test('a first deploy answers "building" from the start of its build; a failed bu
   assert.deepEqual(routes.calls, ['starting web/pr-7', 'failed web/pr-7 deployment 42']);
   assert.deepEqual(await target.list(), []);
 });
+
+test('a build that runs past target.buildTimeout is stopped with every process it started, and fails its deployment', async (t) => {
+  const { root, routes, target } = setup(t, { buildTimeoutMs: 1000 });
+  // The shell leaves a child that would outlive it: the whole process group must go.
+  const build = `sleep 1000 & echo $! > ${join(root, 'child.pid')}; echo $$ > ${join(root, 'shell.pid')}; sleep 1000`;
+  const dir = worktree(root, 'a', `build: ${JSON.stringify(build)}\n${MANIFEST}`);
+  const output: string[] = [];
+  await assert.rejects(
+    target.apply(request(dir, { log: (text) => output.push(text) })),
+    rejectsWith('target_command_timeout', /^build command timed out after 1s; it and every process it started were stopped \(raise target\.buildTimeout if it needs longer\)/),
+  );
+  const pid = (name: string) => Number(readFileSync(join(root, name), 'utf8').trim());
+  assert.equal(alive(pid('shell.pid')), false, 'the build shell is gone');
+  assert.equal(alive(pid('child.pid')), false, 'the child it left running is gone too');
+  assert.match(output.join(''), /build command stopped after [\d.]+s: timed out/);
+  assert.deepEqual(await target.list(), [], 'nothing runs for the environment');
+  assert.equal(routes.ports.get('pr-7'), undefined);
+});

@@ -133,6 +133,7 @@ export interface SetupOptions {
   logCheckMs?: number;
   keepDestroyedLogsMs?: number;
   keepUnusedBuildsMs?: number;
+  buildTimeoutMs?: number;
 }
 
 /**
@@ -153,7 +154,7 @@ export function setup(t: TestContext, options: SetupOptions = {}): Setup {
   const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => logged.push(line) } });
   const make = () => {
     const target = new ProcessTarget(
-      { type: 'process', manifest: options.manifest ?? null, stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2 },
+      { type: 'process', manifest: options.manifest ?? null, stopGraceMs: 2000, logMaxBytes: options.logMaxBytes ?? 10 * 1024 ** 2, logFiles: 2, buildTimeoutMs: options.buildTimeoutMs ?? 900_000 },
       { app: 'web', stateDir, routes, log, workspace: new Workspace({ workDir: join(root, 'work'), dataDir: join(root, 'data'), runAs: null }), onStatus: (status) => statuses.push(status), ...(options.backoff === undefined ? {} : { backoff: options.backoff }), ...(options.logCheckMs === undefined ? {} : { logCheckMs: options.logCheckMs }), ...(options.keepDestroyedLogsMs === undefined ? {} : { keepDestroyedLogsMs: options.keepDestroyedLogsMs }), ...(options.keepUnusedBuildsMs === undefined ? {} : { keepUnusedBuildsMs: options.keepUnusedBuildsMs }) },
     );
     targets.push(target);
@@ -190,7 +191,7 @@ const { createLogger } = await import(loggerUrl);
 const { Workspace } = await import(workspaceUrl);
 const routes = { set() {}, starting() {}, remove() {}, urlFor: (app, env) => 'http://' + env + '.' + app + '.slipway.test', drained: async () => true };
 const target = new ProcessTarget(
-  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: 1048576, logFiles: 2 },
+  { type: 'process', manifest: 'slipway.app.yaml', stopGraceMs: 2000, logMaxBytes: 1048576, logFiles: 2, buildTimeoutMs: 900_000 },
   { app: 'web', stateDir, routes, log: createLogger({ level: 'silent', pretty: false }), workspace: new Workspace({ workDir: stateDir + '/../../../work', dataDir: stateDir + '/../..', runAs: null }) },
 );
 for (const request of JSON.parse(requests)) await target.apply({ ...request, log: () => {}, signal: new AbortController().signal });
