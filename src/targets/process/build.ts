@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import { Runs } from '../command/runs.js';
@@ -41,6 +41,26 @@ interface Marker {
 function markerFile(dir: string, app: string, env: string, sha: string): string {
   const id = /^[0-9a-f]{4,64}$/i.test(sha) ? sha.toLowerCase() : createHash('sha256').update(sha).digest('hex');
   return join(dir, `${app}.${env}.${id}.json`);
+}
+
+/**
+ * Removes the app's markers whose worktree is gone (removed after a newer deployment, or
+ * with its environment) or was made again since (another inode): a marker goes with the
+ * worktree it describes. Returns how many went.
+ */
+export async function sweepMarkers(dir: string, app: string): Promise<number> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${app}.`) && name.endsWith('.json'));
+  let removed = 0;
+  for (const name of names) {
+    const file = join(dir, name);
+    const marker = await readFile(file, 'utf8').then((text) => JSON.parse(text) as Marker, () => null);
+    if (marker === null || typeof marker.workdir !== 'string') continue;
+    const ino = await stat(marker.workdir).then((info) => info.ino, () => null);
+    if (ino === marker.ino) continue;
+    await rm(file, { force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 /** Variables that do not change what a build makes: where it runs (HOME is the environment's), how it reaches the network, its caches. */

@@ -16,6 +16,7 @@ import { readLog } from '../log-reader.js';
 import { rotateLog } from './log-rotation.js';
 import { PostdeployMarkers } from './postdeploy.js';
 import { prepareRelease } from './prepare.js';
+import { sweepMarkers } from './build.js';
 import { ProcessRecords, removeEnvFiles, type EnvRecord } from './records.js';
 import { Release } from './release.js';
 import type { FailedDeploy, RouteSwitch } from './routes.js';
@@ -106,12 +107,14 @@ export class ProcessTarget implements Target {
   }
 
   /**
-   * Removes the logs of environments destroyed more than a day ago, and the shared builds no
-   * release has used for a while; a failure is logged and tried again later.
+   * Removes the logs of environments destroyed more than a day ago, the build markers of
+   * worktrees that are gone, and the shared builds no release has used for a while; a
+   * failure is logged and tried again later.
    */
   private async sweep(): Promise<void> {
     this.sweptAt = Date.now();
     await this.kept.sweep(this.app).catch((error: Error) => this.log.warn({ error: error.message }, 'cannot remove the old logs of destroyed environments'));
+    await sweepMarkers(join(this.stateDir, 'builds'), this.app).catch((error: Error) => this.log.warn({ error: error.message }, 'cannot remove the build markers of removed worktrees'));
     // Which builds the releases use comes from their records: none is removed when they cannot be read.
     const removed = this.shared.records.all().then((records) => {
       const inUse = records.flatMap((record) => (record.app === this.app && record.current?.build !== undefined ? [record.current.build] : []));
