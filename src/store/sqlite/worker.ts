@@ -7,11 +7,13 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import { createQueries, type Queries } from './queries.js';
+import { useIncrementalVacuum } from './space.js';
 import type { Reply, Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 
 function open(options: WorkerOptions): Database.Database {
   const db = new Database(options.file);
+  useIncrementalVacuum(db);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
