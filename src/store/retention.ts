@@ -31,8 +31,8 @@ export interface RetentionPolicy {
 /** CI signals are kept this long: longer than any gate waits (timeouts are at most 24 days). */
 export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
 
-/** What the retention job removes, each kind walked oldest first. */
-export const PRUNE_KINDS = ['payloads', 'deliveries', 'deployments', 'environments', 'notifications', 'signals'] as const;
+/** What the retention job removes, in this order (rows before payloads: a row takes its payload along), each kind oldest first. */
+export const PRUNE_KINDS = ['deliveries', 'payloads', 'deployments', 'environments', 'notifications', 'signals'] as const;
 export type PruneKind = (typeof PRUNE_KINDS)[number];
 
 /** One batch of one kind: what it asks the store to remove. */
