@@ -15,6 +15,9 @@ function open(options: WorkerOptions): Database.Database {
   const db = new Database(options.file);
   useIncrementalVacuum(db);
   db.pragma('journal_mode = WAL');
+  // A checkpoint cuts the write-ahead log back to this size: without a limit it keeps the size of
+  // its largest burst (the first retention run, the one-time VACUUM) for good.
+  db.pragma(`journal_size_limit = ${64 * 1024 ** 2}`);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
