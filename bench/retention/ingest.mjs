@@ -19,6 +19,7 @@ const { values } = parseArgs({ options: {
   rate: { type: 'string', default: '200' },
   seconds: { type: 'string', default: '10' },
   'payload-bytes': { type: 'string', default: '4000' },
+  batch: { type: 'string', default: '100' },
 } });
 const DAY = 86_400_000;
 const root = mkdtempSync(join(tmpdir(), 'slipway-bench-retention-'));
@@ -30,7 +31,9 @@ const now = Date.now();
 // Old enough that every row goes: all of them are removed while the load runs.
 seed(join(dataDir, DATABASE_FILE), { rows: Number(values.rows), days: 20, now: now - 100 * DAY, payloadBytes: Number(values['payload-bytes']) });
 
-const config = parseConfig(`store: { dataDir: ${JSON.stringify(dataDir)}, workDir: ${JSON.stringify(join(root, 'work'))} }`, join(root, 'slipway.yaml'), {}, root);
+const config = parseConfig('', join(root, 'slipway.yaml'), {}, root);
+config.store.dataDir = dataDir;
+config.store.workDir = join(root, 'work');
 const store = await SqliteStore.open(dataDir);
 const log = createLogger({ level: 'silent', pretty: false });
 const secret = 'bench-secret';
@@ -45,7 +48,7 @@ const load = async () => {
 await load(); // warm-up, not counted
 const quiet = await load();
 const started = performance.now();
-const retention = new Retention(store, config.retention, log);
+const retention = new Retention(store, config.retention, log, undefined, Number(values.batch));
 let pruneSeconds = null;
 const pruning = retention.run(now).then((run) => {
   pruneSeconds = (performance.now() - started) / 1000;
@@ -57,7 +60,7 @@ await service.close(2000);
 await store.close();
 
 const ms = (value) => value.toFixed(1).padStart(8);
-console.log(`${values.rows} deliveries removed (${run.deliveries} rows) in ${pruneSeconds?.toFixed(1)} s, batches of 500; load: ${values.rate}/s for ${values.seconds} s, 21 KB signed pull_request deliveries`);
+console.log(`${values.rows} deliveries removed (${run.deliveries} rows) in ${pruneSeconds?.toFixed(1)} s, batches of ${values.batch}; load: ${values.rate}/s for ${values.seconds} s, 21 KB signed pull_request deliveries`);
 console.log(`\n                     ok  fail     p50      p99      max  (ms)`);
 for (const [name, r] of [['no removal', quiet], ['removal running', busy]]) {
   console.log(`${name.padEnd(16)} ${String(r.ok).padStart(6)} ${String(r.failures).padStart(5)} ${ms(r.p50)} ${ms(r.p99)} ${ms(r.max)}`);
