@@ -8,6 +8,7 @@ import { githubAppSchema } from './github-app.js';
 import { listenerKeys, withListener } from './listener.js';
 import { checkReceiverApps, notificationsSchema } from './notifications.js';
 import { defaultRemote, remoteProblem } from './remote.js';
+import { retentionSchema } from './retention.js';
 import { size } from './size.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
 import { variablesSchema } from './variables.js';
@@ -229,6 +230,8 @@ export const configSchema = (baseDir: string) => strict({
   artifacts: artifacts.prefault({}),
   router: router.prefault({}),
   ui: ui.prefault({}),
+  /** How long the store keeps deliveries, deployments, destroyed environments and notifications. */
+  retention: retentionSchema.prefault({}),
   apps: apps.default([]),
   /** Receivers of notifications (chat, any HTTP endpoint). */
   notifications: notificationsSchema.default([]),

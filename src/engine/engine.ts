@@ -17,6 +17,7 @@ import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './port
 import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Rollout, type EnvironmentKey } from './rollout.js';
+import { Retention } from './retention.js';
 import { Sweeps } from './sweeps.js';
 import { sleepCheckInterval, Sleeper, type RouterActivity } from './sleeper.js';
 
@@ -26,10 +27,11 @@ const EXPIRY_CHECK_MS = 30_000;
 const APPROVAL_RETRY_MS = 15_000;
 /** How long GitHub calls in flight at a stop may take to finish, waits in the clients' queues and retries included. */
 const GITHUB_STOP_GRACE_MS = 2000;
-/** How often old CI signals are forgotten. */
-const SIGNAL_PRUNE_MS = 3_600_000;
 /** How often the worktrees of environments that are gone are removed and the mirrors tidied (see DiskSweep). */
 const DISK_SWEEP_MS = 6 * 3_600_000;
+/** How often the retention job runs; its first run is this long after start, once start-up work is done. */
+const RETENTION_MS = 3_600_000;
+const RETENTION_FIRST_MS = 60_000;
 
 /** Gate timeouts are checked a tenth of the shortest timeout apart, from 1 s to 1 min. */
 export function gateCheckInterval(config: Config): number {
@@ -67,7 +69,7 @@ export interface EngineParts {
   router: RouterActivity | null;
 }
 
-/** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), and the TTL, resync, orphan, gate and signal sweeps on their schedules. */
+/** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), the TTL, resync, orphan and gate sweeps and the retention job on their schedules. */
 export async function startEngine(parts: EngineParts): Promise<Engine> {
   const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub, liveLogs, router } = parts;
   // Every background job takes it: a stop ends their runs between items at once.
@@ -175,9 +177,12 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       await confirmer?.confirmWaiting();
       await sweeps.gateTimeouts();
     }),
-    every(SIGNAL_PRUNE_MS, 'signals', () => sweeps.pruneSignals()),
     mirrors,
   ];
+  const retention = new Retention(store, config.retention, log.child({ component: 'retention' }), stopping.signal);
+  const pruning = every(RETENTION_MS, 'retention', () => retention.run());
+  // Its first run, once start-up work is done; cleared at a stop like the others.
+  timers.push(pruning, { run: pruning.run, timer: setTimeout(pruning.run, RETENTION_FIRST_MS).unref() });
   if (sleeper !== null) timers.push(every(sleepCheckInterval(apps.values()), 'sleep', () => sleeper.sweep()));
   // At start: orphans first (what the store does not know), then expired environments.
   orphans.run();

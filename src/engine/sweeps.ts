@@ -1,27 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EnvironmentChange } from '../domain/environments.js';
-import type { EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
+import type { EnvironmentStore, LeaseStore } from '../store/store.js';
 import type { AppRuntime } from './ports.js';
 import { environmentLease, withLease } from './leases.js';
 import { ruleOf } from '../policy/rules.js';
 
-/** CI signals are kept this long: longer than any gate waits (timeouts are at most 24 days). */
-export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
 /** An orphan's destroy holds its environment's lease this long, renewed while it runs. */
 const ORPHAN_LEASE_MS = 60_000;
 
 /**
  * The periodic work beside the reconciler: TTL expiry, resync (every live environment
  * converges again, so drift and missed pushes heal), the orphan sweep (what a target
- * runs that the store does not know is destroyed), gate timeouts and old CI signals.
+ * runs that the store does not know is destroyed) and gate timeouts.
  */
 export class Sweeps {
   private readonly holder = `sweeps-${randomUUID()}`;
   private orphanSweep: Promise<string[]> | null = null;
 
   constructor(
-    private readonly store: EnvironmentStore & SignalStore & LeaseStore,
+    private readonly store: EnvironmentStore & LeaseStore,
     private readonly apps: ReadonlyMap<string, AppRuntime>,
     private readonly log: Logger,
     /** Called after desired state changed. */
@@ -56,11 +54,6 @@ export class Sweeps {
     await this.store.changeEnvironments(changes, 'gate');
     this.changed();
     return changes.length;
-  }
-
-  /** Forgets CI signals older than the retention. */
-  async pruneSignals(now = Date.now()): Promise<number> {
-    return this.store.pruneSignals(now - SIGNAL_RETENTION_MS);
   }
 
   /** A commit that failed is not deployed again by it (`periodic`): only a new commit, a config change or a command does. */

@@ -38,9 +38,6 @@ export type ResendOutcome = 'resent' | 'unknown' | 'not_failed' | 'no_receiver';
 
 /** Events read from the store per pass, at most. */
 const PAGE = 100;
-/** Delivered and failed notifications are kept this long (to list, to resend). */
-const KEEP_MS = 30 * 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
 
 /** Whether a receiver wants to hear of an event: its `on`, `apps` and `environments` filters. */
 export function wants(receiver: ReceiverConfig, facts: NotificationFacts): boolean {
@@ -142,14 +139,9 @@ export class Notifier {
       return 0;
     });
     if (abandoned > 0) log.warn({ notifications: abandoned }, 'notifications for receivers no longer in the config failed; slipway notifications lists them');
-    let prunedAt = 0;
     while (!this.stopped.signal.aborted) {
       this.wakeup.take();
       try {
-        if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
-          await store.pruneNotifications(Date.now() - KEEP_MS);
-          prunedAt = Date.now();
-        }
         const full = await this.queueEvents();
         if (!full) await this.wakeup.sleep(this.timing.pollMs);
       } catch (error) {

@@ -13,6 +13,7 @@ import type {
   RuntimeStatus,
 } from '../domain/environments.js';
 import type { PrComment, UnreportedDeployment } from './reports.js';
+import type { PruneBatch, PruneStep } from './retention.js';
 import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../domain/approvals.js';
 import type { CiSignal, SignalRecord } from '../domain/signals.js';
 import type { CommandNote, CommandReaction, CommandRecord, CommandState } from '../domain/commands.js';
@@ -245,8 +246,6 @@ export interface SignalStore {
   recordSignals(records: SignalRecord[]): Promise<void>;
   /** The latest report of every CI signal stored for a commit of a repository (`owner/name`). */
   signalsFor(repo: string, sha: string): Promise<CiSignal[]>;
-  /** Forgets signals received before `before` (ms); resolves to how many. */
-  pruneSignals(before: number): Promise<number>;
 }
 
 /** Approvals of fork pull requests under `forks: approve`. */
@@ -301,13 +300,19 @@ export interface NotificationStore {
   resendNotification(id: string): Promise<boolean>;
   /** Pending notifications of receivers not in `receivers` (gone from the config) fail, saying `reason`; resolves to how many. */
   abandonNotifications(receivers: string[], reason: string): Promise<number>;
-  /** Forgets notifications delivered or failed before `before` (ms); resolves to how many. */
-  pruneNotifications(before: number): Promise<number>;
+}
+
+/** What the retention job removes (retention.ts says what each kind keeps), and the space it frees. */
+export interface RetentionStore {
+  /** Removes one batch of one kind, in a transaction of its own size: short, so ingest waits little behind it. */
+  prune(step: PruneStep): Promise<PruneBatch>;
+  /** Gives up to `pages` free pages of the database back to the file system; resolves to how many free pages are left. */
+  reclaimSpace(pages: number): Promise<number>;
 }
 
 /** Everything slipway keeps, as one object; each part of slipway depends on the roles it uses. */
 export interface Store
-  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore {
+  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore, RetentionStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,12 @@ const DEFAULTS = {
   artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
   router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
   ui: { public: false },
+  retention: {
+    deliveries: { payloadsMs: 30 * 86_400_000, rowsMs: 90 * 86_400_000 },
+    deployments: { keep: 100, ageMs: 90 * 86_400_000 },
+    destroyedEnvironmentsMs: 90 * 86_400_000,
+    notifications: { deliveredMs: 7 * 86_400_000, failedMs: 30 * 86_400_000 },
+  },
   apps: [],
   notifications: [],
 };
@@ -68,6 +74,7 @@ apps:
     artifacts: { maxBytes: 1_073_741_824, maxFiles: 10_000 },
     router: { host: '0.0.0.0', port: 8081, domain: 'localhost', listener: LISTENER },
     ui: { public: false },
+    retention: DEFAULTS.retention,
     notifications: [],
     apps: [
       { name: 'web', repo: 'acme/web', url: 'https://github.com/acme/web.git', target: { type: 'process', manifest: null, stopGraceMs: 10_000, logMaxBytes: 10_485_760, logFiles: 2, buildTimeoutMs: 900_000 }, env: {}, secretEnv: [], environments: [] },

@@ -14,7 +14,7 @@ test('wrong type: file, line, path and what was expected', () => {
 test('unknown key names the key and the keys allowed there', () => {
   assert.deepEqual(problems('server:\n  prot: 80\nservers: {}\n'), [
     'slipway.yaml:2 server.prot: unknown key "prot"; expected one of: host, port, publicUrl, apiToken, maxConnections, headersTimeout, keepAliveTimeout, maxBodySize, maxUnverifiedBytes',
-    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, artifacts, router, ui, apps, notifications',
+    'slipway.yaml:3 servers: unknown key "servers"; expected one of: server, github, store, log, engine, artifacts, router, ui, retention, apps, notifications',
   ]);
   assert.deepEqual(problems('apps:\n  - name: web\n    repo: acme/web\n    branch: main\n'), [
     'slipway.yaml:4 apps.web.branch: unknown key "branch"; expected one of: name, repo, url, target, env, environments',

@@ -10,6 +10,7 @@ import { historyContract } from './contract/history.js';
 import { inboxContract } from './contract/inbox.js';
 import { notificationsContract } from './contract/notifications.js';
 import { reportsContract } from './contract/reports.js';
+import { retentionContract } from './contract/retention.js';
 import { rollbackContract } from './contract/rollback.js';
 import { signalsContract } from './contract/signals.js';
 
@@ -30,4 +31,5 @@ describe('the SQLite store keeps the Store contract', () => {
   commandsContract(openSqlite);
   dashboardContract(openSqlite);
   notificationsContract(openSqlite);
+  retentionContract(openSqlite);
 });

@@ -133,3 +133,22 @@ test('calls after close reject instead of hanging', async (t) => {
   await store.close();
   await assert.rejects(store.insertDelivery(delivery('late')), { code: 'store_closed' });
 });
+
+test('a database made before incremental auto-vacuum is rewritten once at open to use it; its data stays', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, DATABASE_FILE);
+  const old = new Database(file);
+  old.pragma('journal_mode = WAL');
+  migrate(old);
+  old.prepare(`INSERT INTO deliveries (id, event, received_at, status) VALUES ('kept', 'push', 1, 'processed')`).run();
+  assert.equal(old.pragma('auto_vacuum', { simple: true }), 0);
+  old.close();
+
+  const store = await SqliteStore.open(dir);
+  assert.equal((await store.getDelivery('kept'))?.event, 'push');
+  await store.close();
+  const reopened = new Database(file, { readonly: true });
+  t.after(() => reopened.close());
+  assert.equal(reopened.pragma('auto_vacuum', { simple: true }), 2, 'INCREMENTAL');
+  assert.equal(reopened.pragma('journal_mode', { simple: true }), 'wal');
+});

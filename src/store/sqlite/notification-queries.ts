@@ -26,7 +26,6 @@ export function createNotificationQueries(db: Database.Database) {
     WHERE id = @id AND state = 'pending'`);
   const resend = db.prepare(`UPDATE notifications SET state = 'pending', since = @now, next_at = @now, finished_at = NULL
     WHERE id = @id AND state = 'failed'`);
-  const prune = db.prepare("DELETE FROM notifications WHERE state != 'pending' AND finished_at < ?");
 
   return {
     recordedEvents(limit: number): RecordedEvent[] {
@@ -73,9 +72,6 @@ export function createNotificationQueries(db: Database.Database) {
       const known = JSON.stringify(receivers);
       return db.prepare(`UPDATE notifications SET state = 'failed', last_error = ?, finished_at = ?
         WHERE state = 'pending' AND receiver NOT IN (SELECT value FROM json_each(?))`).run(reason, now, known).changes;
-    },
-    pruneNotifications(before: number): number {
-      return prune.run(before).changes;
     },
   };
 }

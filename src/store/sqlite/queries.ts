@@ -12,6 +12,7 @@ import { createHistoryQueries } from './history-queries.js';
 import { createNotificationQueries } from './notification-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
+import { createRetentionQueries } from './retention-queries.js';
 import { createSignalQueries } from './signal-queries.js';
 import type {
   Backlog,
@@ -177,7 +178,6 @@ export function createQueries(db: Database.Database) {
       return null;
     },
     signalsFor: signals.signalsFor,
-    pruneSignals: signals.pruneSignals,
     ...recovery,
     ...reports,
     approvalFor: approvals.approvalFor,
@@ -188,6 +188,7 @@ export function createQueries(db: Database.Database) {
     decideCommand: commands.decideCommand,
     lastCommand: commands.lastCommand,
     ...createNotificationQueries(db),
+    ...createRetentionQueries(db),
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

@@ -36,9 +36,5 @@ export function createSignalQueries(db: Database.Database) {
         FROM ci_signals WHERE repo = ? AND sha = ? ORDER BY kind, name`).all(repo, sha) as SignalRow[];
       return rows.map(({ ordId, ordAttempt, ordPhase, ...row }) => ({ ...row, order: [ordId, ordAttempt, ordPhase] }));
     },
-    /** Forgets signals received before `before`; resolves to how many. */
-    pruneSignals(before: number): number {
-      return db.prepare('DELETE FROM ci_signals WHERE received_at < ?').run(before).changes;
-    },
   };
 }

@@ -116,7 +116,6 @@ export class SqliteStore implements Store {
     await this.call('recordSignals', records, Date.now());
   };
   signalsFor: Store['signalsFor'] = (repo, sha) => this.call('signalsFor', repo, sha);
-  pruneSignals: Store['pruneSignals'] = (before) => this.call('pruneSignals', before);
   approvalFor: Store['approvalFor'] = (repo, pr) => this.call('approvalFor', repo, pr);
   approvalRequests: Store['approvalRequests'] = () => this.call('approvalRequests');
   decideApproval: Store['decideApproval'] = (decision) => this.call('decideApproval', decision, Date.now());
@@ -148,7 +147,8 @@ export class SqliteStore implements Store {
   getNotification: Store['getNotification'] = (id) => this.call('getNotification', id);
   resendNotification: Store['resendNotification'] = (id) => this.call('resendNotification', id, Date.now());
   abandonNotifications: Store['abandonNotifications'] = (receivers, reason) => this.call('abandonNotifications', receivers, reason, Date.now());
-  pruneNotifications: Store['pruneNotifications'] = (before) => this.call('pruneNotifications', before);
+  prune: Store['prune'] = (step) => this.call('prune', step);
+  reclaimSpace: Store['reclaimSpace'] = (pages) => this.call('reclaimSpace', pages);
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };

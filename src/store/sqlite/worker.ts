@@ -7,12 +7,17 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import { createQueries, type Queries } from './queries.js';
+import { useIncrementalVacuum } from './space.js';
 import type { Reply, Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 
 function open(options: WorkerOptions): Database.Database {
   const db = new Database(options.file);
+  useIncrementalVacuum(db);
   db.pragma('journal_mode = WAL');
+  // A checkpoint cuts the write-ahead log back to this size: without a limit it keeps the size of
+  // its largest burst (the first retention run, the one-time VACUUM) for good.
+  db.pragma(`journal_size_limit = ${64 * 1024 ** 2}`);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import type { BeginDeployment, Environment, Fence } from '../../../src/domain/environments.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
+import { POLICY, pruneAll } from './retention.js';
 
 /** The notifications part of the Store contract: every store implementation passes it. */
 export function notificationsContract(open: StoreFactory): void {
@@ -170,8 +171,10 @@ export function notificationsContract(open: StoreFactory): void {
     const failed = await store.listNotifications({ limit: 10, state: 'failed' });
     assert.deepEqual(failed.map((n) => `${n.receiver} ${n.lastError}`), ['gone its receiver is no longer in the config', 'gone its receiver is no longer in the config']);
     assert.equal((await store.listNotifications({ limit: 10, state: 'pending' })).length, 1);
-    assert.equal(await store.pruneNotifications(2000), 1, 'the delivered one finished at 1000');
-    assert.equal(await store.pruneNotifications(Date.now() + 1), 2, 'then the failed ones; pending ones stay');
+    const { deliveredMs, failedMs } = POLICY.notifications;
+    assert.equal((await pruneAll(store, 'notifications', 2000 + deliveredMs)).removed, 1, 'the delivered one finished at 1000');
+    assert.equal((await pruneAll(store, 'notifications', Date.now() + deliveredMs + 1)).removed, 0, 'failed ones are kept longer, to resend');
+    assert.equal((await pruneAll(store, 'notifications', Date.now() + failedMs + 1, { limit: 1 })).removed, 2, 'then the failed ones; pending ones stay');
     assert.equal((await store.listNotifications({ limit: 10 })).length, 1);
   });
 }

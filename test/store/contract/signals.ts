@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CiSignal } from '../../../src/domain/signals.js';
 import type { Store } from '../../../src/store/store.js';
+import { SIGNAL_RETENTION_MS } from '../../../src/store/retention.js';
 import type { StoreFactory } from './factory.js';
+import { pruneAll } from './retention.js';
 
 /** The signals part of the Store contract: every store implementation passes it. */
 export function signalsContract(open: StoreFactory): void {
@@ -53,7 +55,7 @@ export function signalsContract(open: StoreFactory): void {
       signal({ name: 'build', receivedAt: 9 }),
     ]);
     assert.equal((await store.signalsFor('acme/web', SHA)).length, 3);
-    assert.equal(await store.pruneSignals(5), 2);
+    assert.equal((await pruneAll(store, 'signals', 5 + SIGNAL_RETENTION_MS, { limit: 1 })).removed, 2);
     assert.deepEqual((await store.signalsFor('acme/web', SHA)).map((s) => s.name), ['build']);
   });
 
