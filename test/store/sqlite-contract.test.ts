@@ -12,6 +12,7 @@ import { notificationsContract } from './contract/notifications.js';
 import { reportsContract } from './contract/reports.js';
 import { rollbackContract } from './contract/rollback.js';
 import { signalsContract } from './contract/signals.js';
+import { sizesContract } from './contract/sizes.js';
 
 const openSqlite: StoreFactory = async (t) => {
   const store = await SqliteStore.open(tempDir(t));
@@ -30,4 +31,5 @@ describe('the SQLite store keeps the Store contract', () => {
   commandsContract(openSqlite);
   dashboardContract(openSqlite);
   notificationsContract(openSqlite);
+  sizesContract(openSqlite);
 });

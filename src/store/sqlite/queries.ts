@@ -13,6 +13,7 @@ import { createNotificationQueries } from './notification-queries.js';
 import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
 import { createSignalQueries } from './signal-queries.js';
+import { createSizeQueries } from './size-queries.js';
 import type {
   Backlog,
   Delivery,
@@ -188,6 +189,7 @@ export function createQueries(db: Database.Database) {
     decideCommand: commands.decideCommand,
     lastCommand: commands.lastCommand,
     ...createNotificationQueries(db),
+    ...createSizeQueries(db),
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

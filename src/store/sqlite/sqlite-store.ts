@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.js';
@@ -25,6 +26,8 @@ export class SqliteStore implements Store {
   private constructor(
     private readonly worker: Worker,
     private readonly unlock: () => void,
+    /** The database file. */
+    private readonly file: string,
   ) {
     worker.on('message', (message: WorkerMessage) => {
       if (message.type !== 'replies') return;
@@ -67,7 +70,7 @@ export class SqliteStore implements Store {
       unlock();
       throw error;
     }
-    return new SqliteStore(worker, unlock);
+    return new SqliteStore(worker, unlock, options.file);
   }
 
   private call<K extends QueryName>(op: K, ...args: Parameters<Queries[K]>): Promise<ReturnType<Queries[K]>> {
@@ -149,6 +152,13 @@ export class SqliteStore implements Store {
   resendNotification: Store['resendNotification'] = (id) => this.call('resendNotification', id, Date.now());
   abandonNotifications: Store['abandonNotifications'] = (receivers, reason) => this.call('abandonNotifications', receivers, reason, Date.now());
   pruneNotifications: Store['pruneNotifications'] = (before) => this.call('pruneNotifications', before);
+  sizes: Store['sizes'] = async () => {
+    const [rows, ...files] = await Promise.all([
+      this.call('rowCounts'),
+      ...[this.file, `${this.file}-wal`].map((file) => stat(file).then((found) => found.size, () => 0)),
+    ]);
+    return { bytes: files.reduce((sum, size) => sum + size, 0), ...rows };
+  };
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };
