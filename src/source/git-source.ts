@@ -38,6 +38,11 @@ export interface SourceCallOptions {
   signal?: AbortSignal;
 }
 
+/** `<cacheDir>/mirrors`: one bare `<hash>.git` mirror per remote. */
+export function mirrorsIn(cacheDir: string): string {
+  return join(cacheDir, 'mirrors');
+}
+
 /**
  * Git for the engine: resolves refs on the remote, keeps one bare mirror per remote (fetched
  * on demand, one fetch at a time per mirror, across processes too) and checks commits out
@@ -57,7 +62,7 @@ export class GitSource {
 
   constructor(options: GitSourceOptions) {
     this.cacheDir = resolve(options.cacheDir);
-    this.mirrorsRoot = join(this.cacheDir, 'mirrors');
+    this.mirrorsRoot = mirrorsIn(this.cacheDir);
     this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
     this.worktreeRoot = options.worktreeRoot === undefined ? null : resolve(options.worktreeRoot);
     this.log = options.log ?? (() => {});

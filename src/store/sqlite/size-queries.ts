@@ -5,8 +5,8 @@ import { DELIVERY_STATUSES, type DeliveryStatus, type StoreSizes } from '../stor
 export function createSizeQueries(db: Database.Database) {
   const inbox = db.prepare('SELECT status, count(*) AS count FROM deliveries GROUP BY status');
   const environments = db.prepare('SELECT count(*) FROM environments').pluck();
-  // Logs are UTF-8 text: their length as a blob is their size in bytes.
-  const deployments = db.prepare('SELECT count(*) AS count, coalesce(sum(length(CAST(log AS BLOB))), 0) AS logBytes FROM deployments');
+  // octet_length reads a value's size from its record header: the logs themselves are not read.
+  const deployments = db.prepare('SELECT count(*) AS count, coalesce(sum(octet_length(log)), 0) AS logBytes FROM deployments');
   return {
     rowCounts(): Omit<StoreSizes, 'bytes'> {
       const deliveries = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as Record<DeliveryStatus, number>;
