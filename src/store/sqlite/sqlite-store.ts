@@ -9,6 +9,8 @@ import type { Queries, QueryName } from './queries.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 export const DATABASE_FILE = 'slipway.db';
+/** Held by the slipway that has the data folder open (see lock.ts). */
+export const LOCK_FILE = 'slipway.lock';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -54,7 +56,7 @@ export class SqliteStore implements Store {
 
   static async open(dataDir: string): Promise<SqliteStore> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const unlock = lockDataDir(join(dataDir, 'slipway.lock'));
+    const unlock = lockDataDir(join(dataDir, LOCK_FILE));
     const options: WorkerOptions = { file: join(dataDir, DATABASE_FILE) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
     try {
