@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
@@ -43,6 +43,7 @@ test('a backup restores into another data folder with all it held; the store it 
   const result = await backupStore(dataDir, file);
   assert.equal(result.schema, LATEST);
   assert.ok(result.bytes > 0);
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'only its owner reads it, as the store');
   assert.deepEqual(readdirSync(join(file, '..')), ['backup.db'], 'a single file: no temporary copy or journal left beside it');
   assert.ok(!existsSync(join(dataDir, LOCK_FILE)), 'the lock the backup took is given back');
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -160,6 +160,8 @@ async function copyStore(source: string, dest: string, options: { lockDir?: stri
   } finally {
     copy.close();
   }
+  // It holds what the store does: webhook payloads, deployment logs.
+  chmodSync(dest, 0o600);
 }
 
 /** The data folder's lock, or null when a running slipway holds it. */
