@@ -27,6 +27,7 @@ import { GitSource } from './source/git-source.js';
 import type { RuntimeReport } from './targets/target.js';
 import type { Logger } from './logger.js';
 import { Reloader } from './reload.js';
+import { StatusReport } from './status.js';
 import { RouteTable } from './router/routes.js';
 import { SlipwayError } from './errors.js';
 import { startRouter, type RouterOptions } from './router/router.js';
@@ -117,6 +118,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onChanged: (results) => engine.nudge(results),
   });
   const access = { apiToken: options.apiToken, publicUrl: config.server.publicUrl };
+  const status = new StatusReport({ dataDir: config.store.dataDir, workDir: config.store.workDir, store, jobs: () => engine.jobRuns() });
   const routes = serviceRoutes({
     config,
     store,
@@ -131,6 +133,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     access: { ...access, sessions: new Sessions(options.apiToken), publicPages: config.ui.public },
     changes,
     notifications: notifier,
+    status: () => status.read(),
   });
   const server = createHttpServer({
     routes,

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validate,
   deliveries: async () => (await import('./deliveries.js')).deliveries,
   send: async () => (await import('./send.js')).send,
+  status: async () => (await import('./status.js')).status,
   envs: async () => (await import('./envs.js')).envs,
   env: async () => (await import('./env.js')).env,
   deploy: async () => (await import('./deploy.js')).deploy,
@@ -28,6 +29,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demo,
   notifications: async () => (await import('./notifications.js')).notifications,
   notify: async () => (await import('./notify.js')).notify,
+  backup: async () => (await import('./backup.js')).backup,
+  restore: async () => (await import('./restore.js')).restore,
 };
 
 const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
@@ -39,6 +42,7 @@ commands:
   validate     check a config file without starting
   deliveries   list the webhook deliveries slipway received, or show one
   send         sign and send a webhook payload the way GitHub does
+  status       show what grows (store, mirrors, worktrees, logs) and background jobs' last runs
   envs         list environments
   env          show one environment and its recent deployments
   deploy       deploy an environment to a ref or a sha, or converge it again
@@ -53,6 +57,8 @@ commands:
   demo         watch slipway deploy a sample app from a local repository, step by step
   notifications  list notifications sent to chat and other receivers, or resend a failed one
   notify       send a receiver a test notification (notify test NAME)
+  backup       copy the store to a file, while slipway runs or not
+  restore      replace the store with a backup (slipway stopped)
 
 run "slipway <command> --help" for a command's options.`;
 

@@ -11,6 +11,7 @@ import type { DispatchResult, Store } from '../store/store.js';
 import { CommandDesk } from './commands.js';
 import { DiskSweep } from './disk-sweep.js';
 import type { LiveLogs } from './deployment-log.js';
+import { JobRuns, type JobRun } from './job-runs.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
@@ -44,6 +45,8 @@ export interface Engine {
   nudge(results?: readonly DispatchResult[]): void;
   /** Their config changed: deploy these environments again, one after another. */
   redeploy(environments: readonly EnvironmentKey[]): void;
+  /** The last run of each background job. */
+  jobRuns(): JobRun[];
   /** Stops timers and cancels running deployments (they run again at the next start). */
   stop(): Promise<void>;
 }
@@ -146,12 +149,16 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   reporter?.start();
   // Runs in flight, so a stop can wait for them (they end quickly once `stopping` aborts).
   const inFlight = new Set<Promise<void>>();
+  const jobs = new JobRuns();
+  // Every job scheduled here has its last run recorded (`slipway status`).
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
     const run = () => {
       if (stopping.signal.aborted) return;
+      const recorded = jobs.start(name);
       const done = task().then(
-        () => undefined,
+        (value) => recorded.ok(value),
         (error: unknown) => {
+          recorded.failed(error);
           if (!stopping.signal.aborted) log.error({ err: error, sweep: name }, 'sweep failed');
         },
       );
@@ -212,6 +219,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       commandRuns.run();
     },
     redeploy: (environments) => rollout.add(environments),
+    jobRuns: () => jobs.list(),
     stop: async () => {
       for (const { timer } of timers) clearInterval(timer);
       stopping.abort(new Error('slipway is stopping'));

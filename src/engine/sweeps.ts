@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EnvironmentChange } from '../domain/environments.js';
 import type { EnvironmentStore, LeaseStore } from '../store/store.js';
+import type { RunningEnvironment, Target } from '../targets/target.js';
 import type { AppRuntime } from './ports.js';
 import { environmentLease, withLease } from './leases.js';
 import { ruleOf } from '../policy/rules.js';
@@ -12,7 +13,8 @@ const ORPHAN_LEASE_MS = 60_000;
 /**
  * The periodic work beside the reconciler: TTL expiry, resync (every live environment
  * converges again, so drift and missed pushes heal), the orphan sweep (what a target
- * runs that the store does not know is destroyed) and gate timeouts.
+ * runs that the store does not know is destroyed; what it runs at another commit than the
+ * store recorded converges again) and gate timeouts.
  */
 export class Sweeps {
   private readonly holder = `sweeps-${randomUUID()}`;
@@ -81,14 +83,18 @@ export class Sweeps {
 
   private async sweepOrphans(): Promise<string[]> {
     const live = (await this.store.listEnvironments()).filter((env) => env.present);
-    const known = new Set(live.map((env) => `${env.app}/${env.name}`));
+    const known = new Map(live.map((env) => [`${env.app}/${env.name}`, env]));
     const destroyed: string[] = [];
     const targets = new Set([...this.apps.values()].map((app) => app.target));
     for (const target of targets) {
       for (const running of await target.list()) {
         const key = `${running.app}/${running.env}`;
         if (this.stop.aborted) return destroyed;
-        if (known.has(key)) continue;
+        const env = known.get(key);
+        if (env !== undefined) {
+          if (running.sha !== null && running.sha !== env.observedSha && env.observedGeneration === env.generation) await this.redeployDrifted(target, running);
+          continue;
+        }
         const lease = environmentLease(running.app, running.env);
         const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async ({ signal }) => {
           if (await this.tracked(running.app, running.env)) return false;
@@ -107,6 +113,26 @@ export class Sweeps {
       }
     }
     return destroyed;
+  }
+
+  /**
+   * The target runs another sha than the store says was deployed, and nothing deploys it now:
+   * the store is older than what runs (restored from a backup, say). It converges again, its
+   * desired sha deployed even where that sha is what runs, so the store's record is true again.
+   */
+  private async redeployDrifted(target: Target, running: RunningEnvironment): Promise<void> {
+    const lease = environmentLease(running.app, running.env);
+    const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async () => {
+      // Under the lease no deployment runs: look again, at both sides.
+      const env = await this.store.getEnvironment(running.app, running.env);
+      if (env === null || !env.present || env.observedGeneration !== env.generation) return false;
+      const now = (await target.list()).find((found) => found.app === running.app && found.env === running.env);
+      if (now?.sha === null || now?.sha === undefined || now.sha === env.observedSha) return false;
+      this.log.warn({ app: env.app, env: env.name, runs: now.sha, recorded: env.observedSha }, 'the target runs another commit than the store recorded: converging it again');
+      await this.store.changeEnvironments([{ kind: 'nudge', app: env.app, env: env.name, trigger: 'drift', redeploy: true }], 'drift');
+      return true;
+    });
+    if (outcome?.value === true) this.changed();
   }
 
   /** The store has it now: live, or being destroyed by the reconciler. */

@@ -4,6 +4,7 @@ import type { Normalized } from '../events/normalize.js';
 import type { Inbox } from '../ingest/inbox.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Status } from '../status.js';
 import type { ChangeFeed } from '../store/changes.js';
 import type { Store } from '../store/store.js';
 import { getDeliveryRoute, listDeliveriesRoute } from './api-routes.js';
@@ -40,6 +41,8 @@ export interface ServiceRouteOptions {
   changes: ChangeFeed;
   /** Resends notifications and tests receivers. */
   notifications: NotificationDesk;
+  /** The sizes that grow and the background jobs' last runs (`slipway status`). */
+  status: () => Promise<Status>;
 }
 
 /** Every route of slipway's HTTP listener: the webhook, health, metrics, the JSON API and the dashboard. */
@@ -82,6 +85,7 @@ export function serviceRoutes(options: ServiceRouteOptions): Route[] {
     { method: 'GET', path: '/api/deliveries', private: true, handler: listDeliveriesRoute(store) },
     { method: 'GET', path: /^\/api\/deliveries\/([^/]+)$/, private: true, handler: getDeliveryRoute(store) },
     { method: 'POST', path: '/api/reload', private: true, handler: reloadRoute(options.reload) },
+    { method: 'GET', path: '/api/status', private: true, handler: async (_req, res) => sendJson(res, 200, await options.status()) },
     ...environmentApiRoutes(actions, store, accepted, options.logs),
     ...notificationRoutes(store, options.notifications),
     ...dashboardRoutes({ config, store, access: options.access, changes: options.changes, actions, requeued: accepted, logs: options.logs }),

@@ -39,6 +39,11 @@ export interface SourceCallOptions {
   signal?: AbortSignal;
 }
 
+/** `<cacheDir>/mirrors`: one bare `<hash>.git` mirror per remote. */
+export function mirrorsIn(cacheDir: string): string {
+  return join(cacheDir, 'mirrors');
+}
+
 export interface TidyOptions {
   /**
    * Objects nothing reaches any more are deleted once older than this (default an hour):
@@ -73,7 +78,7 @@ export class GitSource {
 
   constructor(options: GitSourceOptions) {
     this.cacheDir = resolve(options.cacheDir);
-    this.mirrorsRoot = join(this.cacheDir, 'mirrors');
+    this.mirrorsRoot = mirrorsIn(this.cacheDir);
     this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
     this.worktreeRoot = options.worktreeRoot === undefined ? null : resolve(options.worktreeRoot);
     this.log = options.log ?? (() => {});

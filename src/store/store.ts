@@ -311,9 +311,24 @@ export interface RetentionStore {
 }
 
 /** Everything slipway keeps, as one object; each part of slipway depends on the roles it uses. */
+/** The store's size on disk and the rows that grow, by table. */
+export interface StoreSizes {
+  /** The store's files (SQLite: the database and its write-ahead log). */
+  bytes: number;
+  /** Inbox rows, by status. */
+  deliveries: Record<DeliveryStatus, number>;
+  /** Environment rows, destroyed ones included. */
+  environments: number;
+  deployments: number;
+  /** The deployments' logs, which the store keeps. */
+  deploymentLogBytes: number;
+}
+
 export interface Store
   extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore, RetentionStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
+  /** What the store holds that grows with use (`slipway status`). */
+  sizes(): Promise<StoreSizes>;
   close(): Promise<void>;
 }

@@ -5,6 +5,9 @@ import { envPrefix } from './env-records.js';
 /** How long the last release log of a destroyed environment stays readable. */
 export const KEEP_DESTROYED_LOGS_MS = 24 * 3_600_000;
 
+/** The folder of a log folder that holds destroyed environments' logs. */
+export const KEPT_FOLDER = 'destroyed';
+
 /** `<logDir>/destroyed/<app>.<env>.<destroyed at, ms>.log` (and its rotated copy `.log.1`). */
 const KEPT = /^([a-z0-9-]+)\.([a-z0-9-]+)\.(\d+)\.log(\.1)?$/;
 
@@ -21,7 +24,7 @@ export class KeptLogs {
     logDir: string,
     private readonly keepMs: number,
   ) {
-    this.dir = join(logDir, 'destroyed');
+    this.dir = join(logDir, KEPT_FOLDER);
   }
 
   /** Keeps `file` (a release log) and `<file>.1` as the environment's last log; a file already gone is fine. */

@@ -27,18 +27,28 @@ export interface TargetContext {
   onRuntime: (report: RuntimeReport) => void;
 }
 
+/** `<dataDir>/targets/<type>/`: where a target type keeps its state. */
+export function stateDirOf(dataDir: string, type: TargetType): string {
+  return join(dataDir, 'targets', type);
+}
+
+/** The folders the targets that keep release logs write them to (`<stateDir>/logs`, destroyed environments' in its `destroyed/`). */
+export function releaseLogDirs(dataDir: string): string[] {
+  return (['process', 'docker'] as const).map((type) => join(stateDirOf(dataDir, type), 'logs'));
+}
+
 type Factories = {
   [K in TargetType]: (config: Extract<TargetConfig, { type: K }>, context: TargetContext) => Target;
 };
 
 const FACTORIES: Factories = {
   command: (config, context) =>
-    new CommandTarget(config, { app: context.app, stateDir: join(context.dataDir, 'targets', 'command'), workspace: workspaceOf(config, context) }),
+    new CommandTarget(config, { app: context.app, stateDir: stateDirOf(context.dataDir, 'command'), workspace: workspaceOf(config, context) }),
   docker: (config, context) => {
     if (context.routes === null) throw new SlipwayError('no_router', 'the docker target needs the router, which did not start');
     return new DockerTarget(config, {
       app: context.app,
-      stateDir: join(context.dataDir, 'targets', 'docker'),
+      stateDir: stateDirOf(context.dataDir, 'docker'),
       routes: context.routes,
       log: context.log,
       onStatus: context.onRuntime,
@@ -48,7 +58,7 @@ const FACTORIES: Factories = {
     if (context.routes === null) throw new SlipwayError('no_router', 'the process target needs the router, which did not start');
     return new ProcessTarget(config, {
       app: context.app,
-      stateDir: join(context.dataDir, 'targets', 'process'),
+      stateDir: stateDirOf(context.dataDir, 'process'),
       workspace: workspaceOf(config, context),
       routes: context.routes,
       log: context.log,

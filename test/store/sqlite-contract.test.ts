@@ -13,6 +13,7 @@ import { reportsContract } from './contract/reports.js';
 import { retentionContract } from './contract/retention.js';
 import { rollbackContract } from './contract/rollback.js';
 import { signalsContract } from './contract/signals.js';
+import { sizesContract } from './contract/sizes.js';
 
 const openSqlite: StoreFactory = async (t) => {
   const store = await SqliteStore.open(tempDir(t));
@@ -32,4 +33,5 @@ describe('the SQLite store keeps the Store contract', () => {
   dashboardContract(openSqlite);
   notificationsContract(openSqlite);
   retentionContract(openSqlite);
+  sizesContract(openSqlite);
 });

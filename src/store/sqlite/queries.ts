@@ -14,6 +14,7 @@ import { createRecoveryQueries } from './recovery-queries.js';
 import { createReportQueries } from './report-queries.js';
 import { createRetentionQueries } from './retention-queries.js';
 import { createSignalQueries } from './signal-queries.js';
+import { createSizeQueries } from './size-queries.js';
 import type {
   Backlog,
   Delivery,
@@ -189,6 +190,7 @@ export function createQueries(db: Database.Database) {
     lastCommand: commands.lastCommand,
     ...createNotificationQueries(db),
     ...createRetentionQueries(db),
+    ...createSizeQueries(db),
     ping(): null {
       db.prepare('SELECT 1').get();
       return null;

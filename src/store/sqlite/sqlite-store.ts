@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.js';
@@ -8,6 +9,8 @@ import type { Queries, QueryName } from './queries.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 export const DATABASE_FILE = 'slipway.db';
+/** Held by the slipway that has the data folder open (see lock.ts). */
+export const LOCK_FILE = 'slipway.lock';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -25,6 +28,8 @@ export class SqliteStore implements Store {
   private constructor(
     private readonly worker: Worker,
     private readonly unlock: () => void,
+    /** The database file. */
+    private readonly file: string,
   ) {
     worker.on('message', (message: WorkerMessage) => {
       if (message.type !== 'replies') return;
@@ -51,7 +56,7 @@ export class SqliteStore implements Store {
 
   static async open(dataDir: string): Promise<SqliteStore> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const unlock = lockDataDir(join(dataDir, 'slipway.lock'));
+    const unlock = lockDataDir(join(dataDir, LOCK_FILE));
     const options: WorkerOptions = { file: join(dataDir, DATABASE_FILE) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
     try {
@@ -67,7 +72,7 @@ export class SqliteStore implements Store {
       unlock();
       throw error;
     }
-    return new SqliteStore(worker, unlock);
+    return new SqliteStore(worker, unlock, options.file);
   }
 
   private call<K extends QueryName>(op: K, ...args: Parameters<Queries[K]>): Promise<ReturnType<Queries[K]>> {
@@ -149,6 +154,13 @@ export class SqliteStore implements Store {
   abandonNotifications: Store['abandonNotifications'] = (receivers, reason) => this.call('abandonNotifications', receivers, reason, Date.now());
   prune: Store['prune'] = (step) => this.call('prune', step);
   reclaimSpace: Store['reclaimSpace'] = (pages) => this.call('reclaimSpace', pages);
+  sizes: Store['sizes'] = async () => {
+    const [rows, ...files] = await Promise.all([
+      this.call('rowCounts'),
+      ...[this.file, `${this.file}-wal`].map((file) => stat(file).then((found) => found.size, () => 0)),
+    ]);
+    return { bytes: files.reduce((sum, size) => sum + size, 0), ...rows };
+  };
   ping: Store['ping'] = async () => {
     await this.call('ping');
   };
