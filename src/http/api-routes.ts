@@ -14,11 +14,11 @@ export function listDeliveriesRoute(store: InboxStore) {
   };
 }
 
-/** GET /api/deliveries/:id — one delivery with its payload. */
+/** GET /api/deliveries/:id — one delivery with its payload (null once retention removed it). */
 export function getDeliveryRoute(store: InboxStore) {
   return async (_request: IncomingMessage, response: ServerResponse, _url: URL, id: string): Promise<void> => {
     const delivery = await findDelivery(store, id);
-    sendJson(response, 200, { ...delivery, payload: JSON.parse(delivery.payload) as unknown });
+    sendJson(response, 200, { ...delivery, payload: delivery.payload === null ? null : (JSON.parse(delivery.payload) as unknown) });
   };
 }
 

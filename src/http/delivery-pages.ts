@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { tryNormalizeText } from '../events/normalize.js';
 import { explainEvent } from '../policy/explain.js';
+import { PAYLOAD_REMOVED } from '../store/retention.js';
 import type { EnvironmentStore, InboxStore } from '../store/store.js';
 import { deliveriesPage, type DeliveryFilters, type DeliveryListing } from '../ui/deliveries-page.js';
 import { deliveryPage, type Explained } from '../ui/delivery-page.js';
@@ -39,7 +40,7 @@ export function deliveryPageRoutes({ config, store, access, requeued }: Delivery
       path: /^\/deliveries\/([^/]+)$/,
       handler: pageRoute(access, async ({ viewer }, id = '') => {
         const delivery = await findDelivery(store, id);
-        const normalized = tryNormalizeText(delivery.event, delivery.payload);
+        const normalized = delivery.payload === null ? { ok: false as const, reason: PAYLOAD_REMOVED } : tryNormalizeText(delivery.event, delivery.payload);
         const explained: Explained = normalized.ok
           ? { ok: true, explanation: explainEvent(delivery.event, normalized.event, config, CONFIG_NAME) }
           : { ok: false, reason: normalized.reason };

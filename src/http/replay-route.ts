@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InputError } from '../errors.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
+import { PAYLOAD_REMOVED } from '../store/retention.js';
 import type { InboxStore } from '../store/store.js';
 import { findDelivery } from './api-routes.js';
 import { sendJson } from './respond.js';
@@ -21,10 +22,12 @@ export function replayDeliveryRoute(store: InboxStore, requeued: Requeued) {
 
 /**
  * Replays a delivery (the API, `slipway replay`, the dashboard's Replay button): a finished one
- * goes back to pending and to the dispatcher; unknown is a 404, still pending a 409 that says why.
+ * goes back to pending and to the dispatcher; unknown is a 404, still pending a 409, one whose
+ * payload retention removed a 410, each saying why.
  */
 export async function replayDelivery(store: InboxStore, requeued: Requeued, id: string): Promise<void> {
   const delivery = await findDelivery(store, id);
+  if (delivery.payload === null) throw new InputError('payload_removed', `delivery ${id} cannot be replayed: ${PAYLOAD_REMOVED}`, 410);
   if (delivery.status === 'pending' || !(await store.requeueDelivery(id))) {
     throw new InputError('still_pending', `delivery ${id} is still pending: it will be dispatched, there is nothing to replay yet`, 409);
   }

@@ -4,6 +4,9 @@
  * CI signals. The retention job removes what is past its age in small batches.
  */
 
+/** Why a delivery has no payload any more (a delivery row outlives its payload). */
+export const PAYLOAD_REMOVED = 'its payload was removed when it grew older than retention.deliveries.payloads';
+
 /** Ages in milliseconds, as the config's `retention:` gives them. */
 export interface RetentionPolicy {
   deliveries: {

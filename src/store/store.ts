@@ -53,7 +53,8 @@ export interface DeliverySummary extends Omit<NewDelivery, 'payload'> {
 }
 
 export interface Delivery extends DeliverySummary {
-  payload: string;
+  /** Null once retention removed it (the row stays, so a redelivery is still a duplicate). */
+  payload: string | null;
 }
 
 export type InsertOutcome = 'inserted' | 'duplicate';

@@ -1,4 +1,5 @@
 import type { Explanation } from '../policy/explain.js';
+import { PAYLOAD_REMOVED } from '../store/retention.js';
 import type { Delivery, DeliveryEffects } from '../store/store.js';
 import { deliveryPath, eventText, stateWord } from './delivery-parts.js';
 import { explanationView } from './explanation.js';
@@ -78,6 +79,7 @@ function effectsView({ environments, deployments }: DeliveryEffects): Html {
 
 /** The payload pretty-printed (as sent when it is not JSON), folded; a huge one is cut. */
 function payloadView(delivery: Delivery): Html {
+  if (delivery.payload === null) return html`<p class="muted">None: ${PAYLOAD_REMOVED}. The delivery is kept so that GitHub redelivering it is still recognized.</p>`;
   const bytes = Buffer.byteLength(delivery.payload);
   let text: string;
   try {

@@ -72,7 +72,7 @@ test('a delivery whose policy throws fails with its reason; the deliveries after
   assert.equal(poisoned?.status, 'failed');
   assert.match(poisoned?.error ?? '', /cannot read properties of undefined/);
   assert.match(poisoned?.error ?? '', /slipway replay d2/);
-  assert.ok((poisoned?.payload.length ?? 0) > 0, 'its payload is kept for replay');
+  assert.ok((poisoned?.payload?.length ?? 0) > 0, 'its payload is kept for replay');
   assert.equal((await store.getEnvironment('webapp', 'br-one'))?.present, true);
   assert.equal((await store.getEnvironment('webapp', 'br-two'))?.present, true);
 });

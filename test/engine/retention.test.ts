@@ -6,7 +6,7 @@ import { Retention } from '../../src/engine/retention.js';
 import { createLogger } from '../../src/logger.js';
 import { DATABASE_FILE } from '../../src/store/sqlite/sqlite-store.js';
 import { startTestService } from '../helpers/service.js';
-import { deliver, eventually } from '../helpers/webhook.js';
+import { deliver, eventually, send } from '../helpers/webhook.js';
 import { POLICY } from '../store/contract/retention.js';
 
 const DAY = 86_400_000;
@@ -26,7 +26,7 @@ test('a redelivery of a delivery whose payload the retention job removed is stil
   assert.equal(run.payloads, 1);
   assert.equal(run.deliveries, 0, 'its row stays 90 days');
   const kept = await service.store.getDelivery(first.id);
-  assert.equal(kept?.payload, '');
+  assert.equal(kept?.payload, null);
   assert.equal(kept?.status, done.status);
 
   const again = await deliver(service.url, { event: 'ping', payload, id: first.id });
@@ -36,6 +36,19 @@ test('a redelivery of a delivery whose payload the retention job removed is stil
   assert.deepEqual(more, []);
   assert.equal(only?.processedAt, done.processedAt, 'not dispatched again');
   assert.equal(only?.status, done.status);
+
+  // What is left of it reads clearly: the API, the dashboard's page, and a replay that cannot be.
+  const bearer = { authorization: `Bearer ${service.apiToken}` };
+  const shown = await send(`${service.url}/api/deliveries/${first.id}`, { method: 'GET', headers: bearer });
+  assert.equal(shown.status, 200);
+  assert.equal((JSON.parse(shown.body) as { payload: unknown }).payload, null);
+  const page = await send(`${service.url}/deliveries/${first.id}`, { method: 'GET', headers: bearer });
+  assert.equal(page.status, 200);
+  assert.match(page.body, /None: its payload was removed when it grew older than retention\.deliveries\.payloads\./);
+  const replay = await send(`${service.url}/api/deliveries/${first.id}/replay`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(replay.status, 410);
+  assert.match(replay.body, /cannot be replayed: its payload was removed when it grew older than retention\.deliveries\.payloads/);
+  assert.equal((await service.store.getDelivery(first.id))?.status, done.status, 'still as it was');
 });
 
 test('the retention job removes a large backlog in small batches and gives the space back to the file system', async (t) => {

@@ -104,7 +104,7 @@ export function createQueries(db: Database.Database) {
       const summary = byId.get(id) as DeliverySummary | undefined;
       if (summary === undefined) return null;
       const body = payloadOf.get(id) as Buffer | undefined;
-      return { ...summary, payload: body === undefined ? '' : brotliDecompressSync(body).toString('utf8') };
+      return { ...summary, payload: body === undefined ? null : brotliDecompressSync(body).toString('utf8') };
     },
     deliveryPayloads(ids: string[]): Map<string, string> {
       const payloads = new Map<string, string>();

@@ -50,10 +50,10 @@ export function retentionContract(open: StoreFactory): void {
     assert.equal(payloads.removed, 7);
     assert.ok(payloads.batches >= 4, `removed 2 at a time (${payloads.batches} batches)`);
     const old = await store.getDelivery('old3');
-    assert.equal(old?.payload, '', 'the payload is gone');
+    assert.equal(old?.payload, null, 'the payload is gone');
     assert.equal(old?.status, 'processed', 'the row stays');
-    assert.notEqual((await store.getDelivery('stuck'))?.payload, '', 'pending: the dispatcher still needs it');
-    assert.notEqual((await store.getDelivery('new'))?.payload, '');
+    assert.notEqual((await store.getDelivery('stuck'))?.payload, null, 'pending: the dispatcher still needs it');
+    assert.notEqual((await store.getDelivery('new'))?.payload, null);
     assert.equal(await store.insertDelivery(delivery('old3', { receivedAt: T + 31 * DAY })), 'duplicate');
 
     const rows = await pruneAll(store, 'deliveries', T + 91 * DAY, { limit: 3 });
