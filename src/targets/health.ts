@@ -182,6 +182,9 @@ export async function waitHealthy(port: number, health: Health, signal: AbortSig
     if (left <= 0) return outcome;
     const limit = Math.min(PROBE_MS, left);
     const probe = health.path === null ? await probeTcp(port, limit, proxied ? PROXIED_HOLD_MS : 0) : await probeHttp(port, health.path, limit, proxied);
+    // A probe the deadline cut short and that saw no answer says less than the one before it
+    // (on a loaded machine a 503 can take longer than the few ms that were left): keep that one.
+    if (probe.kind === 'silent' && limit < PROBE_MS && outcome.last !== null) return outcome;
     const foreign = probe.kind !== 'refused' && owns() === false;
     outcome.tries += 1;
     outcome.last = probe;

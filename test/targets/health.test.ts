@@ -69,6 +69,19 @@ test('an app that answers 500 is asked a few times, not hundreds; the error give
   );
 });
 
+test('a last probe the timeout cuts short and that gets no answer does not hide the answer before it', async (t) => {
+  // The first request is answered 503 at once; later ones only after the health timeout.
+  const app = await httpApp(t, (_req, res) => {
+    const answer = () => res.writeHead(503, { 'content-type': 'text/plain' }).end('not yet');
+    if (app.requests() === 1) answer();
+    else setTimeout(answer, 5000).unref();
+  });
+  const outcome = await waitHealthy(app.port, { path: '/healthz', timeoutMs: 1000 }, never);
+  assert.equal(app.requests(), 2, 'the second probe was made, and cut short');
+  assert.deepEqual([outcome.tries, outcome.last], [1, { kind: 'answered', status: 503, body: 'not yet' }]);
+  assert.equal(whyUnhealthy(outcome, HTTP, app.port, '', false), '; GET /healthz answered 503 (its only try): "not yet"');
+});
+
 test('a body with terminal control characters is shown without them, on one line', async (t) => {
   const body = '\x1b[2J\x1b[31mfatal\x1b[0m:\r\nbad\u202econfig\x07 \x1b]0;owned\x07here\x9b1m\x00end';
   const app = await httpApp(t, (_req, res) => res.writeHead(503).end(body));
