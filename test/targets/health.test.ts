@@ -85,7 +85,7 @@ test('a last probe the timeout cuts short and that gets no answer does not hide 
 test('a body with terminal control characters is shown without them, on one line', async (t) => {
   const body = '\x1b[2J\x1b[31mfatal\x1b[0m:\r\nbad\u202econfig\x07 \x1b]0;owned\x07here\x9b1m\x00end';
   const app = await httpApp(t, (_req, res) => res.writeHead(503).end(body));
-  const outcome = await waitHealthy(app.port, { path: '/healthz', timeoutMs: 300 }, never);
+  const outcome = await waitHealthy(app.port, { path: '/healthz', timeoutMs: 2000 }, never);
   assert.deepEqual(outcome.last, { kind: 'answered', status: 503, body: 'fatal: bad config here end' });
   const why = whyUnhealthy(outcome, HTTP, app.port, '', false);
   assert.match(why, /^; GET \/healthz answered 503 \((its only try|last of \d+ tries)\): "fatal: bad config here end"$/);
@@ -104,7 +104,7 @@ test('a huge, endless body is read only so far: the probe returns, the snippet i
     };
     more();
   });
-  const outcome = await waitHealthy(app.port, { path: '/healthz', timeoutMs: 500 }, never);
+  const outcome = await waitHealthy(app.port, { path: '/healthz', timeoutMs: 2000 }, never);
   assert.equal(outcome.last?.kind, 'answered');
   assert.ok(outcome.last.kind === 'answered');
   assert.equal(outcome.last.body, `${'x'.repeat(199)}…`);
