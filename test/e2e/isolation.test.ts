@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServer } from '../helpers/cli.js';
 import { Origin } from '../helpers/git.js';
+import { processesIn } from '../helpers/processes.js';
 import { appFiles, freePort, Hooks } from '../helpers/process-app.js';
 import { SECRET } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
@@ -89,6 +90,8 @@ apps:
       server.child.kill('SIGTERM');
       await server.exited;
     }
+    // slipway leaves its releases running for its next start to adopt: the preview goes with the test.
+    for (const found of processesIn(workDir)) process.kill(found.pid, 'SIGKILL');
   });
   await new Hooks(origin, () => server.url, SECRET).pullRequest('opened', 1, 'feature/x', head);
   const deployment = await eventually(async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SlipwayError } from '../../../src/errors.js';
 import { TARGET_CANCELLED } from '../../../src/targets/target.js';
+import { processesIn } from '../../helpers/processes.js';
 import { waitForFile } from '../helpers.js';
 import { alive, ask, MANIFEST, request, setup, SHA2, worktree } from './helpers.js';
 
@@ -113,9 +114,10 @@ setInterval(() => {}, 1000);
 `;
   const workdir = worktree(root, 'a', 'start: node squat.cjs\nhealth: { path: /healthz, timeout: 10s }\n');
   writeFileSync(join(workdir, 'squat.cjs'), squat);
-  t.after(async () => {
-    const pid = Number(await waitForFile(join(workdir, 'squatter.pid')).catch(() => 0));
-    if (pid > 0) process.kill(pid, 'SIGKILL');
+  // Its own group outlives the release: it is killed here, found by its working folder (its
+  // pid file may be gone with the test's folder by the time an after hook runs).
+  t.after(() => {
+    for (const found of processesIn(workdir)) process.kill(found.pid, 'SIGKILL');
   });
   await assert.rejects(
     target.apply(request(workdir)),
