@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { EnvironmentChange } from '../domain/environments.js';
+import type { Environment, EnvironmentChange } from '../domain/environments.js';
 import type { EnvironmentStore, LeaseStore } from '../store/store.js';
 import type { RunningEnvironment, Target } from '../targets/target.js';
 import type { AppRuntime } from './ports.js';
@@ -92,7 +92,7 @@ export class Sweeps {
         if (this.stop.aborted) return destroyed;
         const env = known.get(key);
         if (env !== undefined) {
-          if (running.sha !== null && running.sha !== env.observedSha && env.observedGeneration === env.generation) await this.redeployDrifted(target, running);
+          if (running.sha !== null && drifted(env, running.sha)) await this.redeployDrifted(target, running);
           continue;
         }
         const lease = environmentLease(running.app, running.env);
@@ -125,9 +125,9 @@ export class Sweeps {
     const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async () => {
       // Under the lease no deployment runs: look again, at both sides.
       const env = await this.store.getEnvironment(running.app, running.env);
-      if (env === null || !env.present || env.observedGeneration !== env.generation) return false;
+      if (env === null || !env.present) return false;
       const now = (await target.list()).find((found) => found.app === running.app && found.env === running.env);
-      if (now?.sha === null || now?.sha === undefined || now.sha === env.observedSha) return false;
+      if (now?.sha === null || now?.sha === undefined || !drifted(env, now.sha)) return false;
       this.log.warn({ app: env.app, env: env.name, runs: now.sha, recorded: env.observedSha }, 'the target runs another commit than the store recorded: converging it again');
       await this.store.changeEnvironments([{ kind: 'nudge', app: env.app, env: env.name, trigger: 'drift', redeploy: true }], 'drift');
       return true;
@@ -140,4 +140,13 @@ export class Sweeps {
     const env = await this.store.getEnvironment(app, name);
     return env !== null && (env.present || env.state !== 'destroyed');
   }
+}
+
+/**
+ * Only an environment the store says is ready at its desired state can be told apart from what
+ * runs: after a failed deployment a target may hold the failed sha (the command target records
+ * a deploy before running it), and deploying that again is what the retry rule forbids.
+ */
+function drifted(env: Environment, runningSha: string): boolean {
+  return env.state === 'ready' && env.observedGeneration === env.generation && runningSha !== env.observedSha;
 }

@@ -169,3 +169,26 @@ test('the orphan sweep leaves alone an environment whose target runs the commit 
   assert.equal((await store.getEnvironment('webapp', 'staging'))?.generation, before?.generation);
   assert.equal(changed(), 0);
 });
+
+test('after a failed deployment the orphan sweep does not deploy the failed commit again, though the command target recorded it', async (t) => {
+  const { store, sweeps, deploy, target, changed } = await setup(t);
+  const [good, bad] = ['1'.repeat(40), '2'.repeat(40)];
+  await store.changeEnvironments([follow('staging', null)], 'test');
+  await deployRecorded(store, deploy, 'staging', good);
+  const env = await store.getEnvironment('webapp', 'staging');
+  assert.ok(env);
+  // The command target records a deploy before it runs its command; the command then fails.
+  const lease = environmentLease('webapp', 'staging');
+  const fence = { lease, token: (await store.acquireLease(lease, 'test', 60_000)) ?? 0 };
+  const begun = await store.beginDeployment({ environmentId: env.id, generation: env.generation, sha: bad, ref: env.desiredRef, trigger: 'push', deliveryId: null, fence });
+  await deploy('staging', bad);
+  await store.completeDeployment({ id: begun.id, state: 'failure', error: 'deploy command exited with code 1', log: '', url: null, fence });
+  await store.releaseLease(lease, 'test');
+  assert.deepEqual((await target.list()).map((running) => running.sha), [bad]);
+  const failed = await store.getEnvironment('webapp', 'staging');
+  assert.equal(failed?.state, 'failed');
+
+  assert.deepEqual(await sweeps.orphans(), []);
+  assert.equal((await store.getEnvironment('webapp', 'staging'))?.generation, failed?.generation, 'not nudged');
+  assert.equal(changed(), 0);
+});
