@@ -36,6 +36,10 @@ export interface TestServiceOptions {
 
 /** A real slipway instance (HTTP on a free port, SQLite in a temp folder), closed after the test. */
 export async function startTestService(t: TestContext, options: TestServiceOptions = {}): Promise<TestService> {
+  // After hooks run in the order they were added: the service's close goes before the removal
+  // of the folders made below, so nothing of it still writes there.
+  let close = async () => {};
+  t.after(() => close());
   const dataDir = options.dataDir ?? tempDir(t);
   const config = parseConfig(options.yaml ?? '', 'test.yaml', {}, dataDir);
   config.store.dataDir = dataDir;
@@ -59,12 +63,11 @@ export async function startTestService(t: TestContext, options: TestServiceOptio
     throw error;
   });
   let closed = false;
-  const close = async () => {
+  close = async () => {
     if (closed) return;
     closed = true;
     await service.close(2000);
     await store.close();
   };
-  t.after(close);
   return { ...service, close, store, dataDir, workDir, apiToken, api: (method, path, body) => callApi(service.url, apiToken, method, path, body) };
 }

@@ -13,9 +13,12 @@ import { defaultWorkDir } from '../../src/config/work-dir.js';
 export function tempDir(t: TestContext, prefix = 'slipway-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o777);
+  // After hooks run in the order they were added, so a slipway started in this folder may still
+  // be writing in it (git making a mirror, say): retried, as rm -rf would be again.
+  const options = { recursive: true, force: true, maxRetries: 20, retryDelay: 50 };
   t.after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    for (const data of ['data', '.slipway']) rmSync(defaultWorkDir(join(dir, data), dir), { recursive: true, force: true });
+    rmSync(dir, options);
+    for (const data of ['data', '.slipway']) rmSync(defaultWorkDir(join(dir, data), dir), options);
   });
   return dir;
 }
