@@ -13,12 +13,26 @@ import { defaultWorkDir } from '../../src/config/work-dir.js';
 export function tempDir(t: TestContext, prefix = 'slipway-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o777);
-  // After hooks run in the order they were added, so a slipway started in this folder may still
-  // be writing in it (git making a mirror, say): retried, as rm -rf would be again.
-  const options = { recursive: true, force: true, maxRetries: 20, retryDelay: 50 };
-  t.after(() => {
+  // After hooks run in the order they were added, so a slipway started in this folder after it
+  // was made may still be writing in it (git filling a mirror) until its own hook closes it:
+  // the removal is then tried again once the test file's work is done, never failing the test.
+  const options = { recursive: true, force: true, maxRetries: 5, retryDelay: 50 };
+  const remove = () => {
     rmSync(dir, options);
     for (const data of ['data', '.slipway']) rmSync(defaultWorkDir(join(dir, data), dir), options);
+  };
+  t.after(() => {
+    try {
+      remove();
+    } catch {
+      process.once('beforeExit', () => {
+        try {
+          remove();
+        } catch {
+          // Left in the temporary folder, as an interrupted test leaves it.
+        }
+      });
+    }
   });
   return dir;
 }
