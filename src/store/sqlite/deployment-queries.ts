@@ -61,8 +61,8 @@ export function createDeploymentQueries(db: Database.Database) {
       const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
       timeline.run(id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
       if (begin.waiting !== undefined && begin.quiet !== true) events.waiting(deployment(id) as Deployment, begin.waiting, now);
-      // The redeploy a config change asked for is under way (unless asked again since).
-      db.prepare(`UPDATE environments SET state = ?, updated_at = ?, redeploy = CASE WHEN generation <= ? THEN 0 ELSE redeploy END
+      // The redeploy asked for at this generation or before is under way (one asked since is still to do).
+      db.prepare(`UPDATE environments SET state = ?, updated_at = ?, redeploy = CASE WHEN redeploy <= ? THEN 0 ELSE redeploy END
         WHERE id = ?`).run(waiting ? 'waiting' : 'deploying', now, begin.generation, begin.environmentId);
       return deployment(id) as Deployment;
     },

@@ -13,7 +13,12 @@ export const ENV_COLUMNS = `id, app, name, present, desired_ref AS desiredRef, p
   created_at AS createdAt, updated_at AS updatedAt`;
 
 type Flag = 'present' | 'fork' | 'keep' | 'redeploy';
-/** A row as read: flags are 0 or 1; the head last named, and whether a command holds it destroyed, stay in the store. */
+/**
+ * A row as read: flags are 0 or 1, but for `redeploy`, which is the generation the newest
+ * redeploy was asked at (0: none), so that only a deployment of that generation or a later
+ * one clears it, not one a periodic nudge made older; the head last named, and whether a
+ * command holds it destroyed, stay in the store.
+ */
 export type EnvironmentRow = Omit<Environment, Flag> & Record<Flag, number> & { eventAt: number | null; headSha: string | null; held: number };
 /** A ready environment whose release was stopped for idling reads as `sleeping` (see migration 9). */
 export const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _held, ...row }: EnvironmentRow): Environment => ({
@@ -21,7 +26,7 @@ export const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _hel
   present: row.present === 1,
   fork: row.fork === 1,
   keep: row.keep === 1,
-  redeploy: row.redeploy === 1,
+  redeploy: row.redeploy > 0,
   state: row.state === 'ready' && row.sleptAt !== null ? 'sleeping' : row.state,
 });
 
@@ -70,7 +75,7 @@ export function createEnvironmentQueries(db: Database.Database) {
       if (current === undefined || current.present === 0) return;
       // Only a periodic sweep leaves a failed commit alone (see Environment.failedSha).
       db.prepare(`UPDATE environments SET generation = generation + 1, last_trigger = ?, updated_at = ?,
-          failed_sha = CASE WHEN ? THEN failed_sha END, redeploy = max(redeploy, ?) WHERE id = ?`)
+          failed_sha = CASE WHEN ? THEN failed_sha END, redeploy = CASE WHEN ? THEN generation + 1 ELSE redeploy END WHERE id = ?`)
         .run(change.trigger, now, change.periodic === true ? 1 : 0, change.redeploy === true ? 1 : 0, current.id);
       return;
     }
@@ -155,7 +160,7 @@ export function createEnvironmentQueries(db: Database.Database) {
     db.prepare(`UPDATE environments SET last_commit_at = @now,
         expires_at = CASE WHEN ttl_ms IS NULL AND expires_at IS NULL THEN NULL
           ELSE max(coalesce(expires_at, 0), @now + coalesce(ttl_ms, 0)) + @extend END,
-        keep = max(keep, @keep), redeploy = max(redeploy, @redeploy), generation = generation + @redeploy,
+        keep = max(keep, @keep), redeploy = CASE WHEN @redeploy THEN generation + 1 ELSE redeploy END, generation = generation + @redeploy,
         pinned_sha = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE pinned_sha END,
         github_deployment_id = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE github_deployment_id END,
         artifact_run_id = CASE WHEN @redeploy AND desired_ref IS NOT NULL THEN NULL ELSE artifact_run_id END,
@@ -206,7 +211,7 @@ export function createEnvironmentQueries(db: Database.Database) {
       // A redeploy asked for after this generation is still to do.
       db.prepare(`UPDATE environments SET observed_generation = max(observed_generation, ?),
           state = CASE WHEN present = 1 AND state IN ('pending', 'deploying') THEN 'ready' ELSE state END, updated_at = ?,
-          redeploy = CASE WHEN generation <= ? THEN 0 ELSE redeploy END
+          redeploy = CASE WHEN redeploy <= ? THEN 0 ELSE redeploy END
         WHERE id = ?`).run(generation, now, generation, environmentId);
     },
     /** A target's report on a running release; a release that keeps crashing fails its environment. */

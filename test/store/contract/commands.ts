@@ -128,7 +128,7 @@ export function commandsContract(open: StoreFactory): void {
     assert.equal((await env(store)).present, true, 'reopened at the same head');
   });
 
-  test('redeploy follows the head again (a pin ends, a quarantine lifts) and stays asked for until a deployment begins; a command on a destroyed environment does nothing', async (t) => {
+  test('redeploy follows the head again (a pin ends, a quarantine lifts) and stays asked for until a deployment of its generation begins; a command on a destroyed environment does nothing', async (t) => {
     const store = await open(t);
     await store.changeEnvironments([follow()], 'test');
     await store.changeEnvironments([{ kind: 'pin', app: 'web', env: 'pr-7', sha: B, trigger: 'rollback' }], 'test');
@@ -138,7 +138,16 @@ export function commandsContract(open: StoreFactory): void {
     assert.deepEqual([asked.redeploy, asked.pinnedSha, asked.generation, asked.lastTrigger], [true, null, pinned.generation + 1, 'command.redeploy']);
     const name = `env:${asked.id}`;
     const fence = { lease: name, token: (await store.acquireLease(name, 'r', 60_000)) ?? assert.fail() };
+    // A periodic nudge between the reconciler's read and the deployment's start makes the generation newer, but asks no redeploy.
+    await store.changeEnvironments([{ kind: 'nudge', app: 'web', env: 'pr-7', trigger: 'resync', periodic: true }], 'test');
     await store.beginDeployment({ environmentId: asked.id, generation: asked.generation, sha: A, ref: asked.desiredRef, trigger: 'command.redeploy', deliveryId: null, fence });
+    assert.equal((await env(store)).redeploy, false, 'the deployment of the generation it was asked at does it');
+    // One asked after that deployment's generation is still to do when it ends, until a deployment of its generation.
+    await store.changeEnvironments([{ kind: 'nudge', app: 'web', env: 'pr-7', trigger: 'reload', redeploy: true }], 'test');
+    await store.markConverged(asked.id, asked.generation + 1, fence);
+    const again = await env(store);
+    assert.equal(again.redeploy, true);
+    await store.markConverged(asked.id, again.generation, fence);
     assert.equal((await env(store)).redeploy, false);
 
     await store.changeEnvironments([{ kind: 'destroy', app: 'web', env: 'pr-7', reason: 'x', trigger: 'x' }], 'test');
