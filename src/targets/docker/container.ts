@@ -85,14 +85,15 @@ export class ContainerRun implements Supervised {
     return this.container.id;
   }
 
-  /** Starts the (created or stopped) container; rejects when the engine cannot. */
+  /** Starts the (created or stopped) container; rejects when the engine cannot. Its hostPort is 0 when it ended before the engine was asked for it. */
   static async start(container: Docker.Container, port: number, engine: string): Promise<ContainerRun> {
     try {
       await container.start();
       const info = await container.inspect();
       const hostPort = publishedPort(info, port);
-      if (hostPort === null) throw new Error(`the engine published no port for ${port}/tcp`);
-      return new ContainerRun(container, hostPort, Date.parse(info.State.StartedAt) || Date.now(), engine);
+      // A container that ended already (an app exiting at once) has no published port any more: its run is over.
+      if (hostPort === null && info.State.Running) throw new Error(`the engine published no port for ${port}/tcp`);
+      return new ContainerRun(container, hostPort ?? 0, Date.parse(info.State.StartedAt) || Date.now(), engine);
     } catch (error) {
       throw engineError(error, `starting the container ${container.id.slice(0, 12)}`, engine);
     }

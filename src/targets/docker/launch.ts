@@ -33,6 +33,8 @@ export async function startHealthy(container: Docker.Container, options: LaunchO
     stop.abort();
   });
   let health: HealthOutcome = { result: 'unhealthy', tries: 0, last: null };
+  // Port 0: it ended before its port could be read; its end is known at once.
+  if (run.hostPort === 0) await run.exited;
   try {
     // Docker's proxy takes connections on the published port even while nothing listens in the container.
     health = await waitHealthy(run.hostPort, options.health, stop.signal, { proxied: true });
