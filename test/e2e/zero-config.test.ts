@@ -100,7 +100,7 @@ test('a static index.html site: PR opened, the preview serves its files through 
   const home = await eventually(async () => {
     const reply = await viaRouter(routerPort, 'pr-8').catch(() => null);
     return reply?.status === 200 ? reply : undefined;
-  }, 30_000);
+  }, 60_000);
   assert.equal(home.body, '<!doctype html><h1>static preview</h1>');
   const css = await viaRouter(routerPort, 'pr-8', '/css/site.css');
   assert.deepEqual([css.status, css.body], [200, 'h1 { color: teal }']);
