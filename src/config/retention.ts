@@ -52,4 +52,10 @@ export const retentionSchema = strict({
   /** A destroyed environment, with its deployments and their logs, this long after it was destroyed. */
   destroyedEnvironments: duration().default(90 * DAY),
   notifications: notifications.prefault({}),
-}).transform(({ destroyedEnvironments, ...rest }): RetentionPolicy => ({ ...rest, destroyedEnvironmentsMs: destroyedEnvironments }));
+  /** A pull request's comment id, fork approval and decided commands, this long after their last change. */
+  pullRequests: duration().default(90 * DAY),
+}).transform(({ destroyedEnvironments, pullRequests, ...rest }): RetentionPolicy => ({
+  ...rest,
+  destroyedEnvironmentsMs: destroyedEnvironments,
+  pullRequestsMs: pullRequests,
+}));

@@ -23,6 +23,11 @@ export interface RetentionPolicy {
   };
   /** A destroyed environment, and all that hangs off it, is removed this long after it was destroyed. */
   destroyedEnvironmentsMs: number;
+  /**
+   * A pull request's comment id, fork approval and decided commands are forgotten this long
+   * after their last change (a comment is found again by its marker, a fork asks again).
+   */
+  pullRequestsMs: number;
   notifications: {
     /** A delivered notification is removed this long after it was delivered. */
     deliveredMs: number;
@@ -35,7 +40,7 @@ export interface RetentionPolicy {
 export const SIGNAL_RETENTION_MS = 30 * 86_400_000;
 
 /** What the retention job removes, in this order (rows before payloads: a row takes its payload along), each kind oldest first. */
-export const PRUNE_KINDS = ['deliveries', 'payloads', 'deployments', 'environments', 'notifications', 'signals'] as const;
+export const PRUNE_KINDS = ['deliveries', 'payloads', 'deployments', 'environments', 'notifications', 'signals', 'pullRequests'] as const;
 export type PruneKind = (typeof PRUNE_KINDS)[number];
 
 /** One batch of one kind: what it asks the store to remove. */

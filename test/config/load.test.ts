@@ -26,6 +26,7 @@ const DEFAULTS = {
     deployments: { keep: 100, ageMs: 90 * 86_400_000 },
     destroyedEnvironmentsMs: 90 * 86_400_000,
     notifications: { deliveredMs: 7 * 86_400_000, failedMs: 30 * 86_400_000 },
+    pullRequestsMs: 90 * 86_400_000,
   },
   apps: [],
   notifications: [],

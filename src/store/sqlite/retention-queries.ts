@@ -55,6 +55,14 @@ export function createRetentionQueries(db: Database.Database) {
     WHERE state != 'pending' AND finished_at < max(@delivered, @failed)
       AND ((state = 'delivered' AND finished_at < @delivered) OR (state = 'failed' AND finished_at < @failed))
     LIMIT @limit)`);
+  // Of a pull request: a decided command, its comment's id, a fork approval not waiting for a decision.
+  const dropPullRequestRows = [
+    db.prepare(`DELETE FROM pr_commands WHERE rowid IN (SELECT rowid FROM pr_commands
+      WHERE state != 'received' AND decided_at < ? LIMIT ?)`),
+    db.prepare(`DELETE FROM pr_comments WHERE (repo, pr) IN (SELECT repo, pr FROM pr_comments WHERE updated_at < ? LIMIT ?)`),
+    db.prepare(`DELETE FROM fork_approvals WHERE rowid IN (SELECT rowid FROM fork_approvals
+      WHERE state != 'requested' AND updated_at < ? LIMIT ?)`),
+  ];
   const dropSignals = db.prepare(`DELETE FROM ci_signals WHERE (repo, sha, kind, name) IN
     (SELECT repo, sha, kind, name FROM ci_signals WHERE received_at < ? ORDER BY received_at LIMIT ?)`);
 
@@ -123,6 +131,11 @@ export function createRetentionQueries(db: Database.Database) {
     },
     signals: ({ now, limit }) => {
       const removed = dropSignals.run(now - SIGNAL_RETENTION_MS, limit).changes;
+      return { removed, next: removed < limit ? null : 0 };
+    },
+    pullRequests: ({ policy, now, limit }) => {
+      let removed = 0;
+      for (const drop of dropPullRequestRows) removed += drop.run(now - policy.pullRequestsMs, limit - removed).changes;
       return { removed, next: removed < limit ? null : 0 };
     },
   };

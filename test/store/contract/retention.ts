@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ApprovalNote } from '../../../src/domain/approvals.js';
+import type { CommandNote } from '../../../src/domain/commands.js';
 import type { Environment, EnvironmentChange, Fence } from '../../../src/domain/environments.js';
 import type { PruneKind, RetentionPolicy } from '../../../src/store/retention.js';
 import type { Store } from '../../../src/store/store.js';
@@ -14,6 +16,7 @@ export const POLICY: RetentionPolicy = {
   deployments: { keep: 100, ageMs: 90 * DAY },
   destroyedEnvironmentsMs: 90 * DAY,
   notifications: { deliveredMs: 7 * DAY, failedMs: 30 * DAY },
+  pullRequestsMs: 90 * DAY,
 };
 
 /** Runs batches of one kind until the store says nothing more is due; the rows removed and the batches it took. */
@@ -132,5 +135,26 @@ export function retentionContract(open: StoreFactory): void {
     assert.deepEqual((await store.listDeployments(gone.id, 10)), []);
     assert.equal((await store.getEnvironment('web', 'live'))?.state, 'ready');
     assert.deepEqual((await store.listEnvironments({ includeDestroyed: true })).map((env) => env.name), ['live']);
+  });
+
+  test('a pull request\'s comment id, fork approval and decided commands go 90 days after their last change; an undecided command or request stays', async (t) => {
+    const store = await open(t);
+    const command = (pr: number, commentId: number): CommandNote => ({ repo: 'acme/web', pr, pullRequest: true, commentId, login: 'octo', text: '/slipway keep', refusal: null });
+    const approvals: ApprovalNote[] = [{ kind: 'head', repo: 'acme/web', pr: 7, sha: A }, { kind: 'head', repo: 'acme/web', pr: 8, sha: B }, { kind: 'request', repo: 'acme/web', pr: 8, login: 'octo' }];
+    await store.insertDelivery(delivery('comments'));
+    await store.finishDeliveries([{ id: 'comments', status: 'processed', error: null, processedAt: Date.now(), commands: [command(7, 70), command(8, 80)], approvals }]);
+    await store.decideCommand({ repo: 'acme/web', commentId: 70, state: 'refused', outcome: 'no preview', changes: [] });
+    await store.markReacted('acme/web', 70, 'confused');
+    await store.decideApproval({ repo: 'acme/web', pr: 7, login: 'octo', state: 'refused', sha: null, reason: 'no', apps: ['web'] });
+    await store.putPrComment({ repo: 'acme/web', pr: 7, commentId: 9001, body: 'preview' });
+    const now = Date.now();
+
+    assert.deepEqual(await pruneAll(store, 'pullRequests', now + 89 * DAY), { removed: 0, batches: 1 });
+    assert.deepEqual(await pruneAll(store, 'pullRequests', now + 91 * DAY, { limit: 1 }), { removed: 3, batches: 4 });
+    assert.equal(await store.lastCommand('acme/web', 7), null);
+    assert.equal(await store.getPrComment('acme/web', 7), null);
+    assert.equal(await store.approvalFor('acme/web', 7), null);
+    assert.equal((await store.lastCommand('acme/web', 8))?.state, 'received', 'not decided yet: it stays');
+    assert.equal((await store.approvalRequests()).length, 1, 'a request waiting for its decision stays');
   });
 }
