@@ -9,6 +9,7 @@ import { connectionBudget, readOpenFileLimit } from './connection-budget.js';
 import { LiveLogs } from './engine/deployment-log.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import { startEngine, type EngineParts } from './engine/engine.js';
+import { ScheduleLeases } from './engine/schedule-leases.js';
 import type { AppRuntime } from './engine/ports.js';
 import type { RuntimeStatus } from './domain/environments.js';
 import { clientsFromConfig, type GitHubClients } from './github/client.js';
@@ -94,6 +95,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     receivers: config.notifications,
     publicUrl: config.server.publicUrl ?? null,
     log: log.child({ component: 'notify' }),
+    turn: () => parts.schedules.holds('notifications'),
     ...(options.notifyTiming === undefined ? {} : { timing: options.notifyTiming }),
   });
   // Deployment and destroy writes record notification events: queue them at once.
@@ -115,6 +117,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log: log.child({ component: 'dispatcher' }),
     metrics,
     policy: (event) => applyPolicy(event, config),
+    claimMs: config.engine.leaseMs,
     onChanged: (results) => engine.nudge(results),
   });
   const access = { apiToken: options.apiToken, publicUrl: config.server.publicUrl };
@@ -153,6 +156,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();
+    await parts.schedules.release();
     await router?.close();
     throw error;
   });
@@ -178,6 +182,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();
+    // Nothing runs a schedule any more: another replica sharing the store takes them over at once.
+    await parts.schedules.release();
     await router?.close();
   };
   return {
@@ -224,14 +230,16 @@ export function engineParts(config: Config, store: Store, log: Logger, metrics: 
     log: (msg, fields) => log.debug(fields, msg),
   });
   const artifacts = github === null ? null : new ArtifactSource({ github, limits: config.artifacts, tempDir: join(config.store.dataDir, 'tmp') });
+  const schedules = new ScheduleLeases(store, config.engine.leaseMs);
   const reporter = github === null ? null : new Reporter({
     store,
     clients: github,
     apps,
     publicUrl: config.server.publicUrl ?? null,
     log: log.child({ component: 'reporter' }),
+    turn: () => schedules.holds('reporting'),
   });
-  return { config, store, log, metrics, apps, targets, source, artifacts, github, reporter, cutGitHub, liveLogs: new LiveLogs(), router: routes };
+  return { config, store, log, metrics, apps, targets, source, artifacts, github, reporter, cutGitHub, liveLogs: new LiveLogs(), router: routes, schedules };
 }
 
 /** Says once, at start, what slipway cannot do without GitHub credentials. */

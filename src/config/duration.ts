@@ -39,7 +39,8 @@ export function formatDuration(ms: number): string {
 }
 
 /** A positive duration in the config, stored as milliseconds. */
-export function duration(options: { max?: number } = {}) {
+export function duration(options: { min?: number; max?: number } = {}) {
+  const min = options.min ?? 1;
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
   return z.string({ error: DURATION_HINT }).transform((text, ctx) => {
     const ms = parseDuration(text);
@@ -49,6 +50,10 @@ export function duration(options: { max?: number } = {}) {
     }
     if (ms === 0) {
       ctx.addIssue({ code: 'custom', message: 'must be longer than 0s' });
+      return z.NEVER;
+    }
+    if (ms < min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(min)}` });
       return z.NEVER;
     }
     if (ms > max) {

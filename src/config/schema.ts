@@ -156,10 +156,17 @@ const engine = strict({
   resyncInterval: duration({ max: MAX_TIMER_MS }).default(5 * 60_000),
   /** Time between sweeps for what targets run that the store does not know (kept as `sweepIntervalMs`). */
   sweepInterval: duration({ max: MAX_TIMER_MS }).default(10 * 60_000),
-}).transform(({ concurrency, resyncInterval, sweepInterval }) => ({
+  /**
+   * How long a lease lasts without renewal (kept as `leaseMs`): an environment's, a schedule's,
+   * a dispatcher's claim on deliveries. A replica that stops renewing (crashed, cut off) hands its
+   * work over this long after; its holder renews a third of it apart, so it must outlast a pause.
+   */
+  lease: duration({ min: 5_000, max: MAX_TIMER_MS }).default(60_000),
+}).transform(({ concurrency, resyncInterval, sweepInterval, lease }) => ({
   concurrency,
   resyncIntervalMs: resyncInterval,
   sweepIntervalMs: sweepInterval,
+  leaseMs: lease,
 }));
 
 /** Limits on a workflow artifact slipway unpacks to deploy. */

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import type { Environment } from '../domain/environments.js';
 import type { Logger } from '../logger.js';
 import type { EnvironmentStore, LeaseStore } from '../store/store.js';
-import { environmentLease, withLease } from './leases.js';
+import { DEFAULT_LEASE_MS, environmentLease, withLease } from './leases.js';
 import type { AppRuntime, MirrorNeeds, SourcePort } from './ports.js';
 
-/** A folder's removal holds its environment's lease this long, renewed while it runs. */
-const SWEEP_LEASE_MS = 60_000;
 /** Folder names the engine makes from app and environment names (DNS labels); anything else there is not ours. */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -23,6 +21,8 @@ export interface DiskSweepOptions {
   log: Logger;
   /** slipway is stopping: the sweep stops between environments and mirrors. */
   stop: AbortSignal;
+  /** A folder's removal holds its environment's lease this long (`engine.lease`), renewed while it runs. */
+  leaseMs?: number;
 }
 
 const listDir = (dir: string): Promise<string[]> => readdir(dir).catch(() => [] as string[]);
@@ -90,7 +90,7 @@ export class DiskSweep {
     for (const [key, { app, env }] of found) {
       if (stop.aborted) break;
       if (known.has(key)) continue;
-      const outcome = await withLease(store, environmentLease(app, env), this.holder, SWEEP_LEASE_MS, async () => {
+      const outcome = await withLease(store, environmentLease(app, env), this.holder, this.options.leaseMs ?? DEFAULT_LEASE_MS, async () => {
         const now = await store.getEnvironment(app, env);
         if (now !== null && live(now)) return false;
         await this.removeFolders(app, env);

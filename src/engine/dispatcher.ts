@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EngineMetrics } from './ports.js';
-import type { DispatchResult, InboxStore, LeaseStore, Store } from '../store/store.js';
+import type { DeliverySummary, DispatchResult, InboxStore, Store } from '../store/store.js';
 import { dispatchDelivery, type Policy } from './dispatch.js';
 import { Wakeup } from '../wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
-
-export const DISPATCHER_LEASE = 'dispatcher';
+import { DEFAULT_LEASE_MS } from './leases.js';
 
 export interface DispatcherOptions {
-  store: InboxStore & LeaseStore & Pick<Store, 'ping'>;
+  store: InboxStore & Pick<Store, 'ping'>;
   log: Logger;
   metrics: Pick<EngineMetrics, 'dispatched' | 'dispatchLagSeconds'>;
   /** How many deliveries one pass takes and commits together. */
   batchSize?: number;
   /** How often to look for work nobody nudged us about (another replica's inserts). */
   pollMs?: number;
-  leaseMs?: number;
+  /** How long a claim on deliveries lasts without renewal (`engine.lease`); another dispatcher takes them over after. */
+  claimMs?: number;
   /** How many parsed payloads ingest may hand over in memory before they are read back instead. */
   handoffLimit?: number;
   policy: Policy;
@@ -25,15 +25,16 @@ export interface DispatcherOptions {
 }
 
 /**
- * Takes pending deliveries in arrival order and dispatches them, one batch per transaction.
- * One dispatcher at a time holds the `dispatcher` lease, so replicas sharing a store never
- * apply a delivery twice; a failing store is retried with backoff and loses nothing.
+ * Claims pending deliveries in arrival order and dispatches them, one batch per transaction.
+ * Replicas sharing a store each run one: the store's claims keep them from applying a delivery
+ * twice, and give each repository's deliveries to one of them at a time, in order (see
+ * InboxStore.claimDeliveries). A failing store is retried with backoff and loses nothing.
  */
 export class Dispatcher {
   private readonly holder = `dispatcher-${randomUUID()}`;
   private readonly batchSize: number;
   private readonly pollMs: number;
-  private readonly leaseMs: number;
+  private readonly claimMs: number;
   private readonly wakeup = new Wakeup();
   private stopping = false;
   private loop: Promise<void> | null = null;
@@ -45,7 +46,7 @@ export class Dispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1000;
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.claimMs = options.claimMs ?? DEFAULT_LEASE_MS;
     this.handoffLimit = options.handoffLimit ?? 512;
   }
 
@@ -69,28 +70,21 @@ export class Dispatcher {
     this.stopping = true;
     this.wakeup.nudge();
     await this.loop;
-    await this.options.store.releaseLease(DISPATCHER_LEASE, this.holder).catch(() => undefined);
+    // What it claimed and did not finish (the store failing) goes to another dispatcher at once.
+    await this.options.store.releaseDeliveries(this.holder).catch(() => undefined);
   }
 
   private async run(): Promise<void> {
     const { store, log } = this.options;
     let failures = 0;
-    let leaseUntil = 0;
     while (!this.stopping) {
       try {
-        if (Date.now() > leaseUntil - this.leaseMs / 3) {
-          const token = await store.acquireLease(DISPATCHER_LEASE, this.holder, this.leaseMs);
-          leaseUntil = token === null ? 0 : Date.now() + this.leaseMs;
-        }
+        this.wakeup.take();
+        const batch = await store.claimDeliveries(this.holder, this.batchSize, this.claimMs);
         this.healthy = true;
         failures = 0;
-        if (leaseUntil === 0) {
-          await this.wakeup.sleep(this.pollMs);
-          continue;
-        }
-        this.wakeup.take();
-        const count = await this.pass();
-        if (count < this.batchSize) await this.wakeup.sleep(this.pollMs);
+        await this.pass(batch);
+        if (batch.length < this.batchSize) await this.wakeup.sleep(this.pollMs);
       } catch (error) {
         this.healthy = false;
         failures += 1;
@@ -101,13 +95,12 @@ export class Dispatcher {
     }
   }
 
-  private async pass(): Promise<number> {
+  private async pass(batch: DeliverySummary[]): Promise<void> {
     const { store, log, metrics } = this.options;
-    const batch = await store.pendingDeliveries(this.batchSize);
     if (batch.length === 0) {
-      // Nothing pending: whatever is left was dispatched elsewhere (another replica).
+      // Nothing to claim: whatever is left is another replica's to dispatch.
       this.handoff.clear();
-      return 0;
+      return;
     }
     const unread = batch.filter((delivery) => !this.handoff.has(delivery.id)).map((delivery) => delivery.id);
     const stored = unread.length > 0 ? await store.deliveryPayloads(unread) : new Map<string, string>();
@@ -135,7 +128,6 @@ export class Dispatcher {
       metrics.dispatched.inc({ event: delivery.event, status: result.status });
       metrics.dispatchLagSeconds.observe((now - delivery.receivedAt) / 1000);
     }
-    return batch.length;
   }
 
   /**
@@ -146,7 +138,7 @@ export class Dispatcher {
    */
   private async finish(results: DispatchResult[]): Promise<string[]> {
     try {
-      return await this.options.store.finishDeliveries(results);
+      return await this.options.store.finishDeliveries(this.holder, results);
     } catch {
       const applied: string[] = [];
       for (const result of results) applied.push(...(await this.finishAlone(result)));
@@ -158,14 +150,14 @@ export class Dispatcher {
   private async finishAlone(result: DispatchResult): Promise<string[]> {
     const { store, log } = this.options;
     try {
-      return await store.finishDeliveries([result]);
+      return await store.finishDeliveries(this.holder, [result]);
     } catch {
       await store.ping();
     }
     try {
-      return await store.finishDeliveries([result]);
+      return await store.finishDeliveries(this.holder, [result]);
     } catch (error) {
-      return store.finishDeliveries([poisoned(result.id, error, log.child({ delivery: result.id }), result.processedAt)]);
+      return store.finishDeliveries(this.holder, [poisoned(result.id, error, log.child({ delivery: result.id }), result.processedAt)]);
     }
   }
 }

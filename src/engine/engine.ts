@@ -11,7 +11,7 @@ import type { DispatchResult, Store } from '../store/store.js';
 import { CommandDesk } from './commands.js';
 import { DiskSweep } from './disk-sweep.js';
 import type { LiveLogs } from './deployment-log.js';
-import { JobRuns, type JobRun } from './job-runs.js';
+import type { JobRun } from './job-runs.js';
 import { MissedWebhooks } from './missed-webhooks.js';
 import { notifyingStore } from './notify.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
@@ -19,6 +19,8 @@ import { GateConfirmer } from './confirm.js';
 import { Reconciler } from './reconciler.js';
 import { Rollout, type EnvironmentKey } from './rollout.js';
 import { Retention } from './retention.js';
+import type { ScheduleLeases } from './schedule-leases.js';
+import { Scheduler } from './scheduler.js';
 import { Sweeps } from './sweeps.js';
 import { sleepCheckInterval, Sleeper, type RouterActivity } from './sleeper.js';
 
@@ -70,11 +72,14 @@ export interface EngineParts {
   liveLogs: LiveLogs;
   /** The router, when slipway runs one: environments sleep when idle and wake on its requests. */
   router: RouterActivity | null;
+  /** The leases store-wide jobs run under (the reporter's too), so replicas sharing the store run each on one of them. */
+  schedules: ScheduleLeases;
 }
 
 /** The reconciler, the reporter to GitHub and missed-webhook recovery (with credentials), the TTL, resync, orphan and gate sweeps and the retention job on their schedules. */
 export async function startEngine(parts: EngineParts): Promise<Engine> {
-  const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub, liveLogs, router } = parts;
+  const { config, store, log, metrics, apps, source, artifacts, github, reporter, cutGitHub, liveLogs, router, schedules } = parts;
+  const leaseMs = config.engine.leaseMs;
   // Every background job takes it: a stop ends their runs between items at once.
   const stopping = new AbortController();
   // What ran before this start is adopted or started again before the router takes traffic.
@@ -89,7 +94,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     const repo = apps.get(env.app)?.repo;
     if (env.pr !== null && repo !== undefined) reporter?.commentOn(repo, env.pr);
   };
-  const sleeper = router === null ? null : new Sleeper(engineStore, apps, router, log.child({ component: 'sleeper' }), metrics, stopping.signal, slept);
+  const sleeper = router === null ? null : new Sleeper(engineStore, apps, router, log.child({ component: 'sleeper' }), metrics, stopping.signal, slept, leaseMs);
   const capped = () => void sleeper?.enforceCaps().catch((error: unknown) => log.error({ err: error }, 'cannot keep the previews under their cap'));
   const reconciler = new Reconciler({
     store: engineStore,
@@ -100,6 +105,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     worktreeRoot: join(config.store.workDir, 'worktrees'),
     artifactRoot: join(config.store.workDir, 'artifacts'),
     concurrency: config.engine.concurrency,
+    leaseMs,
     metrics,
     waiting: confirm,
     canApprove: github !== null,
@@ -134,7 +140,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   if (github === null && approving.length > 0) {
     log.warn({ apps: approving }, 'these apps preview forks by approval (forks: approve), which needs github.token or github.app to check who comments: without them no fork preview deploys');
   }
-  const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge(), stopping.signal);
+  const sweeps = new Sweeps(engineStore, apps, log.child({ component: 'sweeps' }), () => reconciler.nudge(), stopping.signal, leaseMs);
   const disk = new DiskSweep({
     store,
     apps,
@@ -143,54 +149,30 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
     artifactRoot: join(config.store.workDir, 'artifacts'),
     log: log.child({ component: 'disk' }),
     stop: stopping.signal,
+    leaseMs,
   });
   const rollout = new Rollout(engineStore, () => reconciler.nudge(), log.child({ component: 'rollout' }), stopping.signal);
   await reconciler.start();
   reporter?.start();
-  // Runs in flight, so a stop can wait for them (they end quickly once `stopping` aborts).
-  const inFlight = new Set<Promise<void>>();
-  const jobs = new JobRuns();
-  // Every job scheduled here has its last run recorded (`slipway status`).
-  const every = (ms: number, name: string, task: () => Promise<unknown>) => {
-    const run = () => {
-      if (stopping.signal.aborted) return;
-      const recorded = jobs.start(name);
-      const done = task().then(
-        (value) => recorded.ok(value),
-        (error: unknown) => {
-          recorded.failed(error);
-          if (!stopping.signal.aborted) log.error({ err: error, sweep: name }, 'sweep failed');
-        },
-      );
-      inFlight.add(done);
-      void done.finally(() => inFlight.delete(done));
-    };
-    const timer = setInterval(run, ms);
-    timer.unref();
-    return { run, timer };
-  };
-  const orphans = every(config.engine.sweepIntervalMs, 'orphans', () => sweeps.orphans());
-  const expiry = every(EXPIRY_CHECK_MS, 'ttl', () => sweeps.expire());
-  const approvalRuns = every(APPROVAL_RETRY_MS, 'approvals', approvals);
-  const commandRuns = every(APPROVAL_RETRY_MS, 'commands', async () => commandDesk?.run());
-  const mirrors = every(DISK_SWEEP_MS, 'mirrors', () => disk.run());
-  const timers = [
-    orphans,
-    expiry,
-    approvalRuns,
-    commandRuns,
-    every(config.engine.resyncIntervalMs, 'resync', () => sweeps.resync()),
-    every(gateInterval, 'gates', async () => {
-      await confirmer?.confirmWaiting();
-      await sweeps.gateTimeouts();
-    }),
-    mirrors,
-  ];
+  const scheduler = new Scheduler({ leases: schedules, log, stop: stopping.signal });
+  // `replica` jobs act on what this replica has: its targets' running environments, its disk
+  // (git mirrors, worktrees, artifacts), its router's requests. `store` jobs act on what the store
+  // holds, and on GitHub for it: one replica at a time runs each.
+  const orphans = scheduler.every(config.engine.sweepIntervalMs, 'orphans', 'replica', () => sweeps.orphans());
+  const expiry = scheduler.every(EXPIRY_CHECK_MS, 'ttl', 'store', () => sweeps.expire());
+  const approvalRuns = scheduler.every(APPROVAL_RETRY_MS, 'approvals', 'store', approvals);
+  const commandRuns = scheduler.every(APPROVAL_RETRY_MS, 'commands', 'store', async () => commandDesk?.run());
+  const mirrors = scheduler.every(DISK_SWEEP_MS, 'mirrors', 'replica', () => disk.run());
+  scheduler.every(config.engine.resyncIntervalMs, 'resync', 'store', () => sweeps.resync());
+  scheduler.every(gateInterval, 'gates', 'store', async () => {
+    await confirmer?.confirmWaiting();
+    await sweeps.gateTimeouts();
+  });
   const retention = new Retention(store, config.retention, log.child({ component: 'retention' }), stopping.signal);
-  const pruning = every(RETENTION_MS, 'retention', () => retention.run());
-  // Its first run, once start-up work is done; cleared at a stop like the others.
-  timers.push(pruning, { run: pruning.run, timer: setTimeout(pruning.run, RETENTION_FIRST_MS).unref() });
-  if (sleeper !== null) timers.push(every(sleepCheckInterval(apps.values()), 'sleep', () => sleeper.sweep()));
+  const pruning = scheduler.every(RETENTION_MS, 'retention', 'store', () => retention.run());
+  // Its first run, once start-up work is done.
+  scheduler.after(RETENTION_FIRST_MS, pruning);
+  if (sleeper !== null) scheduler.every(sleepCheckInterval(apps.values()), 'sleep', 'replica', () => sleeper.sweep());
   // At start: orphans first (what the store does not know), then expired environments.
   orphans.run();
   expiry.run();
@@ -200,11 +182,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   mirrors.run();
   // With GitHub credentials, missed webhooks heal at start and on their schedule.
   const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
-  if (missed !== null) {
-    const recovery = every(config.github.recovery.intervalMs, 'recovery', () => missed.run());
-    timers.push(recovery);
-    recovery.run();
-  }
+  if (missed !== null) scheduler.every(config.github.recovery.intervalMs, 'recovery', 'store', () => missed.run()).run();
   return {
     nudge: (results = []) => {
       reconciler.nudge();
@@ -219,9 +197,9 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       commandRuns.run();
     },
     redeploy: (environments) => rollout.add(environments),
-    jobRuns: () => jobs.list(),
+    jobRuns: () => scheduler.jobRuns(),
     stop: async () => {
-      for (const { timer } of timers) clearInterval(timer);
+      scheduler.stop();
       stopping.abort(new Error('slipway is stopping'));
       const cut = setTimeout(() => cutGitHub.abort(new Error('slipway is stopping')), GITHUB_STOP_GRACE_MS);
       // The reporter sends nothing new from now; what the stop itself changes is reported at the next start.
@@ -230,7 +208,7 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
       await rollout.settled();
       await reconciler.stop();
       await reporting;
-      await Promise.all(inFlight);
+      await scheduler.settled();
       clearTimeout(cut);
       cutGitHub.abort(new Error('slipway is stopping'));
       await Promise.all([...apps.values()].map((app) => app.target.close?.()));

@@ -1,6 +1,9 @@
 import type { Fence } from '../domain/environments.js';
 import type { LeaseStore } from '../store/store.js';
 
+/** How long a lease lasts without renewal when `engine.lease` is not given (its default). */
+export const DEFAULT_LEASE_MS = 60_000;
+
 /**
  * The lease that makes one writer per environment, by app and name (the orphan sweep knows
  * environments the store may not): the reconciler holds it for a pass, the orphan sweep for a destroy.

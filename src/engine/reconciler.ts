@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Environment } from '../domain/environments.js';
 import type { ApprovalStore, EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
 import { converge, RetryLater, Superseded } from './converge.js';
-import { environmentLease, withLease } from './leases.js';
+import { DEFAULT_LEASE_MS, environmentLease, withLease } from './leases.js';
 import type { LiveLogs } from './deployment-log.js';
 import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './ports.js';
 import { Wakeup } from '../wakeup.js';
@@ -19,6 +19,7 @@ export interface ReconcilerOptions {
   artifacts?: ArtifactPort;
   /** Environments deployed at the same time, at most. */
   concurrency: number;
+  /** An environment's lease lasts this long unrenewed (`engine.lease`). */
   leaseMs?: number;
   pollMs?: number;
   metrics?: Pick<EngineMetrics, 'deployments' | 'deployStartSeconds'>;
@@ -63,7 +64,7 @@ export class Reconciler {
   private loop: Promise<void> | null = null;
 
   constructor(private readonly options: ReconcilerOptions) {
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.pollMs = options.pollMs ?? 1000;
   }
 

@@ -5,11 +5,9 @@ import type { Environment } from '../domain/environments.js';
 import type { Logger } from '../logger.js';
 import { ruleOf } from '../policy/rules.js';
 import type { EnvironmentStore, EnvironmentUse, LeaseStore } from '../store/store.js';
-import { environmentLease, withLease } from './leases.js';
+import { DEFAULT_LEASE_MS, environmentLease, withLease } from './leases.js';
 import type { AppRuntime, EngineMetrics } from './ports.js';
 
-/** A sleep or a wake holds the environment's lease this long, renewed while it runs. */
-const LEASE_MS = 60_000;
 /** A wake waits this long at most for a deployment holding the environment's lease. */
 const WAKE_WAIT_MS = 60_000;
 /** How often a waiting wake asks for the lease again. */
@@ -57,6 +55,8 @@ export class Sleeper {
     private readonly stop: AbortSignal,
     /** An environment went to sleep or woke (its pull request's comment shows it). */
     private readonly changed: (env: Environment) => void = () => undefined,
+    /** A sleep or a wake holds the environment's lease this long (`engine.lease`), renewed while it runs. */
+    private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {
     router.setWaker((app, env) => this.wake(app, env));
   }
@@ -92,7 +92,7 @@ export class Sleeper {
       const kind = this.router.routeKind(env.app, env.name);
       const apart = (env.state === 'ready' && kind === 'sleeping') || (env.state === 'sleeping' && kind === 'ready');
       if (!apart) continue;
-      await withLease(this.store, environmentLease(env.app, env.name), this.holder(), LEASE_MS, async ({ fence }) => {
+      await withLease(this.store, environmentLease(env.app, env.name), this.holder(), this.leaseMs, async ({ fence }) => {
         const now = this.router.routeKind(env.app, env.name);
         if (now === 'sleeping' || now === 'ready') await this.store.markSleeping(env.id, now === 'sleeping', fence);
       });
@@ -126,7 +126,7 @@ export class Sleeper {
     const started = Date.now();
     for (;;) {
       if (this.router.routeKind(app, name) !== 'sleeping') return;
-      const held = await withLease(this.store, environmentLease(app, name), this.holder(), LEASE_MS, async ({ fence, signal }) => {
+      const held = await withLease(this.store, environmentLease(app, name), this.holder(), this.leaseMs, async ({ fence, signal }) => {
         if (this.router.routeKind(app, name) !== 'sleeping') return;
         try {
           await target.wake?.(app, name, AbortSignal.any([signal, this.stop]));
@@ -186,7 +186,7 @@ export class Sleeper {
     if (this.stop.aborted) return false;
     const target = this.apps.get(candidate.app)?.target;
     if (target?.sleep === undefined) return false;
-    const held = await withLease(this.store, environmentLease(candidate.app, candidate.name), this.holder(), LEASE_MS, async ({ fence }) => {
+    const held = await withLease(this.store, environmentLease(candidate.app, candidate.name), this.holder(), this.leaseMs, async ({ fence }) => {
       const env = await this.store.getEnvironment(candidate.app, candidate.name);
       if (env === null || !env.present || env.keep || env.state !== 'ready' || env.generation !== env.observedGeneration) return false;
       if (!(await target.sleep?.(env.app, env.name))) return false;

@@ -4,11 +4,8 @@ import type { Environment, EnvironmentChange } from '../domain/environments.js';
 import type { EnvironmentStore, LeaseStore } from '../store/store.js';
 import type { RunningEnvironment, Target } from '../targets/target.js';
 import type { AppRuntime } from './ports.js';
-import { environmentLease, withLease } from './leases.js';
+import { DEFAULT_LEASE_MS, environmentLease, withLease } from './leases.js';
 import { ruleOf } from '../policy/rules.js';
-
-/** An orphan's destroy holds its environment's lease this long, renewed while it runs. */
-const ORPHAN_LEASE_MS = 60_000;
 
 /**
  * The periodic work beside the reconciler: TTL expiry, resync (every live environment
@@ -28,6 +25,8 @@ export class Sweeps {
     private readonly changed: () => void,
     /** slipway is stopping: the orphan sweep destroys nothing more, and stops a destroy in flight. */
     private readonly stop: AbortSignal = new AbortController().signal,
+    /** An orphan's destroy holds its environment's lease this long (`engine.lease`), renewed while it runs. */
+    private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {}
 
   async expire(): Promise<number> {
@@ -96,7 +95,7 @@ export class Sweeps {
           continue;
         }
         const lease = environmentLease(running.app, running.env);
-        const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async ({ signal }) => {
+        const outcome = await withLease(this.store, lease, this.holder, this.leaseMs, async ({ signal }) => {
           if (await this.tracked(running.app, running.env)) return false;
           this.log.warn({ app: running.app, env: running.env }, 'destroying an environment the store does not know (orphan)');
           await target.destroy({
@@ -122,7 +121,7 @@ export class Sweeps {
    */
   private async redeployDrifted(target: Target, running: RunningEnvironment): Promise<void> {
     const lease = environmentLease(running.app, running.env);
-    const outcome = await withLease(this.store, lease, this.holder, ORPHAN_LEASE_MS, async () => {
+    const outcome = await withLease(this.store, lease, this.holder, this.leaseMs, async () => {
       // Under the lease no deployment runs: look again, at both sides.
       const env = await this.store.getEnvironment(running.app, running.env);
       if (env === null || !env.present) return false;

@@ -30,6 +30,11 @@ export interface ReporterOptions {
   log: Logger;
   /** The slow poll beside the nudges. Default 5 s. */
   pollMs?: number;
+  /**
+   * Whether this replica reports now: replicas sharing a store report one at a time (the
+   * `reporting` schedule lease). Always, when not given.
+   */
+  turn?: () => Promise<boolean>;
 }
 
 /** Recorded for a deployment GitHub refused for good: `inactive` is final, nothing more is sent for it. */
@@ -58,8 +63,11 @@ export class Reporter {
   /** Pull requests whose comment is to be brought up to date, by `repo#pr`. */
   private readonly comments = new Map<string, { repo: string; pr: number }>();
 
+  private readonly turn: () => Promise<boolean>;
+
   constructor(private readonly options: ReporterOptions) {
     this.pollMs = options.pollMs ?? 5000;
+    this.turn = options.turn ?? (() => Promise.resolve(true));
   }
 
   start(): void {
@@ -97,7 +105,8 @@ export class Reporter {
     while (!this.stopped.signal.aborted) {
       this.wakeup.take();
       try {
-        await this.pass();
+        // While another replica reports, comments asked for here wait in memory for this one's turn.
+        if (await this.turn()) await this.pass();
         if (this.failures > 0) log.info({ failures: this.failures }, 'GitHub answers again: reports resumed');
         this.failures = 0;
         await this.wakeup.sleep(this.pollMs);

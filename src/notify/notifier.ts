@@ -20,6 +20,11 @@ export interface NotifierOptions {
   log: Logger;
   /** Shorter waits for tests; the defaults otherwise. */
   timing?: Partial<NotifyTiming>;
+  /**
+   * Whether this replica queues and sends notifications now: replicas sharing a store do it one
+   * at a time (the `notifications` schedule lease). Always, when not given.
+   */
+  turn?: () => Promise<boolean>;
 }
 
 /** What `slipway notify test` shows: the receiver's answer to a sample notification. */
@@ -59,9 +64,11 @@ export class Notifier {
   private readonly cut = new AbortController();
   private readonly queues: Map<string, ReceiverQueue>;
   private loop: Promise<void> | null = null;
+  private readonly turn: () => Promise<boolean>;
 
   constructor(private readonly options: NotifierOptions) {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.turn = options.turn ?? (() => Promise.resolve(true));
     const queueOptions = {
       store: options.store,
       log: options.log,
@@ -69,6 +76,7 @@ export class Notifier {
       logUrl: (deployment: number | null) => this.logUrl(deployment),
       cut: this.cut.signal,
       stopped: this.stopped.signal,
+      turn: this.turn,
     };
     this.queues = new Map(options.receivers.map((receiver) => [receiver.name, new ReceiverQueue(receiver, queueOptions)]));
   }
@@ -142,7 +150,7 @@ export class Notifier {
     while (!this.stopped.signal.aborted) {
       this.wakeup.take();
       try {
-        const full = await this.queueEvents();
+        const full = (await this.turn()) && (await this.queueEvents());
         if (!full) await this.wakeup.sleep(this.timing.pollMs);
       } catch (error) {
         if (this.stopped.signal.aborted) break;

@@ -18,6 +18,8 @@ export interface QueueOptions {
   cut: AbortSignal;
   /** Ends the loop between requests. */
   stopped: AbortSignal;
+  /** Whether this replica sends notifications now (replicas sharing a store send them one at a time). */
+  turn: () => Promise<boolean>;
 }
 
 /**
@@ -52,11 +54,11 @@ export class ReceiverQueue {
   }
 
   private async run(): Promise<void> {
-    const { store, timing, stopped, log } = this.options;
+    const { store, timing, stopped, log, turn } = this.options;
     while (!stopped.aborted) {
       this.wakeup.take();
       try {
-        const next = await store.nextNotification(this.receiver.name);
+        const next = (await turn()) ? await store.nextNotification(this.receiver.name) : null;
         const wait = next === null ? timing.pollMs : Math.min(timing.pollMs, next.nextAttemptAt - Date.now());
         if (next === null || wait > 0) await this.wakeup.sleep(wait);
         else await this.attempt(next);

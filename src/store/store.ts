@@ -119,23 +119,41 @@ export interface Backlog {
   oldestReceivedAt: number | null;
 }
 
-/** The inbox: deliveries as they arrive, dispatched in order, each applied with its effects once. */
+/**
+ * The inbox: deliveries as they arrive, each applied with its effects once. Several
+ * dispatchers may share it (replicas on one database): each claims deliveries, applies them
+ * and finishes them under its claim, so none is applied twice and one repository's are
+ * applied in arrival order.
+ */
 export interface InboxStore {
   /** Durable when the promise resolves: committed and synced to disk. */
   insertDelivery(delivery: NewDelivery): Promise<InsertOutcome>;
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
-  /** Pending deliveries in arrival order, after `afterSeq`, without their payloads. */
-  pendingDeliveries(limit: number, afterSeq?: number): Promise<DeliverySummary[]>;
+  /**
+   * Claims pending deliveries for `holder` until now + `ttlMs` and resolves to them in arrival
+   * order, at most `limit`, without their payloads. Those `holder` holds already count among
+   * them, their claims renewed; a claim that ran out is taken over. Never claimed:
+   * - a delivery another holder's unexpired claim holds;
+   * - a delivery of a repository (compared case-insensitively; deliveries of no repository are
+   *   one group) of which another holder's unexpired claim holds any pending delivery;
+   * - a delivery without every earlier pending delivery of its repository: each repository's
+   *   claimed deliveries are the oldest of its pending ones.
+   * So one holder at a time applies a repository's deliveries, in arrival order.
+   */
+  claimDeliveries(holder: string, limit: number, ttlMs: number): Promise<DeliverySummary[]>;
   /** The payload text of each of these deliveries that exists. */
   deliveryPayloads(ids: string[]): Promise<Map<string, string>>;
   /**
-   * Marks deliveries done and applies their effects in one transaction. A delivery that is
-   * no longer pending is skipped with its effects, so nothing is applied twice.
-   * Resolves to the ids that were applied.
+   * Marks deliveries done and applies their effects in one transaction: only those still
+   * pending and claimed by `holder` (a claim that ran out counts until another holder takes
+   * the delivery over). Any other (finished already, not claimed, or claimed by another) is
+   * skipped with its effects, so nothing is applied twice. Resolves to the ids that were applied.
    */
-  finishDeliveries(results: DispatchResult[]): Promise<string[]>;
-  /** Marks a finished delivery pending again so it is dispatched anew; false when unknown or pending. */
+  finishDeliveries(holder: string, results: DispatchResult[]): Promise<string[]>;
+  /** Gives up `holder`'s claims on deliveries still pending, so another holder may take them at once (a dispatcher that stops). */
+  releaseDeliveries(holder: string): Promise<void>;
+  /** Marks a finished delivery pending (and unclaimed) again so it is dispatched anew; false when unknown or pending. */
   requeueDelivery(id: string): Promise<boolean>;
   backlog(): Promise<Backlog>;
 }

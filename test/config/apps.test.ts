@@ -34,7 +34,7 @@ engine:
   resyncInterval: 1m
   sweepInterval: 1h30m
 `);
-  assert.deepEqual(config.engine, { concurrency: 8, resyncIntervalMs: 60_000, sweepIntervalMs: 5_400_000 });
+  assert.deepEqual(config.engine, { concurrency: 8, resyncIntervalMs: 60_000, sweepIntervalMs: 5_400_000, leaseMs: 60_000 });
   assert.deepEqual(config.apps, [
     {
       name: 'web',
@@ -308,13 +308,25 @@ test('duration problems in the config: format, zero, too long for a timer', () =
 });
 
 test('engine: defaults, and values from the environment', () => {
-  assert.deepEqual(parse('').engine, { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000 });
+  assert.deepEqual(parse('').engine, { concurrency: 4, resyncIntervalMs: 300_000, sweepIntervalMs: 600_000, leaseMs: 60_000 });
   const config = parseConfig('engine:\n  concurrency: ${C}\n  resyncInterval: ${R:-30s}\n', 'slipway.yaml', { C: '16' }, '/srv');
-  assert.deepEqual(config.engine, { concurrency: 16, resyncIntervalMs: 30_000, sweepIntervalMs: 600_000 });
+  assert.deepEqual(config.engine, { concurrency: 16, resyncIntervalMs: 30_000, sweepIntervalMs: 600_000, leaseMs: 60_000 });
   assert.deepEqual(problems('engine:\n  concurrency: 2.5\n  workers: 3\n'), [
     'slipway.yaml:2 engine.concurrency: expected a whole number from 1 to 1000',
-    'slipway.yaml:3 engine.workers: unknown key "workers"; expected one of: concurrency, resyncInterval, sweepInterval',
+    'slipway.yaml:3 engine.workers: unknown key "workers"; expected one of: concurrency, resyncInterval, sweepInterval, lease',
   ]);
+});
+
+test('engine.lease: 60s by default, at least 5s, a duration; bad values name the key', () => {
+  assert.equal(parse('').engine.leaseMs, 60_000);
+  assert.equal(parse('engine:\n  lease: 5s\n').engine.leaseMs, 5_000);
+  assert.equal(parse('engine:\n  lease: 2m30s\n').engine.leaseMs, 150_000);
+  assert.deepEqual(problems('engine:\n  lease: 4s\n'), ['slipway.yaml:2 engine.lease: must be at least 5s']);
+  assert.deepEqual(problems('engine:\n  lease: 0s\n'), ['slipway.yaml:2 engine.lease: must be longer than 0s']);
+  assert.deepEqual(problems('engine:\n  lease: 60\n'), ['slipway.yaml:2 engine.lease: expected a duration such as 30s, 10m, 72h, 7d or 1h30m']);
+  assert.deepEqual(problems('engine:\n  lease: 500ms\n'), ['slipway.yaml:2 engine.lease: expected a duration such as 30s, 10m, 72h, 7d or 1h30m']);
+  assert.deepEqual(problems('engine:\n  lease: 25d\n'), ['slipway.yaml:2 engine.lease: must be at most 24d']);
+  assert.deepEqual(problems('engine:\n  lease: [1m]\n'), ['slipway.yaml:2 engine.lease: expected a duration such as 30s, 10m, 72h, 7d or 1h30m']);
 });
 
 test('github.recovery: its interval defaults to 10m; bad values name the key', () => {

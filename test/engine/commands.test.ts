@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startFakeGitHub } from '../helpers/fake-github.js';
 import { tempDir } from '../helpers/temp.js';
+import { finishPending } from '../store/contract/inbox.js';
 
 const DAY = 86_400_000;
 
@@ -37,7 +38,7 @@ async function desk(t: TestContext, reaction: { status: number; body: unknown })
     const id = `d-${note.commentId ?? 1}`;
     await store.insertDelivery({ id, event: 'issue_comment', action: 'created', hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 1, payload: Buffer.from('{}') });
     const command: CommandNote = { repo: 'acme/web', pr: 7, pullRequest: true, commentId: 1, login: 'octo', text: '/slipway keep', refusal: null, ...note };
-    await store.finishDeliveries([{ id, status: 'processed', error: null, processedAt: Date.now() - ago, commands: [command] }]);
+    await finishPending(store, [{ id, status: 'processed', error: null, processedAt: Date.now() - ago, commands: [command] }]);
   };
   return { github, store, commands, receive, decided, changed: () => changed };
 }

@@ -97,3 +97,47 @@ test('a delivery whose effects the store refuses fails alone; earlier and later 
   assert.equal((await store.getEnvironment('webapp', 'br-one'))?.lastDelivery, 'd4');
   assert.equal(await store.getEnvironment('webapp', 'br-poison'), null);
 });
+
+test('two dispatchers sharing a store apply each delivery once, each repository\'s in arrival order', async (t) => {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(join(dir, 'data'));
+  const config = parseConfig(YAML, 'test.yaml', {}, dir);
+  // Which dispatcher dispatched which delivery: the branch names say `<repository>-<n>`.
+  const dispatched: { by: string; branch: string }[] = [];
+  const dispatcher = (by: string) =>
+    new Dispatcher({
+      store,
+      log: createLogger({ level: 'silent', pretty: false }),
+      metrics: createMetrics(store),
+      pollMs: 20,
+      batchSize: 3,
+      policy: (event) => {
+        if (event.kind === 'push') dispatched.push({ by, branch: event.ref.slice('refs/heads/'.length) });
+        return applyPolicy(event, config);
+      },
+    });
+  const both = [dispatcher('A'), dispatcher('B')];
+  t.after(async () => {
+    for (const one of both) await one.stop();
+    await store.close();
+  });
+  const repos = ['acme/webapp', 'acme/one', 'acme/two', 'acme/three'];
+  const ids: string[] = [];
+  for (let n = 0; n < 15; n += 1) {
+    for (const [r, repository] of repos.entries()) {
+      const id = `d-${r}-${n}`;
+      ids.push(id);
+      const payload = Buffer.from(JSON.stringify(push(`${r}-${n}`, 'a'.repeat(40))));
+      await store.insertDelivery({ id, event: 'push', action: null, hookId: '1', targetType: 'repository', targetId: '1', repository, receivedAt: Date.now(), payload });
+    }
+  }
+  for (const one of both) one.start();
+  const finished = await settled(store, ids);
+  assert.ok(finished.every((delivery) => delivery?.status === 'processed'), 'every delivery applied');
+  assert.equal(dispatched.length, ids.length, 'each dispatched once');
+  for (const r of repos.keys()) {
+    const order = dispatched.filter(({ branch }) => branch.startsWith(`${r}-`)).map(({ branch }) => Number(branch.split('-')[1]));
+    assert.deepEqual(order, Array.from({ length: 15 }, (_, n) => n), `repository ${r} in arrival order`);
+  }
+  assert.deepEqual(new Set(dispatched.map(({ by }) => by)), new Set(['A', 'B']), 'both took a share');
+});

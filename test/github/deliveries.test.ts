@@ -11,6 +11,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewDelivery } from '../../src/store/store.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { tempDir } from '../helpers/temp.js';
+import { finishPending } from '../store/contract/inbox.js';
 
 const TOKEN = 'ghp_recoveryT0kenThatMustNeverLeak';
 const NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -164,7 +165,7 @@ test('hooks of repositories no app is configured for are not read; hooks learned
   await store.insertDelivery(inbox('d-other', { hookId: '99', repository: 'other/repo' }));
   await store.insertDelivery(inbox('d-app', { hookId: '5', targetType: 'integration' }));
   await store.insertDelivery(inbox('d-ping', { event: 'ping', hookId: null, targetType: null }));
-  await store.finishDeliveries([
+  await finishPending(store, [
     { id: 'd-ping', status: 'processed', error: null, processedAt: NOW, hook: { id: '77', type: 'Repository', events: ['*'], repository: 'Acme/Web', seenAt: NOW } },
   ]);
   serveDeliveries(fake, '/repos/Acme/Web/hooks/77/deliveries', [attempt(601, 'g-x', 500)]);

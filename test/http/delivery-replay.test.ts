@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DISPATCHER_LEASE } from '../../src/engine/dispatcher.js';
 import { delivery } from '../store/contract/inbox.js';
 import { signIn, type SignedIn } from '../helpers/dashboard.js';
 import { API_TOKEN, SECRET, startTestService, type TestService } from '../helpers/service.js';
@@ -65,10 +64,10 @@ test('Replay through the form dispatches the delivery again; without a session, 
 });
 
 test('Replay of a delivery still pending goes back to its page and says why', async (t) => {
-  // Another replica sharing the store (as on PostgreSQL) holds the dispatcher's lease, so what
-  // arrives here stays pending. The store is the real one; only that lease is refused.
+  // Another replica sharing the store (as on PostgreSQL) holds the claims, so what arrives
+  // here stays pending. The store is the real one; only its claims come back empty.
   const service = await startTestService(t, {
-    view: (store) => ({ ...store, acquireLease: (name, holder, ttlMs) => (name === DISPATCHER_LEASE ? Promise.resolve(null) : store.acquireLease(name, holder, ttlMs)) }),
+    view: (store) => ({ ...store, claimDeliveries: () => Promise.resolve([]) }),
   });
   await service.store.insertDelivery(delivery('waiting-1'));
   const browser = await signIn(service);

@@ -17,6 +17,7 @@ import { API_TOKEN, startTestService, type TestService } from '../helpers/servic
 import { tempDir } from '../helpers/temp.js';
 import { deliver, eventually, send, type Answer } from '../helpers/webhook.js';
 import { LiveLogs } from '../../src/engine/deployment-log.js';
+import { finishPending } from '../store/contract/inbox.js';
 
 // The environment API through a real slipway: HTTP on a free port, SQLite in a temp folder, git
 // in a real repository reached through a file:// remote, and a command target writing a journal.
@@ -274,7 +275,7 @@ test('replay of a delivery that is still pending is 409; a finished one goes to 
   assertError(await replay('d-2'), 404, 'not_found');
   assert.deepEqual(handed, []);
 
-  await store.finishDeliveries([{ id: 'd-1', status: 'processed', error: null, processedAt: Date.now() }]);
+  await finishPending(store, [{ id: 'd-1', status: 'processed', error: null, processedAt: Date.now() }]);
   const accepted = await replay('d-1');
   assert.equal(accepted.status, 202, accepted.body);
   assert.equal((await store.getDelivery('d-1'))?.status, 'pending');

@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import type { ReceiverConfig } from '../../src/config/schema.js';
 import type { Environment, Fence } from '../../src/domain/environments.js';
+import { ScheduleLeases } from '../../src/engine/schedule-leases.js';
 import { createLogger } from '../../src/logger.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import type { NotifyTiming } from '../../src/notify/timing.js';
@@ -236,4 +237,33 @@ test('a receiver removed from the config: its pending notifications fail at the 
   assert.equal(failed.lastError, 'its receiver is no longer in the config; add it back and resend');
   assert.equal(await after.resend(failed.id), 'no_receiver');
   assert.equal((await store.getNotification(failed.id))?.state, 'failed');
+});
+
+test('two notifiers sharing a store (two replicas) send each notification once: one of them holds the notifications lease', async (t) => {
+  const store = await SqliteStore.open(tempDir(t));
+  const audit = await startReceiver(t);
+  const log = createLogger({ level: 'silent', pretty: false });
+  const replicas = ['A', 'B'].map(() => {
+    const schedules = new ScheduleLeases(store, 5000);
+    const notifier = new Notifier({ store, receivers: [receiver('audit', audit.url)], publicUrl: null, log, timing: FAST, turn: () => schedules.holds('notifications') });
+    notifier.start();
+    return { notifier, schedules };
+  });
+  t.after(async () => {
+    for (const { notifier, schedules } of replicas) {
+      await notifier.stop();
+      await schedules.release();
+    }
+    await store.close();
+  });
+  for (let i = 0; i < 6; i += 1) {
+    await recordDeployment(store, 'web', `env-${i}`, A, 'success');
+    for (const { notifier } of replicas) notifier.nudge();
+  }
+  await eventually(async () => (audit.received.length >= 6 ? true : undefined));
+  // Polls of both come and go meanwhile: a second send would show.
+  await new Promise((resolve) => setTimeout(resolve, 10 * (FAST.pollMs ?? 50)));
+  const ids = audit.received.map((request) => String(request.headers['x-slipway-delivery']));
+  assert.equal(ids.length, 6, 'six deployments, six notifications');
+  assert.equal(new Set(ids).size, 6, 'none sent twice');
 });

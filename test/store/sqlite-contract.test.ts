@@ -7,7 +7,7 @@ import { dashboardContract } from './contract/dashboard.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
 import { historyContract } from './contract/history.js';
-import { inboxContract } from './contract/inbox.js';
+import { claimsContract, inboxContract } from './contract/inbox.js';
 import { notificationsContract } from './contract/notifications.js';
 import { reportsContract } from './contract/reports.js';
 import { retentionContract } from './contract/retention.js';
@@ -23,6 +23,7 @@ const openSqlite: StoreFactory = async (t) => {
 
 describe('the SQLite store keeps the Store contract', () => {
   inboxContract(openSqlite);
+  claimsContract(openSqlite);
   environmentsContract(openSqlite);
   historyContract(openSqlite);
   rollbackContract(openSqlite);

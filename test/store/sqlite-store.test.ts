@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { migrate, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
-import { delivery } from './contract/inbox.js';
+import { delivery, finishPending } from './contract/inbox.js';
 
 test('payloads read back exactly as sent, by id, and are stored compressed', async (t) => {
   const dir = tempDir(t);
@@ -48,32 +48,43 @@ test('listing pages newest first and filters by event and status', async (t) => 
   assert.deepEqual(second.map((d) => d.id), ['p2', 'p1']);
   const pings = await store.listDeliveries({ limit: 10, event: 'ping' });
   assert.deepEqual(pings.map((d) => d.id), ['p3', 'p1']);
-  await store.finishDeliveries([{ id: 'p0', status: 'failed', error: 'bad', processedAt: 1 }]);
+  await finishPending(store, [{ id: 'p0', status: 'failed', error: 'bad', processedAt: 1 }]);
   const failed = await store.listDeliveries({ limit: 10, status: 'failed' });
   assert.deepEqual(failed.map((d) => [d.id, d.error]), [['p0', 'bad']]);
 });
 
-test('finishing applies status and effects once, in arrival order of pending', async (t) => {
+test('finishing applies status and effects once, in arrival order of the claim', async (t) => {
   const store = await SqliteStore.open(tempDir(t));
   t.after(() => store.close());
   for (const id of ['x', 'y', 'z']) await store.insertDelivery(delivery(id));
-  const pending = await store.pendingDeliveries(10);
-  assert.deepEqual(pending.map((d) => d.id), ['x', 'y', 'z']);
-  assert.equal('payload' in (pending[0] ?? {}), false, 'pending rows come without payloads');
+  const claimed = await store.claimDeliveries('d', 10, 60_000);
+  assert.deepEqual(claimed.map((d) => d.id), ['x', 'y', 'z']);
+  assert.equal('payload' in (claimed[0] ?? {}), false, 'claimed rows come without payloads');
   const hook = { id: '42', type: 'Repository', events: ['push'], repository: 'acme/web', seenAt: 5 };
-  const applied = await store.finishDeliveries([
+  const applied = await store.finishDeliveries('d', [
     { id: 'x', status: 'processed', error: null, processedAt: 5, hook },
     { id: 'y', status: 'ignored', error: null, processedAt: 5 },
   ]);
   assert.deepEqual(applied, ['x', 'y']);
-  const again = await store.finishDeliveries([
+  const again = await store.finishDeliveries('d', [
     { id: 'x', status: 'failed', error: 'late', processedAt: 6, hook: { ...hook, events: ['ping'] } },
   ]);
   assert.deepEqual(again, [], 'a delivery that is no longer pending is not applied again');
   assert.equal((await store.getDelivery('x'))?.status, 'processed');
   assert.deepEqual(await store.listHooks(), [hook]);
-  assert.deepEqual((await store.pendingDeliveries(10)).map((d) => d.id), ['z']);
+  assert.deepEqual((await store.claimDeliveries('d', 10, 60_000)).map((d) => d.id), ['z']);
   assert.deepEqual(await store.backlog(), { pending: 1, oldestReceivedAt: (await store.getDelivery('z'))?.receivedAt });
+});
+
+test('claims left by an earlier run are stale at the next open: the data folder was locked to it', async (t) => {
+  const dir = tempDir(t);
+  const before = await SqliteStore.open(dir);
+  await before.insertDelivery(delivery('held'));
+  assert.deepEqual((await before.claimDeliveries('crashed', 10, 3_600_000)).map((d) => d.id), ['held']);
+  await before.close();
+  const after = await SqliteStore.open(dir);
+  t.after(() => after.close());
+  assert.deepEqual((await after.claimDeliveries('next', 10, 60_000)).map((d) => d.id), ['held']);
 });
 
 test('leases: one holder at a time, fencing tokens grow with each tenure', async (t) => {

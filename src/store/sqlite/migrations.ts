@@ -354,6 +354,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX notifications_finished ON notifications (finished_at) WHERE state != 'pending';
     `,
   },
+  {
+    version: 15,
+    name: 'dispatch claims',
+    sql: `
+      -- Several dispatchers may share the inbox (replicas on one database): each claims pending
+      -- deliveries for a while before applying them (InboxStore.claimDeliveries says the rules).
+      -- Cleared when the delivery is finished, requeued or released.
+      ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+      ALTER TABLE deliveries ADD COLUMN claim_expires INTEGER;
+      -- Every claim reads the claims held, which are few: the batches in hand.
+      CREATE INDEX deliveries_claimed ON deliveries (claim_expires) WHERE status = 'pending' AND claimed_by IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

@@ -75,10 +75,21 @@ export function createQueries(db: Database.Database) {
   const byId = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries WHERE id = ?`);
   const payloadOf = db.prepare(`SELECT p.body FROM delivery_payloads p
     JOIN deliveries d ON d.seq = p.seq WHERE d.id = ?`).pluck();
-  const pending = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries
-    WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`);
-  const finish = db.prepare(`UPDATE deliveries SET status = ?, error = ?, processed_at = ?
-    WHERE id = ? AND status = 'pending'`);
+  // The repositories other holders' unexpired claims hold are left alone; in SQLite nothing else
+  // claims between the read and the write, so each repository's claimed deliveries are its oldest.
+  const claim = db.prepare(`WITH held AS (
+      SELECT DISTINCT lower(repository) AS repository FROM deliveries
+      WHERE status = 'pending' AND claimed_by IS NOT NULL AND claim_expires > @now AND claimed_by != @holder)
+    UPDATE deliveries SET claimed_by = @holder, claim_expires = @until
+    WHERE seq IN (SELECT seq FROM deliveries d WHERE status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM held WHERE held.repository IS lower(d.repository))
+      ORDER BY seq LIMIT @limit)
+    RETURNING ${SUMMARY_COLUMNS}`);
+  const release = db.prepare(`UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL
+    WHERE status = 'pending' AND claimed_by = ?`);
+  const finish = db.prepare(`UPDATE deliveries SET status = ?, error = ?, processed_at = ?,
+      claimed_by = NULL, claim_expires = NULL
+    WHERE id = ? AND status = 'pending' AND claimed_by = ?`);
   const upsertHook = db.prepare(`INSERT INTO hooks (id, type, events, repository, seen_at)
     VALUES (@id, @type, @events, @repository, @seenAt)
     ON CONFLICT (id) DO UPDATE SET type = excluded.type, events = excluded.events,
@@ -120,13 +131,18 @@ export function createQueries(db: Database.Database) {
         .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${clause} ORDER BY seq DESC LIMIT ?`)
         .all(...values, query.limit) as DeliverySummary[];
     },
-    pendingDeliveries(limit: number, afterSeq = 0): DeliverySummary[] {
-      return pending.all(afterSeq, limit) as DeliverySummary[];
+    claimDeliveries(holder: string, limit: number, ttlMs: number, now: number): DeliverySummary[] {
+      const claimed = claim.all({ holder, limit, now, until: now + ttlMs }) as DeliverySummary[];
+      return claimed.sort((a, b) => a.seq - b.seq);
     },
-    finishDeliveries(results: DispatchResult[]): string[] {
+    releaseDeliveries(holder: string): null {
+      release.run(holder);
+      return null;
+    },
+    finishDeliveries(holder: string, results: DispatchResult[]): string[] {
       const applied: string[] = [];
       for (const result of results) {
-        if (finish.run(result.status, result.error, result.processedAt, result.id).changes !== 1) continue;
+        if (finish.run(result.status, result.error, result.processedAt, result.id, holder).changes !== 1) continue;
         if (result.hook) upsertHook.run({ ...result.hook, events: JSON.stringify(result.hook.events) });
         for (const record of result.signals ?? []) signals.recordSignal(record, result.id, result.processedAt);
         for (const change of result.changes ?? []) environments.applyChange(change, result.id, result.processedAt);
@@ -138,7 +154,8 @@ export function createQueries(db: Database.Database) {
     },
     /** Marks a delivery pending again, so the dispatcher applies it anew (replay). */
     requeueDelivery(id: string): boolean {
-      return db.prepare(`UPDATE deliveries SET status = 'pending', error = NULL, processed_at = NULL
+      return db.prepare(`UPDATE deliveries SET status = 'pending', error = NULL, processed_at = NULL,
+          claimed_by = NULL, claim_expires = NULL
         WHERE id = ? AND status != 'pending'`).run(id).changes === 1;
     },
     backlog(): Backlog {

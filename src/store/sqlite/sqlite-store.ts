@@ -96,8 +96,11 @@ export class SqliteStore implements Store {
   deliveryPayloads: Store['deliveryPayloads'] = (ids) => this.call('deliveryPayloads', ids);
   getDelivery: Store['getDelivery'] = (id) => this.call('getDelivery', id);
   listDeliveries: Store['listDeliveries'] = (query) => this.call('listDeliveries', query);
-  pendingDeliveries: Store['pendingDeliveries'] = (limit, afterSeq) => this.call('pendingDeliveries', limit, afterSeq);
-  finishDeliveries: Store['finishDeliveries'] = (results) => this.call('finishDeliveries', results);
+  claimDeliveries: Store['claimDeliveries'] = (holder, limit, ttlMs) => this.call('claimDeliveries', holder, limit, ttlMs, Date.now());
+  finishDeliveries: Store['finishDeliveries'] = (holder, results) => this.call('finishDeliveries', holder, results);
+  releaseDeliveries: Store['releaseDeliveries'] = async (holder) => {
+    await this.call('releaseDeliveries', holder);
+  };
   requeueDelivery: Store['requeueDelivery'] = (id) => this.call('requeueDelivery', id);
   backlog: Store['backlog'] = () => this.call('backlog');
   listHooks: Store['listHooks'] = () => this.call('listHooks');

@@ -22,8 +22,9 @@ function open(options: WorkerOptions): Database.Database {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  // The data folder is locked to this process, so leases left by an earlier run are stale.
+  // The data folder is locked to this process, so leases and claims left by an earlier run are stale.
   db.prepare('UPDATE leases SET expires_at = 0').run();
+  db.prepare(`UPDATE deliveries SET claimed_by = NULL, claim_expires = NULL WHERE status = 'pending' AND claimed_by IS NOT NULL`).run();
   return db;
 }
 

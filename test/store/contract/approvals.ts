@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ApprovalNote } from '../../../src/domain/approvals.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
+import { finishPending } from './inbox.js';
 
 /** The approvals part of the Store contract: every store implementation passes it. */
 export function approvalsContract(open: StoreFactory): void {
@@ -14,7 +15,7 @@ export function approvalsContract(open: StoreFactory): void {
   async function note(store: Store, approval: ApprovalNote) {
     const id = `d${++delivery}`;
     await store.insertDelivery({ id, event: 'issue_comment', action: null, hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 500, payload: Buffer.from('{}') });
-    await store.finishDeliveries([{ id, status: 'processed', error: null, processedAt: 1000 + delivery, approvals: [approval] }]);
+    await finishPending(store, [{ id, status: 'processed', error: null, processedAt: 1000 + delivery, approvals: [approval] }]);
   }
 
   const view = async (store: Store) => {

@@ -4,6 +4,7 @@ import type { CommandNote } from '../../../src/domain/commands.js';
 import type { EnvironmentChange } from '../../../src/domain/environments.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
+import { finishPending } from './inbox.js';
 
 /** The pull request commands part of the Store contract (and the TTL, keep and hold they rely on): every store implementation passes it. */
 export function commandsContract(open: StoreFactory): void {
@@ -19,7 +20,7 @@ export function commandsContract(open: StoreFactory): void {
   let delivery = 0;
   async function deliver(store: Store, commands: CommandNote[], id = `d${++delivery}`) {
     await store.insertDelivery({ id, event: 'issue_comment', action: 'created', hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 500, payload: Buffer.from('{}') });
-    await store.finishDeliveries([{ id, status: 'processed', error: null, processedAt: Date.now(), commands }]);
+    await finishPending(store, [{ id, status: 'processed', error: null, processedAt: Date.now(), commands }]);
     return id;
   }
   const env = async (store: Store) => (await store.getEnvironment('web', 'pr-7')) ?? assert.fail('no pr-7');
@@ -29,7 +30,7 @@ export function commandsContract(open: StoreFactory): void {
     const id = await deliver(store, [note()]);
     // The same delivery replayed, and another delivery of the same comment (a redelivery under a new id).
     assert.equal(await store.requeueDelivery(id), true);
-    await store.finishDeliveries([{ id, status: 'processed', error: null, processedAt: Date.now(), commands: [note({ text: '/slipway destroy' })] }]);
+    await finishPending(store, [{ id, status: 'processed', error: null, processedAt: Date.now(), commands: [note({ text: '/slipway destroy' })] }]);
     await deliver(store, [note({ text: '/slipway destroy' })]);
     await deliver(store, [note({ commentId: 71, pr: 8, pullRequest: false, refusal: 'commands work on pull requests, and this is an issue' })]);
     const pending = await store.pendingCommands();

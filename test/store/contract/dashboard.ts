@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { EnvironmentChange } from '../../../src/domain/environments.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
-import { delivery } from './inbox.js';
+import { delivery, finishPending } from './inbox.js';
 
 /** What the dashboard reads (a delivery's effects, recent deployments): every store implementation passes it. */
 export function dashboardContract(open: StoreFactory): void {
@@ -24,8 +24,8 @@ export function dashboardContract(open: StoreFactory): void {
     const store = await open(t);
     await store.insertDelivery(delivery('d1'));
     await store.insertDelivery(delivery('d2'));
-    await store.finishDeliveries([{ id: 'd1', status: 'processed', error: null, processedAt: 10, changes: [follow('staging'), follow('main')] }]);
-    await store.finishDeliveries([{ id: 'd2', status: 'processed', error: null, processedAt: 11, changes: [follow('qa')] }]);
+    await finishPending(store, [{ id: 'd1', status: 'processed', error: null, processedAt: 10, changes: [follow('staging'), follow('main')] }]);
+    await finishPending(store, [{ id: 'd2', status: 'processed', error: null, processedAt: 11, changes: [follow('qa')] }]);
     const first = await begin(store, 'staging', 'd1');
     const second = await begin(store, 'staging', 'd1');
     await begin(store, 'qa', 'd2');
@@ -47,7 +47,7 @@ export function dashboardContract(open: StoreFactory): void {
     const store = await open(t);
     const before = Date.now();
     await store.insertDelivery(delivery('d1', { receivedAt: 1_000 }));
-    await store.finishDeliveries([{ id: 'd1', status: 'processed', error: null, processedAt: 10, changes: [follow('staging'), follow('qa'), follow('pr')] }]);
+    await finishPending(store, [{ id: 'd1', status: 'processed', error: null, processedAt: 10, changes: [follow('staging'), follow('qa'), follow('pr')] }]);
     const staging = await begin(store, 'staging', 'd1');
     await store.completeDeployment({ id: staging.deployment.id, state: 'success', error: null, log: '', url: null, fence: staging.fence });
     const qa = await begin(store, 'qa', 'api');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { EnvironmentChange } from '../../../src/domain/environments.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
+import { finishPending } from './inbox.js';
 
 /** The environments part of the Store contract: every store implementation passes it. */
 export function environmentsContract(open: StoreFactory): void {
@@ -31,7 +32,7 @@ export function environmentsContract(open: StoreFactory): void {
   test('a delivery that follows a ref creates the environment; each later follow bumps its generation', async (t) => {
     const store = await open(t);
     await store.insertDelivery({ id: 'd1', event: 'pull_request', action: 'opened', hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 1, payload: Buffer.from('{}') });
-    await store.finishDeliveries([{ id: 'd1', status: 'processed', error: null, processedAt: 1000, changes: [follow()] }]);
+    await finishPending(store, [{ id: 'd1', status: 'processed', error: null, processedAt: 1000, changes: [follow()] }]);
     const created = await store.getEnvironment('web', 'pr-7');
     assert.equal(created?.state, 'pending');
     assert.equal(created?.generation, 1);
@@ -50,8 +51,8 @@ export function environmentsContract(open: StoreFactory): void {
     const store = await open(t);
     await store.insertDelivery({ id: 'd1', event: 'push', action: null, hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 1, payload: Buffer.from('{}') });
     const result = { id: 'd1', status: 'processed' as const, error: null, processedAt: 5, changes: [follow()] };
-    await store.finishDeliveries([result]);
-    await store.finishDeliveries([result]);
+    await finishPending(store, [result]);
+    await finishPending(store, [result]);
     assert.equal((await store.getEnvironment('web', 'pr-7'))?.generation, 1);
   });
 
@@ -200,7 +201,7 @@ export function environmentsContract(open: StoreFactory): void {
     const store = await open(t);
     await store.insertDelivery({ id: 'd1', event: 'push', action: null, hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 1, payload: Buffer.from('{}') });
     assert.equal(await store.requeueDelivery('d1'), false, 'still pending');
-    await store.finishDeliveries([{ id: 'd1', status: 'failed', error: 'x', processedAt: 2 }]);
+    await finishPending(store, [{ id: 'd1', status: 'failed', error: 'x', processedAt: 2 }]);
     assert.equal(await store.requeueDelivery('d1'), true);
     const again = await store.getDelivery('d1');
     assert.deepEqual([again?.status, again?.error, again?.processedAt], ['pending', null, null]);

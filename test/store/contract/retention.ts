@@ -6,7 +6,7 @@ import type { Environment, EnvironmentChange, Fence } from '../../../src/domain/
 import type { PruneKind, RetentionPolicy } from '../../../src/store/retention.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
-import { delivery } from './inbox.js';
+import { delivery, finishPending } from './inbox.js';
 
 const DAY = 86_400_000;
 
@@ -46,7 +46,7 @@ export function retentionContract(open: StoreFactory): void {
     for (let i = 0; i < 7; i++) await store.insertDelivery(delivery(`old${i}`, { receivedAt: T + i }));
     await store.insertDelivery(delivery('stuck', { receivedAt: T + 10 }));
     await store.insertDelivery(delivery('new', { receivedAt: T + 20 * DAY }));
-    await store.finishDeliveries(['old0', 'old1', 'old2', 'old3', 'old4', 'old5', 'old6', 'new'].map((id) => ({ id, status: 'processed', error: null, processedAt: T + 20 * DAY })));
+    await finishPending(store, ['old0', 'old1', 'old2', 'old3', 'old4', 'old5', 'old6', 'new'].map((id) => ({ id, status: 'processed', error: null, processedAt: T + 20 * DAY })));
 
     assert.deepEqual(await pruneAll(store, 'payloads', T + 29 * DAY), { removed: 0, batches: 1 }, 'nothing is 30 days old yet');
     const payloads = await pruneAll(store, 'payloads', T + 31 * DAY, { limit: 2 });

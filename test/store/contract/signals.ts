@@ -5,6 +5,7 @@ import type { Store } from '../../../src/store/store.js';
 import { SIGNAL_RETENTION_MS } from '../../../src/store/retention.js';
 import type { StoreFactory } from './factory.js';
 import { pruneAll } from './retention.js';
+import { finishPending } from './inbox.js';
 
 /** The signals part of the Store contract: every store implementation passes it. */
 export function signalsContract(open: StoreFactory): void {
@@ -30,7 +31,7 @@ export function signalsContract(open: StoreFactory): void {
   async function deliver(store: Store, signals: CiSignal[], apps = ['web']) {
     const id = `d${++delivery}`;
     await store.insertDelivery({ id, event: 'check_run', action: null, hookId: null, targetType: null, targetId: null, repository: 'acme/web', receivedAt: 500, payload: Buffer.from('{}') });
-    await store.finishDeliveries([{ id, status: 'processed', error: null, processedAt: 1000, signals: signals.map((s) => ({ signal: s, apps })) }]);
+    await finishPending(store, [{ id, status: 'processed', error: null, processedAt: 1000, signals: signals.map((s) => ({ signal: s, apps })) }]);
   }
 
   test('the latest report of a signal wins; a late older one is dropped', async (t) => {

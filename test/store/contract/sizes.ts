@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoreFactory } from './factory.js';
-import { delivery } from './inbox.js';
+import { delivery, finishPending } from './inbox.js';
 
 /** The sizes part of the Store contract: what `slipway status` reports of the store. */
 export function sizesContract(open: StoreFactory): void {
@@ -14,7 +14,7 @@ export function sizesContract(open: StoreFactory): void {
     assert.equal(empty.deploymentLogBytes, 0);
 
     for (const id of ['a', 'b', 'c']) await store.insertDelivery(delivery(id));
-    await store.finishDeliveries([{ id: 'a', status: 'ignored', error: null, processedAt: Date.now() }]);
+    await finishPending(store, [{ id: 'a', status: 'ignored', error: null, processedAt: Date.now() }]);
     const follow = (env: string) => ({ kind: 'follow' as const, app: 'web', env, ref: 'refs/heads/main', shaHint: null, pr: null, branch: 'main', ttlMs: null, trigger: 'push' });
     await store.changeEnvironments([follow('one'), follow('two')], 'test');
     const env = await store.getEnvironment('web', 'one');
