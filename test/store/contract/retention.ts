@@ -142,7 +142,7 @@ export function retentionContract(open: StoreFactory): void {
     const command = (pr: number, commentId: number): CommandNote => ({ repo: 'acme/web', pr, pullRequest: true, commentId, login: 'octo', text: '/slipway keep', refusal: null });
     const approvals: ApprovalNote[] = [{ kind: 'head', repo: 'acme/web', pr: 7, sha: A }, { kind: 'head', repo: 'acme/web', pr: 8, sha: B }, { kind: 'request', repo: 'acme/web', pr: 8, login: 'octo' }];
     await store.insertDelivery(delivery('comments'));
-    await store.finishDeliveries([{ id: 'comments', status: 'processed', error: null, processedAt: Date.now(), commands: [command(7, 70), command(8, 80)], approvals }]);
+    await finishPending(store, [{ id: 'comments', status: 'processed', error: null, processedAt: Date.now(), commands: [command(7, 70), command(8, 80)], approvals }]);
     await store.decideCommand({ repo: 'acme/web', commentId: 70, state: 'refused', outcome: 'no preview', changes: [] });
     await store.markReacted('acme/web', 70, 'confused');
     await store.decideApproval({ repo: 'acme/web', pr: 7, login: 'octo', state: 'refused', sha: null, reason: 'no', apps: ['web'] });
