@@ -1,0 +1,33 @@
+import { describe } from 'node:test';
+import { testDatabase } from '../helpers/postgres.js';
+import { approvalsContract } from './contract/approvals.js';
+import { commandsContract } from './contract/commands.js';
+import { dashboardContract } from './contract/dashboard.js';
+import { environmentsContract } from './contract/environments.js';
+import type { StoreFactory } from './contract/factory.js';
+import { historyContract } from './contract/history.js';
+import { inboxContract } from './contract/inbox.js';
+import { notificationsContract } from './contract/notifications.js';
+import { reportsContract } from './contract/reports.js';
+import { retentionContract } from './contract/retention.js';
+import { rollbackContract } from './contract/rollback.js';
+import { signalsContract } from './contract/signals.js';
+import { sizesContract } from './contract/sizes.js';
+
+/** Each test gets a database of its own on the test server, dropped when it ends. */
+const openPostgres: StoreFactory = async (t) => (await testDatabase(t)).open();
+
+describe('the PostgreSQL store keeps the Store contract', () => {
+  inboxContract(openPostgres);
+  environmentsContract(openPostgres);
+  historyContract(openPostgres);
+  rollbackContract(openPostgres);
+  reportsContract(openPostgres);
+  signalsContract(openPostgres);
+  approvalsContract(openPostgres);
+  commandsContract(openPostgres);
+  dashboardContract(openPostgres);
+  notificationsContract(openPostgres);
+  retentionContract(openPostgres);
+  sizesContract(openPostgres);
+});
