@@ -15,9 +15,10 @@ import { signalsContract } from './contract/signals.js';
 import { sizesContract } from './contract/sizes.js';
 
 /** Each test gets a database of its own on the test server, dropped when it ends. */
-const openPostgres: StoreFactory = async (t) => (await testDatabase(t)).open();
+const openPostgres: StoreFactory = async (t) => (await testDatabase(t)).open({ poolSize: 4 });
 
-describe('the PostgreSQL store keeps the Store contract', () => {
+// The tests share nothing (a database each) and mostly wait on the server's disk: several at once.
+describe('the PostgreSQL store keeps the Store contract', { concurrency: 4 }, () => {
   inboxContract(openPostgres);
   environmentsContract(openPostgres);
   historyContract(openPostgres);
