@@ -46,6 +46,9 @@ export function createPool(url: string, options: PgOptions): pg.Pool {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'slipway',
+    // A commit is answered once it is on disk, whatever the server's default says: slipway
+    // acknowledges webhooks and records deployments on the strength of it.
+    options: '-c synchronous_commit=on',
     types,
   });
 }

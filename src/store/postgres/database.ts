@@ -73,32 +73,14 @@ export class Database {
     pool.on('error', () => undefined);
   }
 
-  /** Lone statements straight on the pool: each is atomic on its own. */
-  async statement<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    this.open();
-    try {
-      return await work(new Sql(this.pool));
-    } catch (error) {
-      throw storeError(error, this.target);
-    }
+  /** Lone statements straight on the pool: each is atomic on its own, and one that lost a race runs again. */
+  statement<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.retrying(() => work(new Sql(this.pool)));
   }
 
   /** Runs `work` in one transaction; a unit that lost a race to another replica runs again. */
-  async transaction<T>(isolation: Isolation, work: (sql: Sql) => Promise<T>): Promise<T> {
-    this.open();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.once(isolation, work);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code !== 'string' || !RETRYABLE.has(code)) throw storeError(error, this.target);
-        if (attempt === ATTEMPTS) {
-          throw new StoreError('store_conflict', `gave up after ${ATTEMPTS} tries: other slipway replicas kept changing the same rows`);
-        }
-        // Jittered and growing, so replicas that collided do not collide again in step.
-        await sleep(Math.random() * Math.min(100, 2 ** attempt));
-      }
-    }
+  transaction<T>(isolation: Isolation, work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.retrying(() => this.once(isolation, work));
   }
 
   /** A connection of its own for as long as `work` runs (session-level locks). */
@@ -126,6 +108,24 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+  }
+
+  /** Runs `attempt` until it does not fail with a lost race (nothing of a failed one was committed), with errors as StoreErrors. */
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    this.open();
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code !== 'string' || !RETRYABLE.has(code)) throw storeError(error, this.target);
+        if (tries === ATTEMPTS) {
+          throw new StoreError('store_conflict', `gave up after ${ATTEMPTS} tries: other slipway replicas kept changing the same rows`);
+        }
+        // Jittered and growing, so replicas that collided do not collide again in step.
+        await sleep(Math.random() * Math.min(100, 2 ** tries));
+      }
+    }
   }
 
   private open(): void {
