@@ -90,6 +90,13 @@ test('a password in the URL never shows in an error, whatever fails', async () =
   admin.pathname = '/slipway_no_such_database';
   const missing = await rejectsWithout(PgStore.open(admin.href), 'store_unavailable', secret);
   assert.match(missing.message, /database "slipway_no_such_database" does not exist/);
+  // Percent-encoded (shown neither encoded nor decoded), or as a query parameter.
+  admin.password = encodeURIComponent('p@ss:w/rd');
+  const encoded = await rejectsWithout(PgStore.open(admin.href), 'store_unavailable', admin.password);
+  assert.ok(!encoded.message.includes('p@ss:w/rd'));
+  admin.password = '';
+  admin.searchParams.set('password', secret);
+  await rejectsWithout(PgStore.open(admin.href), 'store_unavailable', secret);
 });
 
 test('a URL that is not a PostgreSQL one is refused before anything connects, without echoing it', async () => {

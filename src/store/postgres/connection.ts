@@ -13,8 +13,8 @@ export interface PgOptions {
 export interface Target {
   /** `postgres://user:***@host:port/db` */
   shown: string;
-  /** Removed from every message that reaches an error; empty when the URL has none. */
-  password: string;
+  /** Removed from every message that reaches an error (as written and decoded); none when the URL has none. */
+  secrets: string[];
 }
 
 /** Error codes PostgreSQL and Node give when the server cannot be reached or went away. */
@@ -32,9 +32,11 @@ export function parseUrl(url: string): Target {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new StoreError('store_url', `the PostgreSQL store URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
   }
-  const password = decodeURIComponent(parsed.password);
-  const user = parsed.username === '' ? '' : `${parsed.username}${password === '' ? '' : ':***'}@`;
-  return { shown: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`, password };
+  // The password may also come as a query parameter; neither the query nor the password is shown.
+  const written = [parsed.password, parsed.searchParams.get('password') ?? ''].filter((secret) => secret !== '');
+  const secrets = [...new Set([...written, ...written.map(decoded)])];
+  const user = parsed.username === '' ? '' : `${parsed.username}${parsed.password === '' ? '' : ':***'}@`;
+  return { shown: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`, secrets };
 }
 
 /** A pool whose 64-bit integers (ids, times in ms, counts) read as numbers: none of slipway's exceeds 2^53. */
@@ -57,13 +59,22 @@ export function createPool(url: string, options: PgOptions): pg.Pool {
 export function storeError(error: unknown, target: Target): StoreError {
   if (error instanceof StoreError) return error;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  const text = scrub(typeof message === 'string' && message !== '' ? message : String(error), target.password);
+  const text = scrub(typeof message === 'string' && message !== '' ? message : String(error), target.secrets);
   if (typeof code === 'string' && (UNAVAILABLE_NODE.has(code) || UNAVAILABLE_SQLSTATE.test(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(text)) {
     return new StoreError('store_unavailable', `PostgreSQL at ${target.shown} is unavailable: ${text}`);
   }
   return new StoreError('store_failed', `the PostgreSQL store failed: ${text}`);
 }
 
-function scrub(text: string, password: string): string {
-  return password === '' ? text : text.split(password).join('***');
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('***'), text);
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
