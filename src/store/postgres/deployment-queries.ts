@@ -1,3 +1,4 @@
+/* SQL for deployments and their timeline. Its writes run in serializable transactions (pg-store.ts): they read the deployment or its environment and decide on it. */
 import type {
   BeginDeployment,
   CompleteDeployment,
@@ -12,8 +13,6 @@ import type { Sql } from './database.js';
 import { addTimeline, DEPLOYMENT_COLUMNS, deploymentById } from './deployment-basics.js';
 import { checkFence } from './lease-queries.js';
 import { recordDestroyed, recordFinished, recordWaiting } from './notification-events.js';
-
-/** The writes below run in serializable transactions: they read the deployment or environment and decide on it. */
 
 async function finish(sql: Sql, id: number, state: FinalDeploymentState, message: string, now: number): Promise<void> {
   await sql.run('UPDATE deployments SET state = $1, finished_at = $2 WHERE id = $3 AND finished_at IS NULL', [state, now, id]);

@@ -1,11 +1,10 @@
-import type { Deployment, DeploymentOutcome, DeploymentWithTimeline, TimelineEntry } from '../../domain/environments.js';
-import type { Sql } from './database.js';
-import { DEPLOYMENT_COLUMNS } from './deployment-basics.js';
-
-/**
+/*
  * Reads of many deployments at once, for pages that show many environments or a long history:
  * one statement each, never one per environment or per deployment.
  */
+import type { Deployment, DeploymentOutcome, DeploymentWithTimeline, TimelineEntry } from '../../domain/environments.js';
+import type { Sql } from './database.js';
+import { DEPLOYMENT_COLUMNS } from './deployment-basics.js';
 
 /**
  * Per environment asked for, its `perEnvironment` newest deployments, each an index range scan
