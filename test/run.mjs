@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { copySql } from '../scripts/copy-sql.mjs';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -13,6 +14,9 @@ function find(dir) {
     return entry.name.endsWith('.test.js') && existsSync(source) ? [path] : [];
   });
 }
+
+// The compiled store reads its SQL migrations from beside itself, where tsc does not put them.
+copySql('build/src');
 
 const only = process.argv.slice(2).map((file) =>
   file.replace(/^test\//, 'build/test/').replace(/\.ts$/, '.js'),

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Environment, EnvironmentChange, Fence, RuntimeStatus } from '../../domain/environments.js';
+import { isStale } from '../staleness.js';
 import { createDeploymentBasics } from './deployment-queries.js';
 import { createRollback } from './rollback.js';
 
@@ -29,19 +30,6 @@ export const toEnvironment = ({ eventAt: _eventAt, headSha: _headSha, held: _hel
   redeploy: row.redeploy > 0,
   state: row.state === 'ready' && row.sleptAt !== null ? 'sleeping' : row.state,
 });
-
-/**
- * A change from an event older than the newest one applied is stale (a late or replayed
- * delivery). GitHub's times have one-second steps, so on a tie a follow does not undo a
- * destroy: a pull request closed and synchronized within one second stays closed.
- */
-function stale(change: EnvironmentChange, current: EnvironmentRow | undefined): boolean {
-  if (change.kind !== 'follow' && change.kind !== 'destroy') return false;
-  const at = change.eventAt;
-  if (at === undefined || at === null || current?.eventAt === undefined || current.eventAt === null) return false;
-  if (at < current.eventAt) return true;
-  return at === current.eventAt && change.kind === 'follow' && current.present === 0;
-}
 
 /** SQL for environments and deployments; runs on the store's worker thread. */
 export function createEnvironmentQueries(db: Database.Database) {
@@ -177,7 +165,7 @@ export function createEnvironmentQueries(db: Database.Database) {
     /** Applies one delivery's desired-state changes; called inside finishDeliveries. */
     applyChange(change: EnvironmentChange, deliveryId: string, now: number): void {
       const current = locate(change);
-      if (stale(change, current)) return;
+      if (isStale(change, current && { eventAt: current.eventAt, present: current.present === 1 })) return;
       apply(change, current, deliveryId, now);
       if (change.kind === 'nudge' || change.kind === 'note') return;
       const id = current?.id ?? (byName.get(change.app, change.env) as EnvironmentRow | undefined)?.id;

@@ -1,7 +1,7 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { EnvironmentChange } from '../../domain/environments.js';
 import type { SignalRecord } from '../../domain/signals.js';
+import { compressPayload, decompressPayload } from '../payloads.js';
 import { createApprovalQueries } from './approval-queries.js';
 import { createCommandQueries } from './command-queries.js';
 import { createDashboardQueries } from './dashboard-queries.js';
@@ -25,21 +25,6 @@ import type {
   InsertOutcome,
   NewDelivery,
 } from '../store.js';
-
-/**
- * Brotli at quality 1 with a 64 KiB window: webhook JSON shrinks five- to tenfold for about
- * 20 µs per 21 KB payload (faster than zlib's level 1 at the same ratio), on the store's
- * thread, not the HTTP one. Smaller rows make every commit and checkpoint cheaper.
- */
-function compress(payload: Uint8Array): Buffer {
-  return brotliCompressSync(payload, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: 1,
-      [constants.BROTLI_PARAM_LGWIN]: 16,
-      [constants.BROTLI_PARAM_SIZE_HINT]: payload.byteLength,
-    },
-  });
-}
 
 const SUMMARY_COLUMNS = `seq, id, event, action, hook_id AS hookId, target_type AS targetType,
   target_id AS targetId, repository, received_at AS receivedAt, status, error,
@@ -108,20 +93,20 @@ export function createQueries(db: Database.Database) {
     insertDelivery({ payload, ...delivery }: NewDelivery): InsertOutcome {
       const row = insert.get(delivery) as { seq: number } | undefined;
       if (row === undefined) return 'duplicate';
-      insertPayload.run(row.seq, compress(payload));
+      insertPayload.run(row.seq, compressPayload(payload));
       return 'inserted';
     },
     getDelivery(id: string): Delivery | null {
       const summary = byId.get(id) as DeliverySummary | undefined;
       if (summary === undefined) return null;
       const body = payloadOf.get(id) as Buffer | undefined;
-      return { ...summary, payload: body === undefined ? null : brotliDecompressSync(body).toString('utf8') };
+      return { ...summary, payload: body === undefined ? null : decompressPayload(body) };
     },
     deliveryPayloads(ids: string[]): Map<string, string> {
       const payloads = new Map<string, string>();
       for (const id of ids) {
         const body = payloadOf.get(id) as Buffer | undefined;
-        if (body !== undefined) payloads.set(id, brotliDecompressSync(body).toString('utf8'));
+        if (body !== undefined) payloads.set(id, decompressPayload(body));
       }
       return payloads;
     },

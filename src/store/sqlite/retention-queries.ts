@@ -1,14 +1,9 @@
 import type Database from 'better-sqlite3';
 import { SIGNAL_RETENTION_MS, type PruneBatch, type PruneKind, type PruneStep } from '../retention.js';
+import { walkArrivals, type Arrival } from '../retention-walk.js';
 
 /** Environments one deployments batch looks at, so a batch stays short however many there are. */
 const ENVIRONMENTS_PER_BATCH = 200;
-
-interface Arrival {
-  seq: number;
-  receivedAt: number;
-  status: string;
-}
 
 /**
  * SQL for the retention job: each call removes one small batch, oldest first, and says where
@@ -66,27 +61,17 @@ export function createRetentionQueries(db: Database.Database) {
   const dropSignals = db.prepare(`DELETE FROM ci_signals WHERE (repo, sha, kind, name) IN
     (SELECT repo, sha, kind, name FROM ci_signals WHERE received_at < ? ORDER BY received_at LIMIT ?)`);
 
-  /**
-   * Deliveries arrive in seq order, so the walk stops at the first one younger than `before`.
-   * A pending delivery keeps its payload and row whatever its age: the dispatcher needs both.
-   */
-  function walkArrivals(rows: Arrival[], before: number, limit: number, drop: (seq: number) => void): PruneBatch {
-    let removed = 0;
-    for (const row of rows) {
-      if (row.receivedAt >= before) return { removed, next: null };
-      if (row.status !== 'pending') {
-        drop(row.seq);
-        removed += 1;
-      }
-    }
-    return { removed, next: rows.length < limit ? null : (rows.at(-1)?.seq ?? null) };
-  }
-
   const prune: Record<PruneKind, (step: PruneStep) => PruneBatch> = {
-    payloads: ({ policy, now, after, limit }) =>
-      walkArrivals(withPayload.all(after, limit) as Arrival[], now - policy.deliveries.payloadsMs, limit, (seq) => dropPayload.run(seq)),
-    deliveries: ({ policy, now, after, limit }) =>
-      walkArrivals(arrivals.all(after, limit) as Arrival[], now - policy.deliveries.rowsMs, limit, (seq) => dropDelivery.run(seq)),
+    payloads: ({ policy, now, after, limit }) => {
+      const { drop, batch } = walkArrivals(withPayload.all(after, limit) as Arrival[], now - policy.deliveries.payloadsMs, limit);
+      for (const seq of drop) dropPayload.run(seq);
+      return batch;
+    },
+    deliveries: ({ policy, now, after, limit }) => {
+      const { drop, batch } = walkArrivals(arrivals.all(after, limit) as Arrival[], now - policy.deliveries.rowsMs, limit);
+      for (const seq of drop) dropDelivery.run(seq);
+      return batch;
+    },
     /**
      * Cursor: environment ids. A deployment goes when it is beyond its environment's newest
      * `keep` and finished before the cutoff, and is neither the newest nor one rollback reads.
