@@ -33,10 +33,14 @@ import { RouteTable } from './router/routes.js';
 import { SlipwayError } from './errors.js';
 import { startRouter, type RouterOptions } from './router/router.js';
 import type { Store } from './store/store.js';
+import type { ReplicaStore } from './store/replicas.js';
+import { processApps, Replicas } from './replicas.js';
 
 export interface ServiceOptions {
   config: Config;
   store: Store;
+  /** The store's registry of the replicas sharing it (PostgreSQL); absent: this process alone has the store. */
+  replicas?: ReplicaStore | null;
   log: Logger;
   /** Webhook secrets; null accepts unsigned requests (--insecure-skip-signature). */
   secrets: readonly string[] | null;
@@ -68,6 +72,19 @@ export interface Service {
 
 /** Builds and starts one slipway instance on the given store: the HTTP listener and the dispatcher. */
 export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, log } = options;
+  // Before anything runs an environment: process apps must not meet another replica.
+  const replicas = new Replicas({ store: options.replicas ?? null, leaseMs: config.engine.leaseMs, processApps: () => processApps(config), log: log.child({ component: 'replicas' }) });
+  await replicas.start();
+  try {
+    return await startParts(options, replicas);
+  } catch (error) {
+    await replicas.stop();
+    throw error;
+  }
+}
+
+async function startParts(options: ServiceOptions, replicas: Replicas): Promise<Service> {
   const { config, log, secrets } = options;
   const changes = new ChangeFeed();
   // Every part writes through this one, so the dashboard hears of each change.
@@ -121,7 +138,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onChanged: (results) => engine.nudge(results),
   });
   const access = { apiToken: options.apiToken, publicUrl: config.server.publicUrl };
-  const status = new StatusReport({ dataDir: config.store.dataDir, workDir: config.store.workDir, store, jobs: () => engine.jobRuns() });
+  const status = new StatusReport({ dataDir: config.store.dataDir, workDir: config.store.workDir, store, jobs: () => engine.jobRuns(), replicas: () => replicas.list() });
   const routes = serviceRoutes({
     config,
     store,
@@ -185,6 +202,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // Nothing runs a schedule any more: another replica sharing the store takes them over at once.
     await parts.schedules.release();
     await router?.close();
+    await replicas.stop();
   };
   return {
     port,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { diskUsage, foldersAt, type DiskUsage } from './disk-usage.js';
 import type { JobRun } from './engine/job-runs.js';
 import { mirrorsIn } from './source/git-source.js';
+import type { Replica } from './store/replicas.js';
 import type { StoreSizes } from './store/store.js';
 import { KEPT_FOLDER } from './targets/kept-logs.js';
 import { releaseLogDirs } from './targets/registry.js';
@@ -27,6 +28,8 @@ export interface Status {
   /** When the folders were measured (they are measured at most every DISK_CACHE_MS). */
   diskMeasuredAt: number;
   jobs: JobRun[];
+  /** The slipway processes sharing the store, live ones (with SQLite: this one). */
+  replicas: Replica[];
 }
 
 type Disk = Pick<Status, 'mirrors' | 'worktrees' | 'diskMeasuredAt'> & { releaseBytes: number; keptBytes: number };
@@ -36,6 +39,7 @@ export interface StatusSources {
   workDir: string;
   store: { sizes(): Promise<StoreSizes> };
   jobs: () => JobRun[];
+  replicas: () => Promise<Replica[]>;
   now?: () => number;
 }
 
@@ -54,9 +58,9 @@ export class StatusReport {
   }
 
   async read(): Promise<Status> {
-    const [store, disk] = await Promise.all([this.sources.store.sizes(), this.measured()]);
+    const [store, disk, replicas] = await Promise.all([this.sources.store.sizes(), this.measured(), this.sources.replicas()]);
     const { releaseBytes, keptBytes, ...folders } = disk;
-    return { store, ...folders, logs: { releaseBytes, keptBytes, deploymentBytes: store.deploymentLogBytes }, jobs: this.sources.jobs() };
+    return { store, ...folders, logs: { releaseBytes, keptBytes, deploymentBytes: store.deploymentLogBytes }, jobs: this.sources.jobs(), replicas };
   }
 
   private measured(): Promise<Disk> {

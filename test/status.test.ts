@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { diskUsage } from '../src/disk-usage.js';
 import { DISK_CACHE_MS, StatusReport } from '../src/status.js';
+import type { Replica } from '../src/store/replicas.js';
 import type { StoreSizes } from '../src/store/store.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -13,6 +14,7 @@ function file(path: string, bytes: number): void {
   writeFileSync(path, Buffer.alloc(bytes));
 }
 
+const replica: Replica = { id: 'host-1-abc', host: 'host', pid: 1, processApps: [], startedAt: 1, heartbeatAt: 2 };
 const sizes: StoreSizes = { bytes: 4096, deliveries: { pending: 1, processed: 2, ignored: 0, failed: 0 }, environments: 3, deployments: 4, deploymentLogBytes: 50 };
 
 test('status measures mirrors, worktrees and logs where slipway keeps them, and the store through the store', async (t) => {
@@ -31,9 +33,10 @@ test('status measures mirrors, worktrees and logs where slipway keeps them, and 
   file(join(dataDir, 'targets', 'process', 'logs', 'destroyed', 'web.pr-2.5.log'), 40);
   file(join(dataDir, 'targets', 'docker', 'logs', 'destroyed', 'web.pr-3.6.log'), 2);
 
-  const report = new StatusReport({ dataDir, workDir, store: { sizes: async () => sizes }, jobs: () => [] });
+  const report = new StatusReport({ dataDir, workDir, store: { sizes: async () => sizes }, jobs: () => [], replicas: async () => [replica] });
   const status = await report.read();
   assert.deepEqual(status.store, sizes);
+  assert.deepEqual(status.replicas, [replica]);
   assert.deepEqual(status.mirrors, { count: 2, bytes: 1040 });
   assert.deepEqual(status.worktrees, { count: 3, bytes: 700 });
   assert.deepEqual(status.logs, { releaseBytes: 770, keptBytes: 42, deploymentBytes: 50 });
@@ -41,7 +44,7 @@ test('status measures mirrors, worktrees and logs where slipway keeps them, and 
 });
 
 test('status of a slipway that made nothing yet is all zeros', async (t) => {
-  const report = new StatusReport({ dataDir: join(tempDir(t), 'none'), workDir: join(tempDir(t), 'none'), store: { sizes: async () => sizes }, jobs: () => [] });
+  const report = new StatusReport({ dataDir: join(tempDir(t), 'none'), workDir: join(tempDir(t), 'none'), store: { sizes: async () => sizes }, jobs: () => [], replicas: async () => [] });
   const status = await report.read();
   assert.deepEqual([status.mirrors, status.worktrees, status.logs], [{ count: 0, bytes: 0 }, { count: 0, bytes: 0 }, { releaseBytes: 0, keptBytes: 0, deploymentBytes: 50 }]);
 });
@@ -49,7 +52,7 @@ test('status of a slipway that made nothing yet is all zeros', async (t) => {
 test('the folders are measured once per cache period, however often status is read', async (t) => {
   const dataDir = tempDir(t);
   let now = 1_000_000;
-  const report = new StatusReport({ dataDir, workDir: tempDir(t), store: { sizes: async () => sizes }, jobs: () => [], now: () => now });
+  const report = new StatusReport({ dataDir, workDir: tempDir(t), store: { sizes: async () => sizes }, jobs: () => [], replicas: async () => [], now: () => now });
   const logs = join(dataDir, 'targets', 'process', 'logs');
   file(join(logs, 'web.a.1.log'), 10);
   const [first, second] = await Promise.all([report.read(), report.read()]);

@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
 import { oneFile } from './store-file.js';
+import { refuseUnlessSqlite } from './store-option.js';
 import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway backup FILE [--force] [--config FILE]
@@ -16,7 +17,10 @@ given its name; FILE is never left half written.
   --force        overwrite FILE when it exists
   --config FILE  config file, for store.dataDir (default: $SLIPWAY_CONFIG, else ./slipway.yaml)
 
-Restore it with "slipway restore FILE" while slipway is stopped.`;
+Restore it with "slipway restore FILE" while slipway is stopped.
+
+For the SQLite store only: a PostgreSQL store (store.url, $SLIPWAY_STORE_URL) is backed up
+with PostgreSQL's own tools, pg_dump and pg_restore.`;
 
 export const backup: Command = {
   summary: 'copy the store to a file while slipway runs',
@@ -25,6 +29,7 @@ export const backup: Command = {
     if (values.help) return printBlock(HELP), 0;
     const file = oneFile('backup', positionals);
     const { config } = await loadCliConfig(values.config, ['store']);
+    refuseUnlessSqlite('backup', config);
     const result = await backupStore(config.store.dataDir, file, values.force === true);
     print(`backed up the store of ${config.store.dataDir} to ${result.file} (${formatBytes(result.bytes)}, schema ${result.schema})`);
     return 0;

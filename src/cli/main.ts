@@ -31,6 +31,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   notify: async () => (await import('./notify.js')).notify,
   backup: async () => (await import('./backup.js')).backup,
   restore: async () => (await import('./restore.js')).restore,
+  migrate: async () => (await import('./migrate.js')).migrate,
+  export: async () => (await import('./export.js')).exportCommand,
+  import: async () => (await import('./import.js')).importCommand,
 };
 
 const USAGE = `slipway: GitOps deployments driven by GitHub webhooks
@@ -57,8 +60,11 @@ commands:
   demo         watch slipway deploy a sample app from a local repository, step by step
   notifications  list notifications sent to chat and other receivers, or resend a failed one
   notify       send a receiver a test notification (notify test NAME)
-  backup       copy the store to a file, while slipway runs or not
+  backup       copy the SQLite store to a file, while slipway runs or not
   restore      replace the store with a backup (slipway stopped)
+  migrate      apply the PostgreSQL store's pending migrations, and nothing else
+  export       write the SQLite store to a file, for import into PostgreSQL
+  import       read an export into an empty PostgreSQL store
 
 run "slipway <command> --help" for a command's options.`;
 

@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { parse } from './args.js';
 import { CONFIG_OPTION, loadCliConfig } from './config-option.js';
 import { oneFile } from './store-file.js';
+import { refuseUnlessSqlite } from './store-option.js';
 import { print, printBlock } from './output.js';
 
 const HELP = `usage: slipway restore FILE [--config FILE]
@@ -16,6 +17,8 @@ At the next start slipway converges to the restored state: environments the back
 deployed again where what runs differs from their desired state, and environments it did
 not know are destroyed as orphans.
 
+For the SQLite store only: a PostgreSQL store is restored with pg_restore.
+
   --config FILE  config file, for store.dataDir (default: $SLIPWAY_CONFIG, else ./slipway.yaml)`;
 
 export const restore: Command = {
@@ -25,6 +28,7 @@ export const restore: Command = {
     if (values.help) return printBlock(HELP), 0;
     const file = oneFile('restore', positionals);
     const { config } = await loadCliConfig(values.config, ['store']);
+    refuseUnlessSqlite('restore', config);
     const result = await restoreStore(config.store.dataDir, file);
     print(
       `restored ${file} (schema ${result.schema}) into ${config.store.dataDir}`,

@@ -5,7 +5,7 @@ import { webhookSecrets } from '../config/schema.js';
 import { loadOrCreateSecret, SECRET_FILE } from '../ingest/secret.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startService } from '../service.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore, type StoreWhere } from '../store/open-store.js';
 import { serverApiToken } from './api-token.js';
 import { print } from './output.js';
 
@@ -13,6 +13,8 @@ export interface RunServerOptions {
   loaded: LoadedConfig;
   /** Reads the config again, as at start (SIGHUP, `slipway reload`). */
   reread: () => Promise<LoadedConfig>;
+  /** Where the store is (--store, $SLIPWAY_STORE_URL, store.url, else SQLite in store.dataDir). */
+  store: StoreWhere;
   port: number | undefined;
   host: string | undefined;
   insecureSkipSignature: boolean;
@@ -25,15 +27,19 @@ export async function runServer(options: RunServerOptions): Promise<number> {
   log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir, workDir: config.store.workDir }, 'starting slipway');
   if (file !== null) warnIfReadable(file, log);
 
+  const shared = options.store.url !== null;
+  if (shared) warnGeneratedSecrets(options.loaded, options.insecureSkipSignature, log);
   const secrets = options.insecureSkipSignature ? null : resolveSecrets(options.loaded, log);
   if (secrets === null) {
     log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
   }
   const apiToken = serverApiToken(config, process.env, log);
-  const store = await SqliteStore.open(config.store.dataDir);
+  const { store, replicas, kind, location } = await openStore(options.store);
+  log.info({ kind, location }, kind === 'postgres' ? 'the store is PostgreSQL, which replicas may share' : 'the store is SQLite in the data folder');
   const service = await startService({
     config,
     store,
+    replicas,
     log,
     secrets,
     apiToken,
@@ -90,6 +96,20 @@ function warnIfReadable(file: string, log: Logger): void {
   if ((mode & 0o044) !== 0) {
     log.warn({ file, mode: mode.toString(8) }, `the config file can be read by other users (the apps' commands among them) and may hold secrets: chmod 600 ${file}`);
   }
+}
+
+/**
+ * Replicas sharing a PostgreSQL store each have their own data folder: a webhook secret or API
+ * token generated there differs from replica to replica, and a load balancer's next request
+ * would be refused. Says so before they are generated.
+ */
+function warnGeneratedSecrets(loaded: LoadedConfig, unsigned: boolean, log: Logger): void {
+  const missing = [
+    ...(unsigned || webhookSecrets(loaded.config, process.env).length > 0 ? [] : ['github.webhookSecret (or SLIPWAY_WEBHOOK_SECRET)']),
+    ...(process.env.SLIPWAY_API_TOKEN || loaded.config.server.apiToken !== undefined ? [] : ['server.apiToken (or SLIPWAY_API_TOKEN)']),
+  ];
+  if (missing.length === 0) return;
+  log.warn({ unset: missing }, 'with a PostgreSQL store, set these for every replica alike: a secret generated in each replica\'s own data folder differs from the others\', and requests that reach another replica are refused');
 }
 
 /** Human-readable logs on a terminal, JSON lines otherwise; SLIPWAY_LOG_FORMAT=pretty|json decides when set. */

@@ -12,8 +12,9 @@ const HELP = `usage: slipway status [--url URL] [--json] [--config FILE]
 Shows what grows while slipway runs (GET /api/status): the store on disk and its rows (the
 inbox by status, environments, deployments and their logs), the git mirrors, the worktrees,
 the release logs and the kept logs of destroyed environments; and the last run of each
-background job (sweeps, retries, recovery) with how it ended. Folders are measured at most
-every 30 seconds.
+background job (sweeps, retries, recovery) with how it ended; and the slipway replicas that
+share the store (with PostgreSQL; with SQLite, this one). Folders are measured at most every
+30 seconds.
 
   --json         print the API's JSON instead of tables
 ${CLIENT_HELP}`;
@@ -37,7 +38,7 @@ export function statusLines(status: Status): string[] {
   const inbox = Object.entries(store.deliveries).map(([state, count]) => `${count} ${state}`).join(', ');
   const total = Object.values(store.deliveries).reduce((sum, count) => sum + count, 0);
   const sizes = formatTable(['WHAT', 'SIZE', 'ROWS/COUNT'], [
-    ['store (database + WAL)', formatBytes(store.bytes), '-'],
+    ['store (tables and indexes)', formatBytes(store.bytes), '-'],
     ['inbox', '-', `${total} (${inbox})`],
     ['environments', '-', String(store.environments)],
     ['deployments (their logs)', formatBytes(logs.deploymentBytes), String(store.deployments)],
@@ -56,5 +57,13 @@ export function statusLines(status: Status): string[] {
       text(job.count),
       firstLine(job.error),
     ]), 100);
-  return [...sizes, `(folders measured ${time(status.diskMeasuredAt)})`, '', ...jobs];
+  const replicas = formatTable(['REPLICA', 'HOST', 'PID', 'STARTED', 'LAST HEARTBEAT', 'PROCESS APPS'], status.replicas.map((replica) => [
+    replica.id,
+    replica.host,
+    String(replica.pid),
+    time(replica.startedAt),
+    time(replica.heartbeatAt),
+    text(replica.processApps.join(', ')),
+  ]), 120);
+  return [...sizes, `(folders measured ${time(status.diskMeasuredAt)})`, '', ...jobs, '', ...replicas];
 }

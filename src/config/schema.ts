@@ -10,6 +10,7 @@ import { checkReceiverApps, notificationsSchema } from './notifications.js';
 import { defaultRemote, remoteProblem } from './remote.js';
 import { retentionSchema } from './retention.js';
 import { size } from './size.js';
+import { storeUrlProblem } from './store-url.js';
 import { DEFAULT_TARGET, targetSchema } from './targets.js';
 import { variablesSchema } from './variables.js';
 import { defaultWorkDir } from './work-dir.js';
@@ -120,14 +121,25 @@ const github = (baseDir: string) => strict({
   }
 }, { when: always }).transform(({ apiUrl, ...rest }) => ({ ...rest, apiUrl: apiUrl ?? DEFAULT_GITHUB_API_URL }));
 
+const storeUrl = z.string().superRefine((text, ctx) => {
+  const problem = storeUrlProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const store = (baseDir: string) => strict({
+  /**
+   * The PostgreSQL store that several replicas share; without it the store is SQLite in
+   * `dataDir`. `dataDir` stays each replica's own folder (git mirrors, target state) either way.
+   */
+  url: optionalText(storeUrl),
   dataDir: z.string().min(1).default('.slipway'),
   /**
    * Where worktrees, artifacts and the apps' processes live (their working folders and
    * homes), outside the config and data folders; load.ts refuses one that overlaps them.
    */
   workDir: optionalText(z.string().refine((text) => !text.includes('\0'), 'must not contain a NUL character')),
-}).transform(({ dataDir, workDir }) => ({
+}).transform(({ url, dataDir, workDir }) => ({
+  ...(url === undefined ? {} : { url }),
   dataDir,
   workDir: workDir === undefined ? defaultWorkDir(resolve(baseDir, dataDir), baseDir) : resolve(baseDir, workDir),
 }));

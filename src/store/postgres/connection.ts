@@ -7,7 +7,22 @@ export interface PgOptions {
   poolSize?: number;
   /** How long to wait for a connection before failing, in ms. */
   connectTimeoutMs?: number;
+  /**
+   * How long any statement may go unanswered before it fails as unavailable, in ms (0: no
+   * bound). A server that stops answering (a network cut, a stalled disk) fails the work
+   * instead of holding it forever.
+   */
+  queryTimeoutMs?: number;
+  /**
+   * The shorter bound of what answers a caller who waits: storing a webhook (GitHub gives up
+   * after 10 s; a 503 lets it record the failure, and recovery redelivers) and readiness.
+   */
+  answerTimeoutMs?: number;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+export const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
 
 /** The server's address as errors and logs may show it: the URL with its password (and query) left out. */
 export interface Target {
@@ -46,7 +61,10 @@ export function createPool(url: string, options: PgOptions): pg.Pool {
   return new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    // A server gone without closing the connection is noticed by the operating system too.
+    keepAlive: true,
     application_name: 'slipway',
     // A commit is answered once it is on disk, whatever the server's default says: slipway
     // acknowledges webhooks and records deployments on the strength of it.
@@ -60,7 +78,7 @@ export function storeError(error: unknown, target: Target): StoreError {
   if (error instanceof StoreError) return error;
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = scrub(typeof message === 'string' && message !== '' ? message : String(error), target.secrets);
-  if (typeof code === 'string' && (UNAVAILABLE_NODE.has(code) || UNAVAILABLE_SQLSTATE.test(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(text)) {
+  if (typeof code === 'string' && (UNAVAILABLE_NODE.has(code) || UNAVAILABLE_SQLSTATE.test(code)) || /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(text)) {
     return new StoreError('store_unavailable', `PostgreSQL at ${target.shown} is unavailable: ${text}`);
   }
   return new StoreError('store_failed', `the PostgreSQL store failed: ${text}`);

@@ -5,16 +5,24 @@ import { storeError, type Target } from './connection.js';
 
 /** The part of a pg pool or client the store runs statements through. */
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(query: { text: string; values: unknown[]; query_timeout?: number }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 /** Runs statements on one connection (a transaction's) or the pool (a lone statement), with better-sqlite3's shapes of result. */
 export class Sql {
-  constructor(private readonly client: Queryable) {}
+  constructor(
+    private readonly client: Queryable,
+    /** A bound of its own on each statement, instead of the pool's. */
+    private readonly timeoutMs?: number,
+  ) {}
+
+  private query(text: string, values: unknown[]) {
+    return this.client.query({ text, values, ...(this.timeoutMs === undefined ? {} : { query_timeout: this.timeoutMs }) });
+  }
 
   /** Every row. */
   async all<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    return (await this.client.query(text, values)).rows as T[];
+    return (await this.query(text, values)).rows as T[];
   }
 
   /** The first row, if any. */
@@ -35,7 +43,7 @@ export class Sql {
 
   /** How many rows the statement changed. */
   async run(text: string, values: unknown[] = []): Promise<number> {
-    return (await this.client.query(text, values)).rowCount ?? 0;
+    return (await this.query(text, values)).rowCount ?? 0;
   }
 }
 
@@ -73,9 +81,12 @@ export class Database {
     pool.on('error', () => undefined);
   }
 
-  /** Lone statements straight on the pool: each is atomic on its own, and one that lost a race runs again. */
-  statement<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.retrying(() => work(new Sql(this.pool)));
+  /**
+   * Lone statements straight on the pool: each is atomic on its own, and one that lost a race
+   * runs again. `timeoutMs` bounds each statement instead of the pool's bound.
+   */
+  statement<T>(work: (sql: Sql) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.retrying(() => work(new Sql(this.pool, timeoutMs)));
   }
 
   /** Runs `work` in one transaction; a unit that lost a race to another replica runs again. */

@@ -21,7 +21,11 @@ export class GroupCommit {
   private queue: Waiting[] = [];
   private flushing: Promise<void> | null = null;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** How long one commit may take before its deliveries are refused (503): GitHub gives up after 10 s. */
+    private readonly timeoutMs: number,
+  ) {}
 
   insert({ payload, ...delivery }: NewDelivery): Promise<InsertOutcome> {
     const body = compressPayload(payload);
@@ -41,7 +45,7 @@ export class GroupCommit {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         // One statement, so it commits on its own: no round trips for BEGIN and COMMIT.
-        const inserted = await this.db.statement((sql) => insertDeliveries(sql, batch.map((waiting) => waiting.delivery)));
+        const inserted = await this.db.statement((sql) => insertDeliveries(sql, batch.map((waiting) => waiting.delivery)), this.timeoutMs);
         // A second delivery of the same id in one batch is a duplicate of the first.
         for (const waiting of batch) {
           waiting.resolve(inserted.delete(waiting.delivery.id) ? 'inserted' : 'duplicate');

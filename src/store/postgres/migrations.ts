@@ -88,10 +88,14 @@ async function applyLocked(sql: Sql, migrations: readonly Migration[]): Promise<
   return applied;
 }
 
-/** `slipway migrate`: brings the database at `url` to this slipway's schema and disconnects; resolves to the versions applied. */
+/**
+ * Brings the database at `url` to this slipway's schema on a connection of its own and
+ * disconnects (at start, and `slipway migrate`); resolves to the versions applied. A migration
+ * may take long on a big database: no time bound but the connection's.
+ */
 export async function migrate(url: string, options: PgOptions = {}): Promise<number[]> {
   const target = parseUrl(url);
-  const db = new Database(createPool(url, { ...options, poolSize: 1 }), target);
+  const db = new Database(createPool(url, { ...options, poolSize: 1, queryTimeoutMs: 0 }), target);
   try {
     return await applyMigrations(db);
   } finally {

@@ -1,5 +1,6 @@
+import type { ReplicaStore } from '../replicas.js';
 import type { Store } from '../store.js';
-import { createPool, parseUrl, type PgOptions } from './connection.js';
+import { createPool, DEFAULT_ANSWER_TIMEOUT_MS, parseUrl, type PgOptions } from './connection.js';
 import { Database, type Isolation, type Sql } from './database.js';
 import * as approvals from './approval-queries.js';
 import * as commands from './command-queries.js';
@@ -10,9 +11,10 @@ import * as history from './history-queries.js';
 import * as inbox from './inbox-queries.js';
 import { GroupCommit } from './ingest.js';
 import * as leases from './lease-queries.js';
-import { applyMigrations } from './migrations.js';
+import { migrate } from './migrations.js';
 import * as notifications from './notification-queries.js';
 import * as recovery from './recovery-queries.js';
+import * as replicas from './replica-queries.js';
 import * as reports from './report-queries.js';
 import { pruneBatch } from './retention-queries.js';
 import * as signals from './signal-queries.js';
@@ -31,24 +33,29 @@ import { sizes } from './size-queries.js';
  *   about, rollback's last good sha, what a prune keeps). A unit that lost a race runs again.
  * Fenced writes check their lease FOR SHARE first (lease-queries.ts).
  */
-export class PgStore implements Store {
+export class PgStore implements Store, ReplicaStore {
   private readonly ingest: GroupCommit;
+  /** The bound on what a waiting caller needs answered: storing a webhook, readiness. */
+  private readonly answerMs: number;
 
-  private constructor(private readonly db: Database) {
-    this.ingest = new GroupCommit(db);
+  private constructor(private readonly db: Database, options: PgOptions) {
+    this.answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    this.ingest = new GroupCommit(db, this.answerMs);
   }
 
-  /** Connects to `url` (postgres://user:password@host:port/database), migrates, and is ready. */
+  /**
+   * Connects to `url` (postgres://user:password@host:port/database), migrates, and is ready.
+   * Migrations run on a connection of their own, without the statements' time bound.
+   */
   static async open(url: string, options: PgOptions = {}): Promise<PgStore> {
     const target = parseUrl(url);
-    const db = new Database(createPool(url, options), target);
-    try {
-      await applyMigrations(db);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PgStore(db);
+    await migrate(url, options);
+    return new PgStore(new Database(createPool(url, options), target), options);
+  }
+
+  /** The server as logs and messages may show it: the URL without its password. */
+  get location(): string {
+    return this.db.target.shown;
   }
 
   private one<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -167,8 +174,13 @@ export class PgStore implements Store {
   reclaimSpace: Store['reclaimSpace'] = async () => 0;
   sizes: Store['sizes'] = () => this.unit('snapshot', (sql) => sizes(sql));
   ping: Store['ping'] = async () => {
-    await this.one((sql) => sql.run('SELECT 1'));
+    await this.db.statement((sql) => sql.run('SELECT 1'), this.answerMs);
   };
+
+  registerReplica: ReplicaStore['registerReplica'] = (replica) => this.unit('atomic', (sql) => replicas.registerReplica(sql, replica));
+  heartbeatReplica: ReplicaStore['heartbeatReplica'] = (id, processApps) => this.one((sql) => replicas.heartbeatReplica(sql, id, processApps));
+  removeReplica: ReplicaStore['removeReplica'] = (id) => this.one((sql) => replicas.removeReplica(sql, id));
+  liveReplicas: ReplicaStore['liveReplicas'] = (withinMs) => this.one((sql) => replicas.liveReplicas(sql, withinMs));
 
   /** Lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
   async close(): Promise<void> {
