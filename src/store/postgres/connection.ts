@@ -78,7 +78,7 @@ export function storeError(error: unknown, target: Target): StoreError {
   if (error instanceof StoreError) return error;
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = scrub(typeof message === 'string' && message !== '' ? message : String(error), target.secrets);
-  if (typeof code === 'string' && (UNAVAILABLE_NODE.has(code) || UNAVAILABLE_SQLSTATE.test(code)) || /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(text)) {
+  if (typeof code === 'string' && (UNAVAILABLE_NODE.has(code) || UNAVAILABLE_SQLSTATE.test(code)) || /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable/i.test(text)) {
     return new StoreError('store_unavailable', `PostgreSQL at ${target.shown} is unavailable: ${text}`);
   }
   return new StoreError('store_failed', `the PostgreSQL store failed: ${text}`);

@@ -99,7 +99,7 @@ export class Database {
     this.open();
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.checkOut();
     } catch (error) {
       throw storeError(error, this.target);
     }
@@ -111,7 +111,7 @@ export class Database {
       throw storeError(error, this.target);
     } finally {
       // A failed session may hold locks or a transaction: the connection is closed, not reused.
-      client.release(broken);
+      checkIn(client, broken);
     }
   }
 
@@ -143,8 +143,19 @@ export class Database {
     if (this.closed) throw new StoreError('store_closed', 'the store is closed');
   }
 
-  private async once<T>(isolation: Isolation, work: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * A connection of the pool for a while. The pool stops listening to a connection's errors
+   * while it is lent: one the server ends between two statements (a restart) would throw its
+   * error at the process. Listened to here, the error reaches the next statement, which fails.
+   */
+  private async checkOut(): Promise<pg.PoolClient> {
     const client = await this.pool.connect();
+    client.on('error', ignore);
+    return client;
+  }
+
+  private async once<T>(isolation: Isolation, work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.checkOut();
     let broken: Error | undefined;
     try {
       await client.query(BEGIN[isolation]);
@@ -159,7 +170,15 @@ export class Database {
         throw error;
       }
     } finally {
-      client.release(broken);
+      checkIn(client, broken);
     }
   }
+}
+
+const ignore = (): void => undefined;
+
+/** Gives a connection back to the pool, which closes it when `broken`. */
+function checkIn(client: pg.PoolClient, broken: Error | undefined): void {
+  client.off('error', ignore);
+  client.release(broken);
 }
