@@ -66,7 +66,7 @@ export async function exportStore(dataDir: string, file: string): Promise<Export
 async function writeRows(db: Database.Database, temp: string, schema: number): Promise<Record<string, number>> {
   // It holds what the store does: webhook payloads, deployment logs.
   const handle = await open(temp, 'wx', 0o600);
-  const out = handle.createWriteStream();
+  const out = handle.createWriteStream({ autoClose: false });
   const write = async (value: object) => {
     if (!out.write(`${JSON.stringify(value)}\n`)) await once(out, 'drain');
   };
