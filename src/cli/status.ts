@@ -38,7 +38,7 @@ export function statusLines(status: Status): string[] {
   const inbox = Object.entries(store.deliveries).map(([state, count]) => `${count} ${state}`).join(', ');
   const total = Object.values(store.deliveries).reduce((sum, count) => sum + count, 0);
   const sizes = formatTable(['WHAT', 'SIZE', 'ROWS/COUNT'], [
-    ['store (tables and indexes)', formatBytes(store.bytes), '-'],
+    ['store (on disk)', formatBytes(store.bytes), '-'],
     ['inbox', '-', `${total} (${inbox})`],
     ['environments', '-', String(store.environments)],
     ['deployments (their logs)', formatBytes(logs.deploymentBytes), String(store.deployments)],

@@ -91,12 +91,15 @@ test('slipway status prints the sizes and the jobs, or the API\'s JSON', async (
   const args = ['--url', service.url, '--config', configFor(home, service.dataDir)];
   const table = ok(await runCli(['status', ...args], { env }));
   assert.match(table, /^WHAT +SIZE +ROWS\/COUNT$/m);
-  assert.match(table, /^store \(database \+ WAL\) +\d[\d.]* (B|KiB|MiB)/m);
+  assert.match(table, /^store \(on disk\) +\d[\d.]* (B|KiB|MiB)/m);
   assert.match(table, /^inbox +- +1 \((1 pending|0 pending, 1 processed)/m);
   assert.match(table, /^JOB +LAST RUN +TOOK +OUTCOME +COUNT +ERROR$/m);
   assert.match(table, /^orphans +\d{4}-\d\d-\d\dT[\d:]+Z +[\d.]+s +ok/m);
+  // With SQLite the store is this slipway's alone: it is the one replica listed.
+  assert.match(table, new RegExp(`^REPLICA +HOST +PID +STARTED +LAST HEARTBEAT +PROCESS APPS\n\\S+ +\\S+ +${process.pid} +\\d{4}-`, 'm'));
   const json = JSON.parse(ok(await runCli(['status', '--json', ...args], { env }))) as Status;
   assert.equal(json.store.environments, 0);
+  assert.deepEqual(json.replicas.map((replica) => replica.pid), [process.pid]);
   assert.ok(json.jobs.some((job) => job.name === 'ttl'));
   fails(await runCli(['status', ...args], { env: { SLIPWAY_API_TOKEN: 'wrong' } }), 1, /API token/);
 });

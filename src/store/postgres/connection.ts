@@ -14,15 +14,16 @@ export interface PgOptions {
    */
   queryTimeoutMs?: number;
   /**
-   * The shorter bound of what answers a caller who waits: storing a webhook (GitHub gives up
-   * after 10 s; a 503 lets it record the failure, and recovery redelivers) and readiness.
+   * The shorter bound of what answers a caller who waits: storing a webhook and readiness.
+   * With the connect timeout it stays under GitHub's 10 s: a 503 in time lets GitHub record
+   * the failure, and recovery has it redelivered.
    */
   answerTimeoutMs?: number;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-export const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
+export const DEFAULT_ANSWER_TIMEOUT_MS = 4_000;
 
 /** The server's address as errors and logs may show it: the URL with its password (and query) left out. */
 export interface Target {
