@@ -30,7 +30,7 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
   }
   const apiToken = serverApiToken(config, process.env, log);
-  const store = await SqliteStore.open(config.store.dataDir);
+  const store = await SqliteStore.open(config.store.dataDir, (message) => log.warn(message));
   const service = await startService({
     config,
     store,

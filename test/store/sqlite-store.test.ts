@@ -145,7 +145,7 @@ test('calls after close reject instead of hanging', async (t) => {
   await assert.rejects(store.insertDelivery(delivery('late')), { code: 'store_closed' });
 });
 
-test('a database made before incremental auto-vacuum is rewritten once at open to use it; its data stays', async (t) => {
+test('a database made before incremental auto-vacuum is rewritten once at open to use it, saying so first; its data stays', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, DATABASE_FILE);
   const old = new Database(file);
@@ -155,9 +155,15 @@ test('a database made before incremental auto-vacuum is rewritten once at open t
   assert.equal(old.pragma('auto_vacuum', { simple: true }), 0);
   old.close();
 
-  const store = await SqliteStore.open(dir);
+  const notices: string[] = [];
+  const store = await SqliteStore.open(dir, (message) => notices.push(message));
   assert.equal((await store.getDelivery('kept'))?.event, 'push');
   await store.close();
+  assert.equal(notices.length, 1, 'the rewrite is announced before it starts');
+  assert.match(notices[0] ?? '', /^rewriting the store \(\d+(\.\d+)? ?[KMG]?i?B\) once with VACUUM, .* about 35 s per GB/);
+  const again: string[] = [];
+  await (await SqliteStore.open(dir, (message) => again.push(message))).close();
+  assert.deepEqual(again, [], 'once');
   const reopened = new Database(file, { readonly: true });
   t.after(() => reopened.close());
   assert.equal(reopened.pragma('auto_vacuum', { simple: true }), 2, 'INCREMENTAL');

@@ -54,17 +54,21 @@ export class SqliteStore implements Store {
     );
   }
 
-  static async open(dataDir: string): Promise<SqliteStore> {
+  /** `notice` hears what opening says before a long step (the one-time VACUUM of an older store). */
+  static async open(dataDir: string, notice: (message: string) => void = () => {}): Promise<SqliteStore> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const unlock = lockDataDir(join(dataDir, LOCK_FILE));
     const options: WorkerOptions = { file: join(dataDir, DATABASE_FILE) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
     try {
       await new Promise<void>((resolve, reject) => {
-        worker.once('message', (message: WorkerMessage) => {
+        const opening = (message: WorkerMessage) => {
+          if (message.type === 'notice') return notice(message.message);
+          worker.off('message', opening);
           if (message.type === 'ready') resolve();
           else reject(new StoreError('store_open', `cannot open ${options.file}: ${message.type === 'fatal' ? message.message : 'unexpected reply'}`));
-        });
+        };
+        worker.on('message', opening);
         worker.once('error', (error) => reject(new StoreError('store_open', `cannot open ${options.file}: ${error.message}`)));
       });
     } catch (error) {
