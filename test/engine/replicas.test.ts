@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { parseConfig } from '../../src/config/load.js';
 import { Dispatcher } from '../../src/engine/dispatcher.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { applyPolicy } from '../../src/policy/policy.js';
 import type { PgStore } from '../../src/store/postgres/pg-store.js';
 import type { Store, WorkKind } from '../../src/store/store.js';
+import { branchPolicy } from '../helpers/branch-policy.js';
 import { push } from '../helpers/ci.js';
 import { Origin } from '../helpers/git.js';
 import { testDatabase } from '../helpers/postgres.js';
@@ -24,16 +23,6 @@ const POLL_MS = 30_000;
 /** Well under POLL_MS, and generous for a loaded machine. */
 const WITHIN_MS = 15_000;
 
-const YAML = `
-apps:
-  - name: webapp
-    repo: acme/webapp
-    url: file:///nowhere
-    target: { type: command, deploy: ["true"], destroy: ["true"] }
-    environments:
-      - name: br-{branch}
-        track: { branches: ["**"] }
-`;
 
 const follow = (sha: string) => ({ kind: 'follow', app: 'webapp', env: 'staging', ref: 'refs/heads/main', shaHint: sha, pr: null, branch: 'main', ttlMs: null, trigger: 'push' }) as const;
 
@@ -50,13 +39,12 @@ test('a dispatcher wakes when another replica takes a delivery in, long before i
   const db = await testDatabase(t);
   const [ingest, dispatching] = [await db.open({ poolSize: 2 }), await db.open({ poolSize: 2 })];
   await listening(t, dispatching);
-  const config = parseConfig(YAML, 'test.yaml', {}, dir);
   const dispatcher = new Dispatcher({
     store: dispatching,
     log: createLogger({ level: 'silent', pretty: false }),
     metrics: createMetrics(dispatching),
     pollMs: POLL_MS,
-    policy: (event) => applyPolicy(event, config),
+    policy: branchPolicy(dir),
   });
   const insert = (id: string, branch: string) =>
     ingest.insertDelivery({ id, event: 'push', action: null, hookId: '1', targetType: 'repository', targetId: '1', repository: 'acme/webapp', receivedAt: Date.now(), payload: Buffer.from(JSON.stringify(push(branch, 'a'.repeat(40)))) });
