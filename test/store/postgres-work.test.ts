@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { createListenClient } from '../../src/store/postgres/connection.js';
+import { WorkListener } from '../../src/store/postgres/work-listener.js';
 import type { EnvironmentChange } from '../../src/domain/environments.js';
 import type { PgStore } from '../../src/store/postgres/pg-store.js';
 import type { WorkKind } from '../../src/store/store.js';
@@ -95,4 +99,56 @@ test('a store nobody listens to keeps no listening connection', async (t) => {
   const store = await db.open({ poolSize: 2 });
   await store.insertDelivery(delivery('d1'));
   assert.equal(await listeners(db), 0);
+});
+
+test('a store closed hears nothing and opens no listening connection', async (t) => {
+  const db = await testDatabase(t);
+  const store = await db.open({ poolSize: 2 });
+  await store.close();
+  const heard: WorkKind[] = [];
+  store.onWork((kind) => heard.push(kind));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(heard, []);
+  assert.equal(await listeners(db), 0);
+});
+
+test('a listener whose server cannot be reached keeps trying, backing off, and listens once it can', async (t) => {
+  const db = await testDatabase(t);
+  const store = await db.open({ poolSize: 2 });
+  // Stands in for a server that is down, then up: it drops every connection until `up`, then
+  // passes them through to the test server.
+  const server = new URL(db.url);
+  let up = false;
+  let tries = 0;
+  const sockets = new Set<Socket>();
+  const proxy = createServer((socket) => {
+    sockets.add(socket);
+    tries += 1;
+    if (!up) return socket.destroy();
+    const upstream = connect(Number(server.port || 5432), server.hostname);
+    sockets.add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const through = new URL(db.url);
+  through.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const listener = new WorkListener(() => createListenClient(through.href, { connectTimeoutMs: 5000 }));
+  t.after(async () => {
+    await listener.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+  const heard: WorkKind[] = [];
+  listener.subscribe((kind) => heard.push(kind));
+  await eventually(async () => (tries >= 3 ? true : undefined), 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(heard.length, 0, 'nothing heard while it cannot listen');
+  assert.ok(tries < 10, `backs off: ${tries} tries`);
+  up = true;
+  await eventually(async () => (heard.includes('deliveries') && heard.includes('environments') ? true : undefined), 40_000);
+  heard.length = 0;
+  await store.insertDelivery(delivery('d1'));
+  await hears(heard, ['deliveries']);
 });

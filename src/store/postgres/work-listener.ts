@@ -31,7 +31,7 @@ export class WorkListener {
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    if (!this.started) {
+    if (!this.started && !this.closed) {
       this.started = true;
       void this.listen();
     }
@@ -77,7 +77,12 @@ export class WorkListener {
       drop();
       return;
     }
-    if (dropped || this.closed) return;
+    if (dropped) return;
+    // Closed while it connected: close() may have ended it before it was up.
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.failures = 0;
     for (const kind of WORK_KINDS) this.tell(kind);
   }
