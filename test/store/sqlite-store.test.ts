@@ -87,6 +87,24 @@ test('claims left by an earlier run are stale at the next open: the data folder 
   assert.deepEqual((await after.claimDeliveries('next', 10, 60_000)).map((d) => d.id), ['held']);
 });
 
+test('leases left by an earlier run are stale at the next open: what it was deploying is interrupted then', async (t) => {
+  const dir = tempDir(t);
+  const before = await SqliteStore.open(dir);
+  await before.changeEnvironments([{ kind: 'pin', app: 'web', env: 'qa', sha: 'a'.repeat(40), trigger: 'cli.deploy' }], 'cli');
+  const env = await before.getEnvironment('web', 'qa');
+  assert.ok(env);
+  const fence = { lease: 'env:web/qa', token: (await before.acquireLease('env:web/qa', 'crashed', 3_600_000)) ?? 0 };
+  const running = await before.beginDeployment({ environmentId: env.id, generation: env.generation, sha: 'a'.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
+  assert.equal(await before.interruptDeployments(), 0, 'its lease is held while this run has the store');
+  await before.close();
+  const after = await SqliteStore.open(dir);
+  t.after(() => after.close());
+  assert.equal(await after.interruptDeployments(), 1);
+  assert.equal((await after.getDeployment(running.id))?.state, 'error');
+  assert.equal((await after.getEnvironment('web', 'qa'))?.state, 'pending');
+  await assert.rejects(after.completeDeployment({ id: running.id, state: 'success', error: null, log: '', url: null, fence }), { code: 'lease_lost' });
+});
+
 test('leases: one holder at a time, fencing tokens grow with each tenure', async (t) => {
   const store = await SqliteStore.open(tempDir(t));
   t.after(() => store.close());

@@ -1,5 +1,5 @@
 import type { Store } from '../store.js';
-import { createPool, parseUrl, type PgOptions } from './connection.js';
+import { createListenClient, createPool, parseUrl, type PgOptions } from './connection.js';
 import { Database, type Isolation, type Sql } from './database.js';
 import * as approvals from './approval-queries.js';
 import * as commands from './command-queries.js';
@@ -17,6 +17,7 @@ import * as reports from './report-queries.js';
 import { pruneBatch } from './retention-queries.js';
 import * as signals from './signal-queries.js';
 import { sizes } from './size-queries.js';
+import { WorkListener } from './work-listener.js';
 
 /**
  * The Store on PostgreSQL, which several slipway replicas share. Every method is one unit of
@@ -29,12 +30,16 @@ import { sizes } from './size-queries.js';
  * - `serializable`: read-modify-write of environments, deployments, commands, approvals and
  *   retention, which read rows and decide on them (staleness, the environment a change is
  *   about, rollback's last good sha, what a prune keeps). A unit that lost a race runs again.
- * Fenced writes check their lease FOR SHARE first (lease-queries.ts).
+ * Fenced writes check their lease FOR SHARE first (lease-queries.ts). Word of work other
+ * replicas bring comes by LISTEN/NOTIFY (work-listener.ts).
  */
 export class PgStore implements Store {
   private readonly ingest: GroupCommit;
 
-  private constructor(private readonly db: Database) {
+  private constructor(
+    private readonly db: Database,
+    private readonly work: WorkListener,
+  ) {
     this.ingest = new GroupCommit(db);
   }
 
@@ -48,7 +53,7 @@ export class PgStore implements Store {
       await db.close();
       throw error;
     }
-    return new PgStore(db);
+    return new PgStore(db, new WorkListener(() => createListenClient(url, options)));
   }
 
   private one<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -88,6 +93,7 @@ export class PgStore implements Store {
   missedDeliveries: Store['missedDeliveries'] = (guids) => this.one((sql) => recovery.missedDeliveries(sql, guids));
   recordRecovery: Store['recordRecovery'] = (progress) => this.unit('atomic', (sql) => recovery.recordRecovery(sql, progress, Date.now()));
 
+  onWork: Store['onWork'] = (listener) => this.work.subscribe(listener);
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.one((sql) => leases.acquireLease(sql, name, holder, ttlMs));
   releaseLease: Store['releaseLease'] = (name, holder) => this.one((sql) => leases.releaseLease(sql, name, holder));
 
@@ -117,6 +123,8 @@ export class PgStore implements Store {
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) =>
     this.unit('serializable', (sql) => deployments.completeDestroy(sql, id, generation, fence, Date.now()));
   interruptDeployments: Store['interruptDeployments'] = () => this.unit('serializable', (sql) => deployments.interruptDeployments(sql, Date.now()));
+  takeOverDeployments: Store['takeOverDeployments'] = (id, fence) =>
+    this.unit('serializable', (sql) => deployments.takeOverDeployments(sql, id, fence, Date.now()));
   getDeployment: Store['getDeployment'] = (id) => this.unit('snapshot', (sql) => deployments.getDeployment(sql, id));
   listDeployments: Store['listDeployments'] = (id, limit) => this.one((sql) => deployments.listDeployments(sql, id, limit));
   latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.one((sql) => history.latestDeployments(sql, ids, perEnvironment));
@@ -170,8 +178,9 @@ export class PgStore implements Store {
     await this.one((sql) => sql.run('SELECT 1'));
   };
 
-  /** Lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
+  /** Stops listening, lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
   async close(): Promise<void> {
+    await this.work.close();
     await this.ingest.settled();
     await this.db.close();
   }

@@ -112,6 +112,11 @@ export class SqliteStore implements Store {
   recoveryPosition: Store['recoveryPosition'] = (hook) => this.call('recoveryPosition', hook);
   missedDeliveries: Store['missedDeliveries'] = (guids) => this.call('missedDeliveries', guids);
   recordRecovery: Store['recordRecovery'] = (progress) => this.call('recordRecovery', progress, Date.now());
+  /**
+   * Nothing to tell: the data folder is this process's alone (lock.ts), so no other process
+   * brings work, and what this one brings nudges its dispatcher and reconciler directly.
+   */
+  onWork: Store['onWork'] = () => () => undefined;
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
   releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
   changeEnvironments: Store['changeEnvironments'] = (changes, source) =>
@@ -141,6 +146,7 @@ export class SqliteStore implements Store {
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
+  takeOverDeployments: Store['takeOverDeployments'] = (id, fence) => this.call('takeOverDeployments', id, fence, Date.now());
   getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
   latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.call('latestDeployments', ids, perEnvironment);
