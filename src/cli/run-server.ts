@@ -34,7 +34,7 @@ export async function runServer(options: RunServerOptions): Promise<number> {
     log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
   }
   const apiToken = serverApiToken(config, process.env, log);
-  const { store, replicas, kind, location } = await openStore(options.store);
+  const { store, replicas, kind, location } = await openStore(options.store, (message) => log.warn(message));
   log.info({ kind, location }, kind === 'postgres' ? 'the store is PostgreSQL, which replicas may share' : 'the store is SQLite in the data folder');
   const service = await startService({
     config,

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { EngineMetrics } from './ports.js';
-import type { DeliverySummary, DispatchResult, InboxStore, Store } from '../store/store.js';
+import type { DeliverySummary, DispatchResult, InboxStore, Store, WorkStore } from '../store/store.js';
 import { dispatchDelivery, type Policy } from './dispatch.js';
 import { Wakeup } from '../wakeup.js';
 import { tryNormalizeText, type Normalized } from '../events/normalize.js';
 import { DEFAULT_LEASE_MS } from './leases.js';
 
 export interface DispatcherOptions {
-  store: InboxStore & Pick<Store, 'ping'>;
+  store: InboxStore & WorkStore & Pick<Store, 'ping'>;
   log: Logger;
   metrics: Pick<EngineMetrics, 'dispatched' | 'dispatchLagSeconds'>;
   /** How many deliveries one pass takes and commits together. */
   batchSize?: number;
-  /** How often to look for work nobody nudged us about (another replica's inserts). */
+  /** How often to look for work nobody told us about (another replica's inserts, when the store's word of them was lost). */
   pollMs?: number;
   /** How long a claim on deliveries lasts without renewal (`engine.lease`); another dispatcher takes them over after. */
   claimMs?: number;
@@ -38,6 +38,7 @@ export class Dispatcher {
   private readonly wakeup = new Wakeup();
   private stopping = false;
   private loop: Promise<void> | null = null;
+  private unlisten: (() => void) | null = null;
   private healthy = false;
   /** Payloads normalized at ingest, waiting for dispatch (bounded; the store has them too). */
   private readonly handoff = new Map<string, Normalized>();
@@ -55,7 +56,11 @@ export class Dispatcher {
     return this.loop !== null && !this.stopping && this.healthy;
   }
 
+  /** Starts dispatching: at once when a delivery arrives here or the store tells of one another replica took in, else at each poll. */
   start(): void {
+    this.unlisten ??= this.options.store.onWork((kind) => {
+      if (kind === 'deliveries') this.wakeup.nudge();
+    });
     this.loop ??= this.run();
   }
 
@@ -68,6 +73,7 @@ export class Dispatcher {
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unlisten?.();
     this.wakeup.nudge();
     await this.loop;
     // What it claimed and did not finish (the store failing) goes to another dispatcher at once.

@@ -32,9 +32,10 @@ const APPROVAL_RETRY_MS = 15_000;
 const GITHUB_STOP_GRACE_MS = 2000;
 /** How often the worktrees of environments that are gone are removed and the mirrors tidied (see DiskSweep). */
 const DISK_SWEEP_MS = 6 * 3_600_000;
-/** How often the retention job runs; its first run is this long after start, once start-up work is done. */
+/** How often the retention job runs. */
 const RETENTION_MS = 3_600_000;
-const RETENTION_FIRST_MS = 60_000;
+/** The first runs of the retention and mirrors jobs are this long after start: start-up work (deployments, fetches) goes first. */
+const FIRST_RUN_MS = 60_000;
 
 /** Gate timeouts are checked a tenth of the shortest timeout apart, from 1 s to 1 min. */
 export function gateCheckInterval(config: Config): number {
@@ -171,15 +172,16 @@ export async function startEngine(parts: EngineParts): Promise<Engine> {
   const retention = new Retention(store, config.retention, log.child({ component: 'retention' }), stopping.signal);
   const pruning = scheduler.every(RETENTION_MS, 'retention', 'store', () => retention.run());
   // Its first run, once start-up work is done.
-  scheduler.after(RETENTION_FIRST_MS, pruning);
+  scheduler.after(FIRST_RUN_MS, pruning);
   if (sleeper !== null) scheduler.every(sleepCheckInterval(apps.values()), 'sleep', 'replica', () => sleeper.sweep());
   // At start: orphans first (what the store does not know), then expired environments.
   orphans.run();
   expiry.run();
   // Commands a stop left half done carry on.
   commandRuns.run();
-  // Folders of environments destroyed while slipway was down go, and the mirrors are tidied.
-  mirrors.run();
+  // Folders of environments destroyed while slipway was down go, and the mirrors are tidied:
+  // a minute after start, so a `git gc` does not race the fetches and checkouts of start-up.
+  scheduler.after(FIRST_RUN_MS, mirrors);
   // With GitHub credentials, missed webhooks heal at start and on their schedule.
   const missed = github === null ? null : new MissedWebhooks({ config, store, clients: github, log: log.child({ component: 'recovery' }), changed: () => reconciler.nudge() });
   if (missed !== null) scheduler.every(config.github.recovery.intervalMs, 'recovery', 'store', () => missed.run()).run();

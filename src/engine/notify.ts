@@ -7,6 +7,7 @@ const DEPLOYMENT_WRITES: ReadonlySet<PropertyKey> = new Set<keyof Store>([
   'completeDeployment',
   'completeDestroy',
   'interruptDeployments',
+  'takeOverDeployments',
 ]);
 
 /** The store, calling `changed` after each write to deployments succeeds (so the reporter looks at once). */

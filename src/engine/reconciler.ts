@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Environment } from '../domain/environments.js';
-import type { ApprovalStore, EnvironmentStore, LeaseStore, SignalStore } from '../store/store.js';
+import type { ApprovalStore, EnvironmentStore, LeaseStore, SignalStore, WorkStore } from '../store/store.js';
 import { converge, RetryLater, Superseded } from './converge.js';
 import { DEFAULT_LEASE_MS, environmentLease, withLease } from './leases.js';
 import type { LiveLogs } from './deployment-log.js';
@@ -9,7 +9,7 @@ import type { AppRuntime, ArtifactPort, EngineMetrics, SourcePort } from './port
 import { Wakeup } from '../wakeup.js';
 
 export interface ReconcilerOptions {
-  store: EnvironmentStore & SignalStore & LeaseStore & Pick<ApprovalStore, 'approvalFor'>;
+  store: EnvironmentStore & SignalStore & LeaseStore & WorkStore & Pick<ApprovalStore, 'approvalFor'>;
   source: SourcePort;
   apps: ReadonlyMap<string, AppRuntime>;
   log: Logger;
@@ -62,16 +62,20 @@ export class Reconciler {
   private readonly wakeup = new Wakeup();
   private stopping = false;
   private loop: Promise<void> | null = null;
+  private unlisten: (() => void) | null = null;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.pollMs = options.pollMs ?? 1000;
   }
 
-  /** Marks what a crash interrupted, then starts converging. */
+  /** Marks what a crash interrupted (what no replica runs any more), then starts converging: at once when another replica changes desired state, else at each poll. */
   async start(): Promise<void> {
     const interrupted = await this.options.store.interruptDeployments();
     if (interrupted > 0) this.options.log.warn({ interrupted }, 'deployments interrupted by the last stop will run again');
+    this.unlisten ??= this.options.store.onWork((kind) => {
+      if (kind === 'environments') this.nudge();
+    });
     this.loop ??= this.run();
   }
 
@@ -83,6 +87,7 @@ export class Reconciler {
   /** Cancels running deployments (they end inactive and run again at the next start) and stops. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unlisten?.();
     this.wakeup.nudge();
     for (const run of this.running.values()) run.controller.abort(new Superseded('cancelled: slipway is stopping; it runs again at the next start'));
     await this.loop;
@@ -122,9 +127,11 @@ export class Reconciler {
     if (app === undefined) return;
     const controller = new AbortController();
     const entry: Running = { generation: env.generation, checked: env.generation, newest: null, sha: null, controller, done: Promise.resolve() };
-    entry.done = this.pass(env, app, entry).finally(() => {
+    entry.done = this.pass(env, app, entry).then((held) => {
       this.running.delete(env.id);
-      this.nudge();
+      // A slot is free, and a newer generation may have come meanwhile: look again now. Not
+      // when another replica holds the lease: looking again at once would only find it held.
+      if (held) this.nudge();
     });
     this.running.set(env.id, entry);
   }
@@ -140,11 +147,15 @@ export class Reconciler {
     if (wanted !== null && wanted !== current.sha) current.controller.abort(new Superseded('cancelled: a newer desired state superseded it'));
   }
 
-  private async pass(env: Environment, app: AppRuntime, entry: Running): Promise<void> {
+  /** Resolves to whether it held the environment's lease (false: another replica has it). */
+  private async pass(env: Environment, app: AppRuntime, entry: Running): Promise<boolean> {
     const { store, log } = this.options;
     try {
       // Renewed while the attempt runs; once lost (another replica may take over), the attempt stops.
-      await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, async ({ fence, signal }) => {
+      const held = await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, async ({ fence, signal }) => {
+        // A new tenure: what a replica that stopped renewing the lease left running ends, and goes again below.
+        const interrupted = await store.takeOverDeployments(env.id, fence);
+        if (interrupted > 0) log.warn({ app: env.app, env: env.name, interrupted }, 'took over the environment from a replica that stopped renewing its lease: its deployment ended error, and it deploys again');
         // Read again under the lease: the listing may predate a pass that converged it meanwhile,
         // and its stale redeploy flag would deploy the same sha twice.
         const fresh = await store.getEnvironment(env.app, env.name);
@@ -172,12 +183,14 @@ export class Reconciler {
         });
       });
       this.backoff.delete(env.id);
+      return held !== null;
     } catch (error) {
       const failures = (this.backoff.get(env.id)?.failures ?? 0) + 1;
       const delay = Math.min(300_000, 1000 * 2 ** failures);
       this.backoff.set(env.id, { until: Date.now() + delay, failures });
       if (error instanceof RetryLater) log.warn({ app: env.app, env: env.name, retryInMs: delay }, 'will try the environment again');
       else log.error({ err: error, app: env.app, env: env.name, retryInMs: delay }, 'environment could not be converged');
+      return true;
     }
   }
 }

@@ -19,6 +19,7 @@ const WRITES: Partial<Record<keyof Store, readonly ChangeTopic[]>> = {
   startDeployment: ['environments', 'deployments'],
   completeDeployment: ['environments', 'deployments'],
   interruptDeployments: ['environments', 'deployments'],
+  takeOverDeployments: ['environments', 'deployments'],
   recordSignals: ['deployments'],
   // Commands from pull request comments and fork approvals change environments as they are decided.
   decideCommand: ['environments'],

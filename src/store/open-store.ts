@@ -17,15 +17,16 @@ export interface OpenedStore {
 }
 
 /**
- * Opens (and migrates) the store slipway runs on. Each kind is loaded only when used: a
+ * Opens (and migrates) the store slipway runs on; `notice` hears what an SQLite store says at
+ * open before work that takes long. Each kind is loaded only when used: a
  * slipway on SQLite never loads the PostgreSQL driver, and the other way round.
  */
-export async function openStore(where: StoreWhere): Promise<OpenedStore> {
+export async function openStore(where: StoreWhere, notice: (message: string) => void = () => {}): Promise<OpenedStore> {
   if (where.url !== null) {
     const { PgStore } = await import('./postgres/pg-store.js');
     const store = await PgStore.open(where.url);
     return { store, kind: 'postgres', location: store.location, replicas: store };
   }
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-  return { store: await SqliteStore.open(where.dataDir), kind: 'sqlite', location: where.dataDir, replicas: null };
+  return { store: await SqliteStore.open(where.dataDir, notice), kind: 'sqlite', location: where.dataDir, replicas: null };
 }

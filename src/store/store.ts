@@ -171,6 +171,23 @@ export interface HookStore {
   recordRecovery(progress: RecoveryProgress): Promise<void>;
 }
 
+/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge. */
+export const WORK_KINDS = ['deliveries', 'environments'] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+/** Word that work arrived through another process sharing the store (replicas on one database). */
+export interface WorkStore {
+  /**
+   * Calls `listener` when work may have arrived: `deliveries` inserted, requeued or released
+   * by a dispatcher that stopped; `environments` whose desired state changed. A hint to look
+   * now, not a promise: word can be lost (a dropped connection), so whoever listens still
+   * polls; once listening (again) after none was, the store calls it with every kind, as work
+   * may have arrived unheard. Writes through this very store may be told too. A store no other
+   * process writes tells nothing. Returns the function that stops the calls.
+   */
+  onWork(listener: (kind: WorkKind) => void): () => void;
+}
+
 /** Named leases with fencing tokens: one writer per environment. */
 export interface LeaseStore {
   /**
@@ -225,8 +242,22 @@ export interface EnvironmentStore {
   waitingDeployments(): Promise<Deployment[]>;
   completeDeployment(complete: CompleteDeployment): Promise<void>;
   completeDestroy(environmentId: number, generation: number, fence: Fence): Promise<void>;
-  /** At start: deployments a crash interrupted end `error`; their environments go again. */
+  /**
+   * At start: deployments nobody runs any more end `error`, and their environments go again:
+   * those whose lease tenure is over (the lease they began or started under expired, was
+   * released or changed hands: the replica running them crashed or stopped). Those another
+   * replica runs under a live lease are left to it. A deployment waiting for its gate keeps
+   * waiting. Resolves to how many ended. (An embedded store is one process's: every lease is
+   * stale when it opens, so everything unfinished ends.)
+   */
   interruptDeployments(): Promise<number>;
+  /**
+   * The caller has just taken the environment's lease (`fence`): deployments of the environment
+   * still running under an earlier tenure (its holder stopped renewing: paused, partitioned,
+   * crashed) end `error`, and the environment goes again. One begun or started under `fence`
+   * itself, and one waiting for its gate, are left. Fenced like the writes above; resolves to how many ended.
+   */
+  takeOverDeployments(environmentId: number, fence: Fence): Promise<number>;
   getDeployment(id: number): Promise<DeploymentDetail | null>;
   listDeployments(environmentId: number, limit: number): Promise<Deployment[]>;
   /** How the newest `perEnvironment` deployments of each of these environments went (newest first), by environment id, in one read. */
@@ -344,7 +375,7 @@ export interface StoreSizes {
 }
 
 export interface Store
-  extends InboxStore, HookStore, LeaseStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore, RetentionStore {
+  extends InboxStore, HookStore, LeaseStore, WorkStore, EnvironmentStore, ReportStore, SignalStore, ApprovalStore, CommandStore, NotificationStore, RetentionStore {
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;
   /** What the store holds that grows with use (`slipway status`). */

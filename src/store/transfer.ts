@@ -24,8 +24,10 @@ const table = (name: string, columns: Record<string, ColumnType>): TransferTable
 /**
  * What moves: everything the environments need to go on as they were (their deployments and
  * timelines, the inbox, CI signals, pull request comments, approvals and commands, recovery's
- * positions, the notifications outbox). Not moved: leases (no one holds any in a new store)
- * and the inbox's claims (the new store's dispatchers claim what is pending). Rows keep their
+ * positions, the notifications outbox). Not moved: leases (no one holds any in a new store),
+ * the lease tenure each deployment ran under (so one left unfinished is interrupted at the
+ * first start, as after a crash) and the inbox's claims (the new store's dispatchers claim
+ * what is pending). Rows keep their
  * ids, so links to deployments and deliveries stay true. Rows without an id of their own
  * (timeline entries, commands) keep their order.
  */

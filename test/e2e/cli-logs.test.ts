@@ -202,7 +202,7 @@ test('a failed build: logs --build --follow shows it as it runs, history and env
   assert.ok(!`${history}${shown}`.includes('\x1b'), 'no escape character reaches the terminal');
 });
 
-test('slipway logs refuses an unknown environment or deployment (exit 1) and bad arguments (exit 2)', { timeout: 60_000 }, async (t) => {
+test('slipway logs refuses an unknown environment or deployment (exit 1) and bad arguments (exit 2)', { timeout: 120_000 }, async (t) => {
   const { cli, origin, server } = await setup(t);
   fails(await cli('logs', 'web', 'nope'), 1, /no environment web\/nope; "slipway envs" lists them \(404 from GET/);
   origin.commitFiles('main', files('v1'));

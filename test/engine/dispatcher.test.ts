@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Dispatcher } from '../../src/engine/dispatcher.js';
 import type { Policy } from '../../src/engine/dispatch.js';
-import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createLogger } from '../../src/logger.js';
-import { applyPolicy } from '../../src/policy/policy.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { branchPolicy } from '../helpers/branch-policy.js';
 import { push } from '../helpers/ci.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
@@ -16,27 +15,15 @@ import { eventually } from '../helpers/webhook.js';
 // branch stands in for a delivery that breaks it: a bug that throws, or an effect the store
 // refuses. Either must fail that delivery alone, and the ones after it still apply, in order.
 
-const YAML = `
-apps:
-  - name: webapp
-    repo: acme/webapp
-    url: file:///nowhere
-    target: { type: command, deploy: ["true"], destroy: ["true"] }
-    environments:
-      - name: br-{branch}
-        track: { branches: ["**"] }
-`;
-
 async function setup(t: TestContext, policy: (real: Policy) => Policy) {
   const dir = tempDir(t);
   const store = await SqliteStore.open(join(dir, 'data'));
-  const config = parseConfig(YAML, 'test.yaml', {}, dir);
   const dispatcher = new Dispatcher({
     store,
     log: createLogger({ level: 'silent', pretty: false }),
     metrics: createMetrics(store),
     pollMs: 20,
-    policy: policy((event) => applyPolicy(event, config)),
+    policy: policy(branchPolicy(dir)),
   });
   t.after(async () => {
     await dispatcher.stop();
@@ -101,7 +88,7 @@ test('a delivery whose effects the store refuses fails alone; earlier and later 
 test('two dispatchers sharing a store apply each delivery once, each repository\'s in arrival order', async (t) => {
   const dir = tempDir(t);
   const store = await SqliteStore.open(join(dir, 'data'));
-  const config = parseConfig(YAML, 'test.yaml', {}, dir);
+  const real = branchPolicy(dir);
   // Which dispatcher dispatched which delivery: the branch names say `<repository>-<n>`.
   const dispatched: { by: string; branch: string }[] = [];
   const dispatcher = (by: string) =>
@@ -113,7 +100,7 @@ test('two dispatchers sharing a store apply each delivery once, each repository\
       batchSize: 3,
       policy: (event) => {
         if (event.kind === 'push') dispatched.push({ by, branch: event.ref.slice('refs/heads/'.length) });
-        return applyPolicy(event, config);
+        return real(event);
       },
     });
   const both = [dispatcher('A'), dispatcher('B')];

@@ -87,6 +87,24 @@ test('claims left by an earlier run are stale at the next open: the data folder 
   assert.deepEqual((await after.claimDeliveries('next', 10, 60_000)).map((d) => d.id), ['held']);
 });
 
+test('leases left by an earlier run are stale at the next open: what it was deploying is interrupted then', async (t) => {
+  const dir = tempDir(t);
+  const before = await SqliteStore.open(dir);
+  await before.changeEnvironments([{ kind: 'pin', app: 'web', env: 'qa', sha: 'a'.repeat(40), trigger: 'cli.deploy' }], 'cli');
+  const env = await before.getEnvironment('web', 'qa');
+  assert.ok(env);
+  const fence = { lease: 'env:web/qa', token: (await before.acquireLease('env:web/qa', 'crashed', 3_600_000)) ?? 0 };
+  const running = await before.beginDeployment({ environmentId: env.id, generation: env.generation, sha: 'a'.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
+  assert.equal(await before.interruptDeployments(), 0, 'its lease is held while this run has the store');
+  await before.close();
+  const after = await SqliteStore.open(dir);
+  t.after(() => after.close());
+  assert.equal(await after.interruptDeployments(), 1);
+  assert.equal((await after.getDeployment(running.id))?.state, 'error');
+  assert.equal((await after.getEnvironment('web', 'qa'))?.state, 'pending');
+  await assert.rejects(after.completeDeployment({ id: running.id, state: 'success', error: null, log: '', url: null, fence }), { code: 'lease_lost' });
+});
+
 test('leases: one holder at a time, fencing tokens grow with each tenure', async (t) => {
   const store = await SqliteStore.open(tempDir(t));
   t.after(() => store.close());
@@ -145,7 +163,7 @@ test('calls after close reject instead of hanging', async (t) => {
   await assert.rejects(store.insertDelivery(delivery('late')), { code: 'store_closed' });
 });
 
-test('a database made before incremental auto-vacuum is rewritten once at open to use it; its data stays', async (t) => {
+test('a database made before incremental auto-vacuum is rewritten once at open to use it, saying so first; its data stays', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, DATABASE_FILE);
   const old = new Database(file);
@@ -155,9 +173,15 @@ test('a database made before incremental auto-vacuum is rewritten once at open t
   assert.equal(old.pragma('auto_vacuum', { simple: true }), 0);
   old.close();
 
-  const store = await SqliteStore.open(dir);
+  const notices: string[] = [];
+  const store = await SqliteStore.open(dir, (message) => notices.push(message));
   assert.equal((await store.getDelivery('kept'))?.event, 'push');
   await store.close();
+  assert.equal(notices.length, 1, 'the rewrite is announced before it starts');
+  assert.match(notices[0] ?? '', /^rewriting the store \(\d+(\.\d+)? ?[KMG]?i?B\) once with VACUUM, .* about 35 s per GB/);
+  const again: string[] = [];
+  await (await SqliteStore.open(dir, (message) => again.push(message))).close();
+  assert.deepEqual(again, [], 'once');
   const reopened = new Database(file, { readonly: true });
   t.after(() => reopened.close());
   assert.equal(reopened.pragma('auto_vacuum', { simple: true }), 2, 'INCREMENTAL');

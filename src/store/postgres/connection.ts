@@ -74,6 +74,18 @@ export function createPool(url: string, options: PgOptions): pg.Pool {
   });
 }
 
+/** The connection that LISTENs for word of work (work-listener.ts), beside the pool. */
+export function createListenClient(url: string, options: PgOptions): pg.Client {
+  return new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    application_name: 'slipway-listen',
+    // It sits idle for long: keepalives find a connection the network dropped without a word.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+}
+
 /** Any error of the driver as a StoreError that says what failed, never with the password in it. */
 export function storeError(error: unknown, target: Target): StoreError {
   if (error instanceof StoreError) return error;

@@ -28,9 +28,11 @@ export async function beginDeployment(sql: Sql, begin: BeginDeployment, now: num
   for (const older of await unfinished(sql, begin.environmentId)) await finish(sql, older, 'inactive', 'superseded by a newer deployment', now);
   const waiting = begin.waiting !== undefined;
   const id = (await sql.value<number>(`INSERT INTO deployments (environment_id, generation, sha, ref, trigger, delivery_id,
-      github_deployment_id, artifact_run_id, state, created_at, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      github_deployment_id, artifact_run_id, state, created_at, started_at, lease, lease_token)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
   [begin.environmentId, begin.generation, begin.sha, begin.ref, begin.trigger, begin.deliveryId,
-    begin.githubDeploymentId ?? null, begin.artifactRunId ?? null, waiting ? 'waiting' : 'in_progress', now, waiting ? null : now])) as number;
+    begin.githubDeploymentId ?? null, begin.artifactRunId ?? null, waiting ? 'waiting' : 'in_progress', now, waiting ? null : now,
+    begin.fence.lease, begin.fence.token])) as number;
   const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
   await addTimeline(sql, id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
   if (begin.waiting !== undefined && begin.quiet !== true) await recordWaiting(sql, (await deploymentById(sql, id)) as Deployment, begin.waiting, now);
@@ -46,7 +48,8 @@ export async function startDeployment(sql: Sql, id: number, message: string, fen
   const current = await deploymentById(sql, id);
   if (current === undefined) throw new StoreError('not_found', `no deployment ${id}`);
   if (current.state !== 'waiting') return;
-  await sql.run(`UPDATE deployments SET state = 'in_progress', started_at = $1 WHERE id = $2`, [now, id]);
+  await sql.run(`UPDATE deployments SET state = 'in_progress', started_at = $1, lease = $2, lease_token = $3 WHERE id = $4`,
+    [now, fence.lease, fence.token, id]);
   await addTimeline(sql, id, now, 'in_progress', message);
   await sql.run(`UPDATE environments SET state = 'deploying', updated_at = $1 WHERE id = $2`, [now, current.environmentId]);
 }
@@ -99,14 +102,38 @@ export async function completeDestroy(sql: Sql, environmentId: number, generatio
   }
 }
 
-/** After a crash: what was running is marked error, and its environment is tried again. A deployment waiting for its gate keeps waiting. */
-export async function interruptDeployments(sql: Sql, now: number): Promise<number> {
-  const message = 'interrupted: slipway stopped during the deployment';
-  const ids = await sql.column<number>(`UPDATE deployments SET error = $1, state = 'error', finished_at = $2
-    WHERE finished_at IS NULL AND state <> 'waiting' RETURNING id`, [message, now]);
+/** Ends these deployments `error`, saying why. */
+async function interrupt(sql: Sql, ids: number[], message: string, now: number): Promise<number> {
+  await sql.run(`UPDATE deployments SET error = $2, state = 'error', finished_at = $3 WHERE id = ANY($1::bigint[])`, [ids, message, now]);
   await sql.run(`INSERT INTO deployment_timeline (deployment_id, at, state, message)
     SELECT id, $2, 'error', $3 FROM unnest($1::bigint[]) AS i(id) ORDER BY id`, [ids, now, message]);
-  await sql.run(`UPDATE environments SET state = 'pending' WHERE state = 'deploying'`);
+  return ids.length;
+}
+
+/**
+ * At start: what runs under no live lease any more (its replica crashed or stopped) is marked
+ * error, and its environment is tried again; what another replica runs under its lease is left.
+ * A deployment waiting for its gate keeps waiting. The leases are read on the database's clock.
+ */
+export async function interruptDeployments(sql: Sql, now: number): Promise<number> {
+  const ids = await sql.column<number>(`SELECT id FROM deployments d WHERE finished_at IS NULL AND state <> 'waiting'
+    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = d.lease AND l.token = d.lease_token AND l.expires_at > clock_timestamp())
+    ORDER BY id`);
+  await interrupt(sql, ids, 'interrupted: slipway stopped during the deployment', now);
+  // Deploying, and no deployment of it runs any more (interrupted, or cancelled at a stop): it goes again.
+  await sql.run(`UPDATE environments e SET state = 'pending' WHERE state = 'deploying'
+    AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.environment_id = e.id AND d.finished_at IS NULL AND d.state <> 'waiting')`);
+  return ids.length;
+}
+
+/** The caller took the environment's lease: what still runs there under an earlier tenure is marked error. */
+export async function takeOverDeployments(sql: Sql, environmentId: number, fence: Fence, now: number): Promise<number> {
+  await checkFence(sql, fence);
+  const ids = await sql.column<number>(`SELECT id FROM deployments WHERE environment_id = $1 AND finished_at IS NULL AND state <> 'waiting'
+    AND (lease, lease_token) IS DISTINCT FROM ($2, $3::bigint) ORDER BY id`, [environmentId, fence.lease, fence.token]);
+  if (ids.length === 0) return 0;
+  await interrupt(sql, ids, 'interrupted: the replica running it stopped renewing its lease', now);
+  await sql.run(`UPDATE environments SET state = 'pending' WHERE id = $1 AND state = 'deploying'`, [environmentId]);
   return ids.length;
 }
 

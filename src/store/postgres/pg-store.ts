@@ -1,6 +1,6 @@
 import type { ReplicaStore } from '../replicas.js';
 import type { Store } from '../store.js';
-import { createPool, DEFAULT_ANSWER_TIMEOUT_MS, parseUrl, type PgOptions } from './connection.js';
+import { createListenClient, createPool, DEFAULT_ANSWER_TIMEOUT_MS, parseUrl, type PgOptions } from './connection.js';
 import { Database, type Isolation, type Sql } from './database.js';
 import * as approvals from './approval-queries.js';
 import * as commands from './command-queries.js';
@@ -19,6 +19,7 @@ import * as reports from './report-queries.js';
 import { pruneBatch } from './retention-queries.js';
 import * as signals from './signal-queries.js';
 import { sizes } from './size-queries.js';
+import { WorkListener } from './work-listener.js';
 
 /**
  * The Store on PostgreSQL, which several slipway replicas share. Every method is one unit of
@@ -31,14 +32,19 @@ import { sizes } from './size-queries.js';
  * - `serializable`: read-modify-write of environments, deployments, commands, approvals and
  *   retention, which read rows and decide on them (staleness, the environment a change is
  *   about, rollback's last good sha, what a prune keeps). A unit that lost a race runs again.
- * Fenced writes check their lease FOR SHARE first (lease-queries.ts).
+ * Fenced writes check their lease FOR SHARE first (lease-queries.ts). Word of work other
+ * replicas bring comes by LISTEN/NOTIFY (work-listener.ts).
  */
 export class PgStore implements Store, ReplicaStore {
   private readonly ingest: GroupCommit;
   /** The bound on what a waiting caller needs answered: storing a webhook, readiness. */
   private readonly answerMs: number;
 
-  private constructor(private readonly db: Database, options: PgOptions) {
+  private constructor(
+    private readonly db: Database,
+    private readonly work: WorkListener,
+    options: PgOptions,
+  ) {
     this.answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     this.ingest = new GroupCommit(db, this.answerMs);
   }
@@ -50,7 +56,7 @@ export class PgStore implements Store, ReplicaStore {
   static async open(url: string, options: PgOptions = {}): Promise<PgStore> {
     const target = parseUrl(url);
     await migrate(url, options);
-    return new PgStore(new Database(createPool(url, options), target), options);
+    return new PgStore(new Database(createPool(url, options), target), new WorkListener(() => createListenClient(url, options)), options);
   }
 
   /** The server as logs and messages may show it: the URL without its password. */
@@ -95,6 +101,7 @@ export class PgStore implements Store, ReplicaStore {
   missedDeliveries: Store['missedDeliveries'] = (guids) => this.one((sql) => recovery.missedDeliveries(sql, guids));
   recordRecovery: Store['recordRecovery'] = (progress) => this.unit('atomic', (sql) => recovery.recordRecovery(sql, progress, Date.now()));
 
+  onWork: Store['onWork'] = (listener) => this.work.subscribe(listener);
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.one((sql) => leases.acquireLease(sql, name, holder, ttlMs));
   releaseLease: Store['releaseLease'] = (name, holder) => this.one((sql) => leases.releaseLease(sql, name, holder));
 
@@ -124,6 +131,8 @@ export class PgStore implements Store, ReplicaStore {
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) =>
     this.unit('serializable', (sql) => deployments.completeDestroy(sql, id, generation, fence, Date.now()));
   interruptDeployments: Store['interruptDeployments'] = () => this.unit('serializable', (sql) => deployments.interruptDeployments(sql, Date.now()));
+  takeOverDeployments: Store['takeOverDeployments'] = (id, fence) =>
+    this.unit('serializable', (sql) => deployments.takeOverDeployments(sql, id, fence, Date.now()));
   getDeployment: Store['getDeployment'] = (id) => this.unit('snapshot', (sql) => deployments.getDeployment(sql, id));
   listDeployments: Store['listDeployments'] = (id, limit) => this.one((sql) => deployments.listDeployments(sql, id, limit));
   latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.one((sql) => history.latestDeployments(sql, ids, perEnvironment));
@@ -182,8 +191,9 @@ export class PgStore implements Store, ReplicaStore {
   removeReplica: ReplicaStore['removeReplica'] = (id) => this.one((sql) => replicas.removeReplica(sql, id));
   liveReplicas: ReplicaStore['liveReplicas'] = (withinMs) => this.one((sql) => replicas.liveReplicas(sql, withinMs));
 
-  /** Lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
+  /** Stops listening, lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
   async close(): Promise<void> {
+    await this.work.close();
     await this.ingest.settled();
     await this.db.close();
   }

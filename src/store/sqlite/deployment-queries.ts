@@ -45,6 +45,22 @@ export function createDeploymentQueries(db: Database.Database) {
     db.prepare('UPDATE deployments SET state = ?, finished_at = ? WHERE id = ? AND finished_at IS NULL').run(state, now, id);
     timeline.run(id, now, state, message);
   };
+  // A deployment waiting for its gate runs nothing: it keeps waiting, for whoever holds the lease next.
+  const orphaned = db.prepare(`SELECT id FROM deployments d WHERE finished_at IS NULL AND state != 'waiting'
+    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = d.lease AND l.token = d.lease_token AND l.expires_at > ?) ORDER BY id`).pluck();
+  const earlierTenure = db.prepare(`SELECT id FROM deployments WHERE environment_id = ? AND finished_at IS NULL AND state != 'waiting'
+    AND (lease IS NOT ? OR lease_token IS NOT ?) ORDER BY id`).pluck();
+  // Deploying, and no deployment of it runs any more (interrupted, or cancelled at a stop): it goes again.
+  const idle = db.prepare(`UPDATE environments SET state = 'pending' WHERE state = 'deploying'
+    AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.environment_id = environments.id AND d.finished_at IS NULL AND d.state != 'waiting')`);
+  /** Ends these deployments `error`, saying why. */
+  const interrupt = (ids: number[], message: string, now: number): number => {
+    for (const id of ids) {
+      db.prepare('UPDATE deployments SET error = ? WHERE id = ?').run(message, id);
+      finish(id, 'error', message, now);
+    }
+    return ids.length;
+  };
 
   return {
     beginDeployment(begin: BeginDeployment, now: number): Deployment {
@@ -54,9 +70,10 @@ export function createDeploymentQueries(db: Database.Database) {
       }
       const waiting = begin.waiting !== undefined;
       const { lastInsertRowid } = db.prepare(`INSERT INTO deployments (environment_id, generation, sha, ref, trigger, delivery_id,
-          github_deployment_id, artifact_run_id, state, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          github_deployment_id, artifact_run_id, state, created_at, started_at, lease, lease_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(begin.environmentId, begin.generation, begin.sha, begin.ref, begin.trigger, begin.deliveryId,
-          begin.githubDeploymentId ?? null, begin.artifactRunId ?? null, waiting ? 'waiting' : 'in_progress', now, waiting ? null : now);
+          begin.githubDeploymentId ?? null, begin.artifactRunId ?? null, waiting ? 'waiting' : 'in_progress', now, waiting ? null : now,
+          begin.fence.lease, begin.fence.token);
       const id = Number(lastInsertRowid);
       const what = begin.sha === null ? 'resolving' : `deploying ${begin.sha.slice(0, 12)}`;
       timeline.run(id, now, waiting ? 'waiting' : 'in_progress', begin.waiting ?? `${what}${begin.ref ? ` ${begin.ref}` : ''}`);
@@ -72,7 +89,7 @@ export function createDeploymentQueries(db: Database.Database) {
       const current = deployment(id);
       if (current === undefined) throw new StoreError('not_found', `no deployment ${id}`);
       if (current.state !== 'waiting') return;
-      db.prepare(`UPDATE deployments SET state = 'in_progress', started_at = ? WHERE id = ?`).run(now, id);
+      db.prepare(`UPDATE deployments SET state = 'in_progress', started_at = ?, lease = ?, lease_token = ? WHERE id = ?`).run(now, fence.lease, fence.token, id);
       timeline.run(id, now, 'in_progress', message);
       db.prepare(`UPDATE environments SET state = 'deploying', updated_at = ? WHERE id = ?`).run(now, current.environmentId);
     },
@@ -126,16 +143,22 @@ export function createDeploymentQueries(db: Database.Database) {
         timeline.run(last, now, 'inactive', 'environment destroyed');
       }
     },
-    /** After a crash: what was running is marked error, and its environment is tried again. */
+    /**
+     * At start: what runs under no live lease any more is marked error, and its environment is
+     * tried again. The worker expired every lease when it opened the store (one process has it),
+     * so after a crash that is everything that was running.
+     */
     interruptDeployments(now: number): number {
-      // A deployment waiting for its gate did not run: it keeps waiting.
-      const ids = db.prepare(`SELECT id FROM deployments WHERE finished_at IS NULL AND state != 'waiting'`).pluck().all() as number[];
-      for (const id of ids) {
-        db.prepare("UPDATE deployments SET error = 'interrupted: slipway stopped during the deployment' WHERE id = ?").run(id);
-        finish(id, 'error', 'interrupted: slipway stopped during the deployment', now);
-      }
-      db.prepare(`UPDATE environments SET state = 'pending' WHERE state = 'deploying'`).run();
-      return ids.length;
+      const interrupted = interrupt(orphaned.all(now) as number[], 'interrupted: slipway stopped during the deployment', now);
+      idle.run();
+      return interrupted;
+    },
+    /** The caller took the environment's lease: what still runs there under an earlier tenure is marked error. */
+    takeOverDeployments(environmentId: number, fence: Fence, now: number): number {
+      checkFence(fence, now);
+      const interrupted = interrupt(earlierTenure.all(environmentId, fence.lease, fence.token) as number[], 'interrupted: the replica running it stopped renewing its lease', now);
+      if (interrupted > 0) db.prepare(`UPDATE environments SET state = 'pending' WHERE id = ? AND state = 'deploying'`).run(environmentId);
+      return interrupted;
     },
     getDeployment(id: number): DeploymentDetail | null {
       const row = deployment(id);

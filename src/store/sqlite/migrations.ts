@@ -367,6 +367,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX deliveries_claimed ON deliveries (claim_expires) WHERE status = 'pending' AND claimed_by IS NOT NULL;
     `,
   },
+  {
+    version: 16,
+    name: 'the lease a deployment runs under',
+    sql: `
+      -- The environment lease (name and fencing token) a deployment began or started under.
+      -- While that tenure lasts its holder runs it; once it is over (expired, released, taken
+      -- over) nobody does, and it is interrupted. NULL: recorded before this column, no tenure.
+      ALTER TABLE deployments ADD COLUMN lease TEXT;
+      ALTER TABLE deployments ADD COLUMN lease_token INTEGER;
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

@@ -13,6 +13,8 @@ export type Reply =
 
 export type WorkerMessage =
   | { type: 'ready' }
+  /** Said while opening, before a long step (the one-time VACUUM). */
+  | { type: 'notice'; message: string }
   | { type: 'fatal'; message: string }
   | { type: 'replies'; replies: Reply[] };
 

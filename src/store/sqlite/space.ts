@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { formatSize } from '../../config/size.js';
 
 /** `PRAGMA auto_vacuum` value for INCREMENTAL. */
 const INCREMENTAL = 2;
@@ -10,7 +12,12 @@ const INCREMENTAL = 2;
  * older one is rewritten once with VACUUM (bench/README.md says how long that takes; it needs
  * as much free disk as the database's size).
  */
-export function useIncrementalVacuum(db: Database.Database): void {
+export function useIncrementalVacuum(db: Database.Database, notice: (message: string) => void): void {
   db.pragma('auto_vacuum = INCREMENTAL');
-  if (db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL) db.exec('VACUUM');
+  if (db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL) return;
+  // Minutes for a large store, and nothing answers meanwhile: say so before it starts.
+  const size = statSync(db.name).size;
+  notice(`rewriting the store (${formatSize(size)}) once with VACUUM, so that the space retention frees goes back to the file system; ` +
+    `about 35 s per GB, needing as much free disk again; slipway answers once it is done`);
+  db.exec('VACUUM');
 }

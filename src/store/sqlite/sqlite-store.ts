@@ -54,17 +54,21 @@ export class SqliteStore implements Store {
     );
   }
 
-  static async open(dataDir: string): Promise<SqliteStore> {
+  /** `notice` hears what opening says before a long step (the one-time VACUUM of an older store). */
+  static async open(dataDir: string, notice: (message: string) => void = () => {}): Promise<SqliteStore> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const unlock = lockDataDir(join(dataDir, LOCK_FILE));
     const options: WorkerOptions = { file: join(dataDir, DATABASE_FILE) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
     try {
       await new Promise<void>((resolve, reject) => {
-        worker.once('message', (message: WorkerMessage) => {
+        const opening = (message: WorkerMessage) => {
+          if (message.type === 'notice') return notice(message.message);
+          worker.off('message', opening);
           if (message.type === 'ready') resolve();
           else reject(new StoreError('store_open', `cannot open ${options.file}: ${message.type === 'fatal' ? message.message : 'unexpected reply'}`));
-        });
+        };
+        worker.on('message', opening);
         worker.once('error', (error) => reject(new StoreError('store_open', `cannot open ${options.file}: ${error.message}`)));
       });
     } catch (error) {
@@ -108,6 +112,11 @@ export class SqliteStore implements Store {
   recoveryPosition: Store['recoveryPosition'] = (hook) => this.call('recoveryPosition', hook);
   missedDeliveries: Store['missedDeliveries'] = (guids) => this.call('missedDeliveries', guids);
   recordRecovery: Store['recordRecovery'] = (progress) => this.call('recordRecovery', progress, Date.now());
+  /**
+   * Nothing to tell: the data folder is this process's alone (lock.ts), so no other process
+   * brings work, and what this one brings nudges its dispatcher and reconciler directly.
+   */
+  onWork: Store['onWork'] = () => () => undefined;
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
   releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
   changeEnvironments: Store['changeEnvironments'] = (changes, source) =>
@@ -137,6 +146,7 @@ export class SqliteStore implements Store {
   completeDeployment: Store['completeDeployment'] = (complete) => this.call('completeDeployment', complete, Date.now());
   completeDestroy: Store['completeDestroy'] = (id, generation, fence) => this.call('completeDestroy', id, generation, fence, Date.now());
   interruptDeployments: Store['interruptDeployments'] = () => this.call('interruptDeployments', Date.now());
+  takeOverDeployments: Store['takeOverDeployments'] = (id, fence) => this.call('takeOverDeployments', id, fence, Date.now());
   getDeployment: Store['getDeployment'] = (id) => this.call('getDeployment', id);
   listDeployments: Store['listDeployments'] = (id, limit) => this.call('listDeployments', id, limit);
   latestDeployments: Store['latestDeployments'] = (ids, perEnvironment) => this.call('latestDeployments', ids, perEnvironment);

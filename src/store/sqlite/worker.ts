@@ -13,7 +13,7 @@ import type { Reply, Request, WorkerMessage, WorkerOptions } from './protocol.js
 
 function open(options: WorkerOptions): Database.Database {
   const db = new Database(options.file);
-  useIncrementalVacuum(db);
+  useIncrementalVacuum(db, (message) => parentPort?.postMessage({ type: 'notice', message } satisfies WorkerMessage));
   db.pragma('journal_mode = WAL');
   // A checkpoint cuts the write-ahead log back to this size: without a limit it keeps the size of
   // its largest burst (the first retention run, the one-time VACUUM) for good.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EnvironmentChange } from '../../../src/domain/environments.js';
+import type { EnvironmentChange, Fence } from '../../../src/domain/environments.js';
 import type { Store } from '../../../src/store/store.js';
 import type { StoreFactory } from './factory.js';
 import { finishPending } from './inbox.js';
@@ -157,19 +157,89 @@ export function environmentsContract(open: StoreFactory): void {
     assert.equal(revived?.state, 'pending');
   });
 
-  test('a crash leaves no deployment running: interrupted ones end error and the environment goes again', async (t) => {
+  /** Its holder stops renewing it (paused, cut off): the lease runs out at once, its token unchanged. */
+  async function lapse(store: Store, fence: Fence, holder = 'r1') {
+    assert.equal(await store.acquireLease(fence.lease, holder, 1), fence.token);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  async function running(store: Store, env: string, holder = 'r1') {
+    await store.changeEnvironments([follow({ env })], 'test');
+    const created = await store.getEnvironment('web', env);
+    assert.ok(created);
+    const fence = await lease(store, created.id, holder);
+    const deployment = await store.beginDeployment({ environmentId: created.id, generation: 1, sha: 'a'.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
+    return { env: created, fence, deployment };
+  }
+
+  test('at start, deployments no replica runs any more end error and go again; one under a live lease is left to its replica', async (t) => {
     const store = await open(t);
-    await store.changeEnvironments([follow()], 'test');
-    const env = await store.getEnvironment('web', 'pr-7');
-    assert.ok(env);
-    const fence = await lease(store, env.id);
-    const running = await store.beginDeployment({ environmentId: env.id, generation: 1, sha: 'a'.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
-    assert.equal(await store.interruptDeployments(), 1);
-    const detail = await store.getDeployment(running.id);
-    assert.equal(detail?.state, 'error');
-    assert.match(detail?.error ?? '', /interrupted/);
-    assert.equal((await store.getEnvironment('web', 'pr-7'))?.state, 'pending');
-    assert.deepEqual((await store.unconvergedEnvironments(10)).map((e) => e.id), [env.id]);
+    const live = await running(store, 'live');
+    const lapsed = await running(store, 'lapsed');
+    await lapse(store, lapsed.fence);
+    const released = await running(store, 'released');
+    await store.releaseLease(released.fence.lease, 'r1');
+    // The same lease taken over by another holder: the deployment's tenure is over too.
+    const taken = await running(store, 'taken');
+    await lapse(store, taken.fence);
+    await lease(store, taken.env.id, 'r2');
+
+    assert.equal(await store.interruptDeployments(), 3);
+    for (const { env, deployment } of [lapsed, released, taken]) {
+      const detail = await store.getDeployment(deployment.id);
+      assert.equal(detail?.state, 'error', env.name);
+      assert.equal(detail?.error, 'interrupted: slipway stopped during the deployment');
+      assert.deepEqual(detail?.timeline.map((entry) => entry.state), ['in_progress', 'error']);
+      assert.equal((await store.getEnvironment('web', env.name))?.state, 'pending', env.name);
+    }
+    assert.equal((await store.getDeployment(live.deployment.id))?.state, 'in_progress', 'another replica runs it');
+    assert.equal((await store.getEnvironment('web', 'live'))?.state, 'deploying');
+    assert.deepEqual((await store.unconvergedEnvironments(10)).map((e) => e.name).sort(), ['lapsed', 'live', 'released', 'taken']);
+    // Its replica still finishes it.
+    await store.completeDeployment({ id: live.deployment.id, state: 'success', error: null, log: '', url: null, fence: live.fence });
+    assert.equal((await store.getEnvironment('web', 'live'))?.state, 'ready');
+    assert.equal(await store.interruptDeployments(), 0, 'nothing is interrupted twice');
+  });
+
+  test('a takeover ends the deployment an earlier tenure left running; its holder\'s late writes fail with lease_lost and change nothing', async (t) => {
+    const store = await open(t);
+    const old = await running(store, 'pr-7');
+    await lapse(store, old.fence);
+    const fence = await lease(store, old.env.id, 'r2');
+    assert.ok(fence.token > old.fence.token, 'a new tenure');
+
+    assert.equal(await store.takeOverDeployments(old.env.id, fence), 1);
+    const interrupted = await store.getDeployment(old.deployment.id);
+    assert.equal(interrupted?.state, 'error');
+    assert.equal(interrupted?.error, 'interrupted: the replica running it stopped renewing its lease');
+    assert.deepEqual(interrupted?.timeline.map((entry) => [entry.state, entry.message]), [
+      ['in_progress', `deploying ${'a'.repeat(12)}`],
+      ['error', 'interrupted: the replica running it stopped renewing its lease'],
+    ]);
+    const environment = await store.getEnvironment('web', 'pr-7');
+    assert.equal(environment?.state, 'pending');
+    assert.deepEqual((await store.unconvergedEnvironments(10)).map((e) => e.id), [old.env.id], 'it converges again');
+
+    // The paused replica wakes up and writes what it thinks it did.
+    const late = old.fence;
+    const refused = { code: 'lease_lost', message: /no longer held/ };
+    await assert.rejects(store.completeDeployment({ id: old.deployment.id, state: 'success', error: null, log: 'done\n', url: 'http://late', fence: late }), refused);
+    await assert.rejects(store.startDeployment(old.deployment.id, 'gate open', late), refused);
+    await assert.rejects(store.beginDeployment({ environmentId: old.env.id, generation: 1, sha: 'b'.repeat(40), ref: null, trigger: null, deliveryId: null, fence: late }), refused);
+    await assert.rejects(store.markConverged(old.env.id, 1, late), refused);
+    await assert.rejects(store.markSleeping(old.env.id, true, late), refused);
+    await assert.rejects(store.completeDestroy(old.env.id, 1, late), refused);
+    await assert.rejects(store.takeOverDeployments(old.env.id, late), refused, 'a stale holder cannot end the new tenure\'s work');
+    assert.deepEqual(await store.getDeployment(old.deployment.id), interrupted);
+    assert.deepEqual(await store.getEnvironment('web', 'pr-7'), environment);
+    assert.equal((await store.listDeployments(old.env.id, 10)).length, 1);
+
+    // The new tenure's own deployment is not an earlier one's.
+    const own = await store.beginDeployment({ environmentId: old.env.id, generation: 1, sha: 'a'.repeat(40), ref: null, trigger: null, deliveryId: null, fence });
+    assert.equal(await store.takeOverDeployments(old.env.id, fence), 0);
+    assert.equal((await store.getDeployment(own.id))?.state, 'in_progress');
+    await store.completeDeployment({ id: own.id, state: 'success', error: null, log: '', url: null, fence });
+    assert.equal((await store.getEnvironment('web', 'pr-7'))?.state, 'ready');
   });
 
   test('a nudge converges again without touching what is desired or the TTL clock', async (t) => {

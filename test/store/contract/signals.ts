@@ -92,18 +92,26 @@ export function signalsContract(open: StoreFactory): void {
     assert.equal((await store.getEnvironment('web', 'dev'))?.generation, env.generation + 1);
   });
 
-  test('a waiting deployment starts when its gate opens, and a crash leaves it waiting', async (t) => {
+  test('a waiting deployment starts when its gate opens, under the lease of whoever opens it; a crash or a takeover leaves it waiting', async (t) => {
     const store = await open(t);
-    const { fence, deployment } = await waitingEnvironment(store, SHA);
+    const { env, fence: first, deployment } = await waitingEnvironment(store, SHA);
+    // The replica that recorded it is gone; the next holder of the lease opens its gate.
+    await store.releaseLease(first.lease, 'r');
     assert.equal(await store.interruptDeployments(), 0);
+    const fence = { lease: first.lease, token: (await store.acquireLease(first.lease, 'r2', 60_000)) ?? 0 };
+    assert.equal(await store.takeOverDeployments(env.id, fence), 0);
     assert.deepEqual((await store.waitingDeployments()).map((d) => d.id), [deployment.id]);
     await store.startDeployment(deployment.id, 'gate open: 1 required signal passed', fence);
+    assert.equal(await store.takeOverDeployments(env.id, fence), 0, 'it runs under the lease that started it');
+    assert.equal(await store.interruptDeployments(), 0);
     const started = await store.getDeployment(deployment.id);
     assert.equal(started?.state, 'in_progress');
     assert.ok(started?.startedAt !== null);
     assert.deepEqual(started?.timeline.map((entry) => entry.state), ['waiting', 'in_progress']);
     assert.equal((await store.getEnvironment('web', 'dev'))?.state, 'deploying');
     assert.deepEqual(await store.waitingDeployments(), []);
+    await store.releaseLease(fence.lease, 'r2');
+    assert.equal(await store.interruptDeployments(), 1, 'once started it runs, and a crash interrupts it');
   });
 
   test('destroying an environment ends its waiting deployment, and signals no longer wake it', async (t) => {

@@ -30,7 +30,7 @@ const env = process.env;
 console.log('app starting on ' + env.PORT);
 if (env.EXIT_AT_START) { console.error('fatal: cannot start'); process.exit(Number(env.EXIT_AT_START)); }
 if (env.CRASH_AFTER_MS) setTimeout(() => { console.log('crashing'); process.exit(3); }, Number(env.CRASH_AFTER_MS));
-const version = require('fs').readFileSync('/app/VERSION', 'utf8').trim();
+const version = require('fs').readFileSync('/app/VERSION', 'utf8').split('\\n')[0].trim();
 http.createServer((req, res) => {
   if (req.url === '/healthz') {
     const ok = env.HEALTHY !== 'never';
@@ -126,7 +126,9 @@ export function worktree(root: string, name: string, base: string, options: { ve
   const dir = join(root, 'worktrees', name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'server.cjs'), SERVER);
-  writeFileSync(join(dir, 'VERSION'), `${options.version ?? name}\n`);
+  // Its second line names the test's folder: tests running at once never build the same image
+  // (same id), which one test's image removal would take from under another's build.
+  writeFileSync(join(dir, 'VERSION'), `${options.version ?? name}\n${root}\n`);
   writeFileSync(join(dir, 'Dockerfile'), options.dockerfile ?? `FROM ${base}\nWORKDIR /app\nCOPY server.cjs VERSION ./\nCMD ["node", "server.cjs"]\n`);
   for (const [file, text] of Object.entries(options.files ?? {})) {
     mkdirSync(join(dir, file, '..'), { recursive: true });
