@@ -48,7 +48,7 @@ export class Replicas {
     const conflict = conflictWith(this.options.processApps(), others);
     if (conflict !== null) {
       await store.removeReplica(this.self.id).catch(() => undefined);
-      throw new SlipwayError('replicas_process_target', `slipway refuses to start: ${conflict}`);
+      throw new SlipwayError('replicas_process_target', `cannot start: ${conflict}`);
     }
     const beat = () => {
       this.beating = this.beat().finally(() => {

@@ -45,7 +45,7 @@ test('a replica with a process-target app refuses to start beside another live r
   const first = await startPgTestService(t, db.url, { yaml: yaml(app('api', 'command')) });
   await assert.rejects(startPgTestService(t, db.url, { yaml: yaml(app('api', 'command'), app('web', 'process')) }), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'replicas_process_target');
-    assert.match(error.message, /^slipway refuses to start: this replica runs app web on the process target, and another slipway replica shares this store \(/);
+    assert.match(error.message, /^cannot start: this replica runs app web on the process target, and another slipway replica shares this store \(/);
     assert.match(error.message, /other replicas can neither serve nor stop them/);
     assert.match(error.message, /command target, or to the docker target with a shared engine \(target\.host\)/);
     return true;
