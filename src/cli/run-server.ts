@@ -27,8 +27,7 @@ export async function runServer(options: RunServerOptions): Promise<number> {
   log.info({ config: file ?? '(defaults)', dataDir: config.store.dataDir, workDir: config.store.workDir }, 'starting slipway');
   if (file !== null) warnIfReadable(file, log);
 
-  const shared = options.store.url !== null;
-  if (shared) warnGeneratedSecrets(options.loaded, options.insecureSkipSignature, log);
+  if (options.store.url !== null) warnGeneratedSecrets(options.loaded, options.insecureSkipSignature, log);
   const secrets = options.insecureSkipSignature ? null : resolveSecrets(options.loaded, log);
   if (secrets === null) {
     log.warn('--insecure-skip-signature: webhooks are accepted WITHOUT checking their signature; never expose this server');
