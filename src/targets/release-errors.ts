@@ -8,6 +8,8 @@ export class LaunchError extends SlipwayError {
     code: string,
     message: string,
     readonly exit: ExitInfo,
+    /** It exited because another process took its port before it listened. */
+    readonly portTaken = false,
   ) {
     super(code, message);
   }

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Workspace } from '../workspace.js';
 import { recordedGroupAlive, stopGroup } from '../command/process-group.js';
 import type { ProcessStatus } from './config.js';
-import { launch, type LaunchSpec } from './launch.js';
+import { launchOnFreePort, type LaunchSpec } from './launch.js';
 import { freePort, portFree } from './ports.js';
 import { removeEnvFiles, type EnvRecord, type ProcessRecords, type ReleaseRecord, type Stray } from './records.js';
 import type { Release } from './release.js';
@@ -85,10 +85,17 @@ export class Environment {
       running,
       {
         relaunch: (signal) =>
-          launch(this.spec(current), signal, graceMs, async (release) => {
-            Object.assign(current, identity(release));
-            await this.save();
-          }),
+          launchOnFreePort(
+            current,
+            (release) => this.spec(release),
+            signal,
+            graceMs,
+            async (release) => {
+              Object.assign(current, identity(release));
+              await this.save();
+            },
+            (line) => this.log.warn(line.trim()),
+          ),
         healthy: async (_release, restarts) => {
           routes.set(app, env, current.port);
           this.record.restarts = restarts;
@@ -174,10 +181,11 @@ export class Environment {
     if (current === null || !record.asleep) return;
     if (!(await portFree(current.port))) current.port = await freePort();
     current.env.PORT = String(current.port);
-    const running = await launch(this.spec(current), signal, this.context.graceMs, async (started) => {
-      Object.assign(current, identity(started));
+    const started = async (release: Release) => {
+      Object.assign(current, identity(release));
       await this.save();
-    });
+    };
+    const running = await launchOnFreePort(current, (release) => this.spec(release), signal, this.context.graceMs, started, (line) => this.log.warn(line.trim()));
     record.asleep = false;
     this.lastExit = null;
     this.watch(running);

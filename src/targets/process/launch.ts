@@ -1,5 +1,6 @@
 import { describeHealth, waitHealthy, type Health, type HealthOutcome } from '../health.js';
-import { groupListensOn } from './ports.js';
+import { freePort, groupListensOn } from './ports.js';
+import type { ReleaseRecord } from './records.js';
 import { cancelled, LaunchError } from '../release-errors.js';
 import { Release, tailOf, type SpawnSpec } from './release.js';
 import { whyUnhealthy } from '../unhealthy.js';
@@ -72,5 +73,33 @@ export async function launch(spec: LaunchSpec, signal: AbortSignal, graceMs: num
   }
   const how = ended.signal === null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
   const taken = health.result === 'foreign' ? whyUnhealthy(health, spec.health, spec.port, output, false) : '';
-  throw new LaunchError('target_process_exited', `start command ${how} before it became healthy${taken}${lines}`, ended);
+  throw new LaunchError('target_process_exited', `start command ${how} before it became healthy${taken}${lines}`, ended, taken !== '');
+}
+
+/** How many ports a release is started on when other processes keep taking them first. */
+const PORT_TRIES = 3;
+
+/**
+ * launch() of `release`, started again on another free port (its `port` and PORT changed)
+ * when it exited because another process took its port between the pick and its listen.
+ */
+export async function launchOnFreePort(
+  release: ReleaseRecord,
+  specOf: (release: ReleaseRecord) => LaunchSpec,
+  signal: AbortSignal,
+  graceMs: number,
+  spawned: (release: Release) => Promise<void>,
+  log: (line: string) => void,
+): Promise<Release> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await launch(specOf(release), signal, graceMs, spawned);
+    } catch (error) {
+      if (!(error instanceof LaunchError && error.portTaken) || tries === PORT_TRIES) throw error;
+      const taken = release.port;
+      release.port = await freePort();
+      release.env.PORT = String(release.port);
+      log(`slipway: another process took port ${taken} before the release listened on it; starting it again on port ${release.port}\n`);
+    }
+  }
 }

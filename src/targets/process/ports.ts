@@ -14,10 +14,44 @@ function listenOn(port: number): Promise<number | null> {
   });
 }
 
-/** A port on 127.0.0.1 that nothing listens on now (the system picks it). */
+/** The lowest port handed to releases; they get ports below the system's ephemeral range. */
+const LOWEST_APP_PORT = 20000;
+/** How long a port handed out stays reserved for the release that has not listened on it yet. */
+const RESERVED_MS = 120_000;
+const handedOut = new Map<number, number>();
+
+/** The system's ephemeral port range: what listen(0) and outgoing connections take ports from. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // not Linux: IANA's dynamic range
+  }
+  return [49152, 65535];
+}
+
+/**
+ * A port on 127.0.0.1 that nothing listens on now, for a release to listen on. It comes from
+ * below the system's ephemeral range when there is room there, so that another program's
+ * listen(0) or outgoing connection does not take it before the release listens; a port this
+ * process handed out in the last two minutes is not handed out again.
+ */
 export async function freePort(): Promise<number> {
+  const now = Date.now();
+  for (const [port, at] of handedOut) if (now - at > RESERVED_MS) handedOut.delete(port);
+  const [ephemeralLow] = ephemeralRange();
+  const span = ephemeralLow - LOWEST_APP_PORT;
+  for (let tries = 0; span > 0 && tries < 50; tries += 1) {
+    const port = LOWEST_APP_PORT + Math.floor(Math.random() * span);
+    if (!handedOut.has(port) && (await listenOn(port)) === port) {
+      handedOut.set(port, now);
+      return port;
+    }
+  }
   const port = await listenOn(0);
   if (port === null) throw new Error('no free port on 127.0.0.1');
+  handedOut.set(port, now);
   return port;
 }
 

@@ -9,7 +9,7 @@ import { type ProcessTargetConfig, type ProcessTargetContext } from './config.js
 import { Environment, identity, stopStray, type EnvironmentContext } from './environment.js';
 import { InFlight } from '../in-flight.js';
 import { cancelled } from '../release-errors.js';
-import { launch } from './launch.js';
+import { launchOnFreePort } from './launch.js';
 import { freePort, portFree } from './ports.js';
 import { KEEP_DESTROYED_LOGS_MS, KeptLogs } from '../kept-logs.js';
 import { readLog } from '../log-reader.js';
@@ -330,11 +330,13 @@ export class ProcessTarget implements Target {
     request.log(`slipway: starting ${short(request.sha)} on port ${release.port}: ${command}\n`);
     let running: Release;
     try {
-      running = await launch(environment.spec(release), signal, this.config.stopGraceMs, async (started) => {
+      const spawned = async (started: Release) => {
+        record.strays = record.strays.filter((stray) => stray.pgid !== release.pgid);
         Object.assign(release, identity(started));
         record.strays.push({ pgid: release.pgid, started: release.started });
         await environment.save();
-      });
+      };
+      running = await launchOnFreePort(release, (next) => environment.spec(next), signal, this.config.stopGraceMs, spawned, request.log);
       // Cancelled, or destroyed meanwhile: the new release must not outlive the deployment.
       if (signal.aborted || this.environments.get(env) !== environment) {
         await running.stop(this.config.stopGraceMs);

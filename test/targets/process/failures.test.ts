@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { SlipwayError } from '../../../src/errors.js';
 import { TARGET_CANCELLED } from '../../../src/targets/target.js';
 import { processesIn } from '../../helpers/processes.js';
@@ -123,6 +123,60 @@ setInterval(() => {}, 1000);
     target.apply(request(workdir)),
     rejectsWith('target_process_unhealthy', /did not answer GET \/healthz with 2xx within 10s; port \d+ answered, but from another process, which holds it/),
   );
+  assert.equal(routes.ports.has('pr-7'), false, 'never routed');
+});
+
+// A start command that, on its first `squats` runs, has another process (its own group, as
+// anything else on the host) take PORT first, so that its own listen fails with EADDRINUSE.
+const SQUAT_THEN_SERVE = `
+const { spawn } = require('node:child_process');
+const { existsSync, readdirSync, writeFileSync } = require('node:fs');
+const runs = readdirSync('.').filter((name) => name.startsWith('run-')).length;
+writeFileSync('run-' + runs, '');
+const port = Number(process.env.PORT);
+const serve = () => require('node:http').createServer((q, s) => s.end(JSON.stringify({ pid: process.pid, env: process.env }))).listen(port, '127.0.0.1');
+if (runs >= Number(process.env.SQUATS)) serve();
+else {
+  const squat = "require('node:http').createServer((q, s) => s.end('not the app')).listen(" + port + ", '127.0.0.1', () => require('node:fs').writeFileSync('squatted-" + runs + "', ''))";
+  spawn(process.execPath, ['-e', squat], { detached: true, stdio: 'ignore' }).unref();
+  const wait = setInterval(() => { if (existsSync('squatted-' + runs)) { clearInterval(wait); serve(); } }, 10);
+}
+`;
+
+function squattedApp(t: TestContext, root: string, squats: number): string {
+  const workdir = worktree(root, 'a', `start: node squat.cjs\nhealth: { path: /, timeout: 10s }\nenv: { SQUATS: '${squats}' }\n`);
+  writeFileSync(join(workdir, 'squat.cjs'), SQUAT_THEN_SERVE);
+  t.after(() => {
+    for (const found of processesIn(workdir)) process.kill(found.pid, 'SIGKILL');
+  });
+  return workdir;
+}
+
+test('a release whose port another process took before it listened is started again on another port', async (t) => {
+  const { root, routes, target } = setup(t);
+  const workdir = squattedApp(t, root, 1);
+  const lines: string[] = [];
+  await target.apply(request(workdir, { log: (line) => lines.push(line) }));
+  const started = lines.filter((line) => line.startsWith('slipway: starting '));
+  const moved = lines.filter((line) => line.startsWith('slipway: another process took port '));
+  assert.equal(started.length, 1);
+  assert.equal(moved.length, 1, lines.join(''));
+  const [, taken, again] = /port (\d+) before the release listened on it; starting it again on port (\d+)/.exec(moved[0] ?? '') ?? [];
+  assert.match(started[0] ?? '', new RegExp(`on port ${taken}:`));
+  assert.notEqual(again, taken);
+  assert.equal(routes.ports.get('pr-7'), Number(again), 'routed to the port the release holds');
+  assert.equal((await ask(Number(again))).env.PORT, again);
+});
+
+test('a release whose ports keep being taken fails after three, saying so', async (t) => {
+  const { root, routes, target } = setup(t);
+  const workdir = squattedApp(t, root, 3);
+  const lines: string[] = [];
+  await assert.rejects(
+    target.apply(request(workdir, { log: (line) => lines.push(line) })),
+    rejectsWith('target_process_exited', /^start command exited with code 1 before it became healthy; port \d+ answered, but from another process, which holds it; its last output:\n.*EADDRINUSE/s),
+  );
+  assert.equal(lines.filter((line) => line.startsWith('slipway: another process took port ')).length, 2);
   assert.equal(routes.ports.has('pr-7'), false, 'never routed');
 });
 
