@@ -52,7 +52,9 @@ async function cluster(t: TestContext, count: number): Promise<Cluster> {
   writeFileSync(journal, '', { mode: 0o666 });
   chmodSync(journal, 0o666);
   const line = (kind: string) => `echo "${kind} $SLIPWAY_ENV $SLIPWAY_SHA $SLIPWAY_DEPLOYMENT_ID $HOME $(date +%s%3N)" >> ${journal}`;
-  const script = `${line('start')}; while [ -e ${dir}/hold-$SLIPWAY_ENV ]; do sleep 0.1; done; sleep 0.3; ${line('end')}`;
+  // A deployment a newer head supersedes is cancelled: its command is stopped with SIGTERM, and
+  // records its end then too (its lease ends only after it stopped).
+  const script = `stopped() { ${line('end')}; exit 143; }; trap stopped TERM; ${line('start')}; while [ -e ${dir}/hold-$SLIPWAY_ENV ]; do sleep 0.1; done; sleep 0.3; ${line('end')}`;
   const replicas: Cluster['replicas'] = [];
   /** Each replica's work folder (outside its config's folder), where its commands get their home. */
   const workDirs = new Map<string, string>();
