@@ -30,17 +30,18 @@ import type { Logger } from './logger.js';
 import { Reloader } from './reload.js';
 import { StatusReport } from './status.js';
 import { RouteTable } from './router/routes.js';
+import { SharedRoutes } from './router/shared-routes.js';
 import { SlipwayError } from './errors.js';
 import { startRouter, type RouterOptions } from './router/router.js';
 import type { Store } from './store/store.js';
-import type { ReplicaStore } from './store/replicas.js';
+import type { ReplicaStore, RouteStore } from './store/replicas.js';
 import { processApps, Replicas } from './replicas.js';
 
 export interface ServiceOptions {
   config: Config;
   store: Store;
-  /** The store's registry of the replicas sharing it (PostgreSQL); absent: this process alone has the store. */
-  replicas?: ReplicaStore | null;
+  /** The store's registry of the replicas sharing it and their routes (PostgreSQL); absent: this process alone has the store. */
+  replicas?: (ReplicaStore & RouteStore) | null;
   log: Logger;
   /** Webhook secrets; null accepts unsigned requests (--insecure-skip-signature). */
   secrets: readonly string[] | null;
@@ -101,8 +102,12 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     limits: { ...config.router.listener, maxConnections: budget.router },
     onRefused: refused('router'),
   });
+  // Replicas share routes: any replica's router serves any environment it can reach.
+  const shared = router === null || !options.replicas ? null : new SharedRoutes({ table: router.routes, store: options.replicas, work: store, log: log.child({ component: 'routes' }) });
+  await shared?.start();
   const parts = engineParts(config, store, log, metrics, router?.routes ?? null);
   const engine = await startEngine(parts).catch(async (error: unknown) => {
+    await shared?.stop();
     await router?.close();
     throw error;
   });
@@ -174,6 +179,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     await engine.stop();
     await notifier.stop();
     await parts.schedules.release();
+    await shared?.stop();
     await router?.close();
     throw error;
   });
@@ -201,6 +207,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     await notifier.stop();
     // Nothing runs a schedule any more: another replica sharing the store takes them over at once.
     await parts.schedules.release();
+    await shared?.stop();
     await router?.close();
     await replicas.stop();
   };

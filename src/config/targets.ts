@@ -124,6 +124,14 @@ const dockerTarget = strictShape({
   /** How long building (or pulling) the image may take. */
   buildTimeout: duration({ max: MAX_TIMER_MS }).default(15 * 60_000),
   host: optionalText(dockerHost),
+  /**
+   * The address on the engine's machine containers' ports are published on, where slipway and
+   * its router reach them: 127.0.0.1 for an engine on slipway's machine; for a shared engine
+   * (`host: tcp://…`), an address of that machine every replica can reach.
+   */
+  publish: z.ipv4({ error: 'expected an IPv4 address of the engine\'s machine, such as 127.0.0.1 or 10.0.0.5' })
+    .refine((address) => address !== '0.0.0.0', 'expected one address, not 0.0.0.0: slipway reaches containers there')
+    .default('127.0.0.1'),
   /** A container's output is rotated past this size, keeping `logFiles` older files (engines logging to json-file or local). */
   logMaxSize: size().default(10 * 1024 ** 2),
   logFiles: wholeNumber(0, 100).default(2),

@@ -1,42 +1,42 @@
 /**
- * Proxied HTTP requests in flight, per backend port, so a deployment can wait for the old
+ * Proxied HTTP requests in flight, per backend address (`host:port`), so a deployment can wait for the old
  * process's requests to finish before stopping it.
  */
 export class InFlight {
-  readonly #counts = new Map<number, number>();
-  readonly #waiters = new Map<number, Set<() => void>>();
+  readonly #counts = new Map<string, number>();
+  readonly #waiters = new Map<string, Set<() => void>>();
 
-  /** A request to `port` started. */
-  begin(port: number): void {
-    this.#counts.set(port, (this.#counts.get(port) ?? 0) + 1);
+  /** A request to `address` started. */
+  begin(address: string): void {
+    this.#counts.set(address, (this.#counts.get(address) ?? 0) + 1);
   }
 
-  /** A request to `port` finished (or its client or backend went away); once per `begin`. */
-  end(port: number): void {
-    const count = (this.#counts.get(port) ?? 0) - 1;
+  /** A request to `address` finished (or its client or backend went away); once per `begin`. */
+  end(address: string): void {
+    const count = (this.#counts.get(address) ?? 0) - 1;
     if (count > 0) {
-      this.#counts.set(port, count);
+      this.#counts.set(address, count);
       return;
     }
-    this.#counts.delete(port);
-    const waiters = this.#waiters.get(port);
-    this.#waiters.delete(port);
+    this.#counts.delete(address);
+    const waiters = this.#waiters.get(address);
+    this.#waiters.delete(address);
     for (const wake of waiters ?? []) wake();
   }
 
-  /** True once nothing to `port` is in flight; false if that takes longer than `timeoutMs`. */
-  drained(port: number, timeoutMs: number): Promise<boolean> {
-    if (!this.#counts.has(port)) return Promise.resolve(true);
+  /** True once nothing to `address` is in flight; false if that takes longer than `timeoutMs`. */
+  drained(address: string, timeoutMs: number): Promise<boolean> {
+    if (!this.#counts.has(address)) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const waiters = this.#waiters.get(port) ?? new Set<() => void>();
-      this.#waiters.set(port, waiters);
+      const waiters = this.#waiters.get(address) ?? new Set<() => void>();
+      this.#waiters.set(address, waiters);
       const wake = () => {
         clearTimeout(timer);
         resolve(true);
       };
       const timer = setTimeout(() => {
         waiters.delete(wake);
-        if (waiters.size === 0 && this.#waiters.get(port) === waiters) this.#waiters.delete(port);
+        if (waiters.size === 0 && this.#waiters.get(address) === waiters) this.#waiters.delete(address);
         resolve(false);
       }, timeoutMs);
       waiters.add(wake);

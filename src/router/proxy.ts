@@ -4,15 +4,14 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from '../logger.js';
 import { badGatewayPage, sendPage, writePage } from './pages.js';
 
-/** An environment's process, as a request is sent to it. */
+/** An environment's release, as a request is sent to it: on this machine, IPv4 loopback (or every interface). */
 export interface Backend {
   app: string;
   env: string;
+  host: string;
   port: number;
 }
 
-/** Environment processes run on this machine and must listen on IPv4 loopback (or on every interface). */
-const BACKEND_HOST = '127.0.0.1';
 /**
  * Idle backend connections are dropped before node's default 5 s keep-alive timeout drops them
  * under a request (node lowers this further when a backend announces `Keep-Alive: timeout=N`).
@@ -65,12 +64,12 @@ export function createBackendProxy(log: Logger): BackendProxy {
       backends.set(request, backend);
       // The client's Connection header is about its own hop: a client that closes after one
       // request must not close our pooled connection to the backend too.
-      proxy.web(request, response, { target: { host: BACKEND_HOST, port: backend.port }, agent, headers: { connection: 'keep-alive' } });
+      proxy.web(request, response, { target: { host: backend.host, port: backend.port }, agent, headers: { connection: 'keep-alive' } });
     },
     ws(request, socket, head, backend) {
       backends.set(request, backend);
       // A connection of its own (no agent): an upgraded socket never returns to a pool.
-      proxy.ws(request, socket, head, { target: { host: BACKEND_HOST, port: backend.port } });
+      proxy.ws(request, socket, head, { target: { host: backend.host, port: backend.port } });
     },
     close: () => agent.destroy(),
   };

@@ -56,7 +56,7 @@ function resolve(request: IncomingMessage, routes: RouteTable): Backend | Page |
     case 'crashed':
       return crashedPage(target, route);
     case 'ready':
-      return { ...target, port: route.port };
+      return { ...target, host: route.host, port: route.port };
   }
 }
 
@@ -85,8 +85,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const forward = (request: IncomingMessage, response: ServerResponse, where: Backend | Page) => {
     if (isPage(where)) return sendPage(response, where);
     // In flight from here until the response is over, whichever way it ends ('close' always fires).
-    routes.begin(where.port);
-    response.once('close', () => routes.end(where.port));
+    routes.begin(where.host, where.port);
+    response.once('close', () => routes.end(where.host, where.port));
     proxy.web(request, response, where);
   };
 

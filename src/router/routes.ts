@@ -1,19 +1,12 @@
-import type { CrashLoop, FailedDeploy } from '../targets/process/routes.js';
+import type { CrashLoop, FailedDeploy, Route, StoredRoute } from '../domain/routes.js';
 import type { EnvironmentUse } from '../store/store.js';
 import { InFlight } from './in-flight.js';
 import { normalizeDomain } from './host.js';
 
-/**
- * Where an environment's traffic goes: a port on this machine; nowhere yet (its first
- * deployment is under way); nowhere because that first deployment failed; nowhere any more
- * because its release keeps crashing; or nowhere while it sleeps (a request wakes it).
- */
-export type Route =
-  | { kind: 'ready'; port: number }
-  | { kind: 'starting' }
-  | { kind: 'sleeping' }
-  | ({ kind: 'failed' } & FailedDeploy)
-  | ({ kind: 'crashed' } & CrashLoop);
+export type { Route } from '../domain/routes.js';
+
+/** Where releases on this machine answer: IPv4 loopback (or every interface). */
+export const LOOPBACK = '127.0.0.1';
 
 /** After a wake-up failed, requests to that environment get the "could not wake" page this long before another try. */
 const WAKE_RETRY_MS = 10_000;
@@ -38,7 +31,11 @@ export class RouteTable {
   readonly #publicUrl: string | null;
   #publicPort: number;
   #serving: boolean;
-  readonly #routes = new Map<string, Route>();
+  readonly #routes = new Map<string, StoredRoute>();
+  /** Hears of every route this process sets (not of those it follows): see SharedRoutes. */
+  #changed: ((app: string, env: string, route: Route | null) => void) | null = null;
+  /** Hear of every route another replica changed (see `follow`). */
+  readonly #followers = new Set<(app: string, env: string, route: Route | null) => void>();
   readonly #inFlight = new InFlight();
   /** When a request last reached each environment, since the last `takeUses`. */
   readonly #uses = new Map<string, EnvironmentUse>();
@@ -70,38 +67,38 @@ export class RouteTable {
     this.#publicPort = port;
   }
 
-  /** Sends the environment's traffic to `port` from now on (atomic switch; new requests go there). */
-  set(app: string, env: string, port: number): void {
+  /** Sends the environment's traffic to `port` on `host` from now on (atomic switch; new requests go there). */
+  set(app: string, env: string, port: number, host = LOOPBACK): void {
     this.#wakeFailed.delete(key(app, env));
-    this.#routes.set(key(app, env), { kind: 'ready', port });
+    this.#put(app, env, { kind: 'ready', host, port });
   }
 
   /** The environment's first deployment is under way: requests get 503 with Retry-After. No-op once it has a port (or crashed there). */
   starting(app: string, env: string): void {
-    const kind = this.#routes.get(key(app, env))?.kind;
+    const kind = this.routeKind(app, env);
     if (kind === 'ready' || kind === 'crashed') return;
-    this.#routes.set(key(app, env), { kind: 'starting' });
+    this.#put(app, env, { kind: 'starting' });
   }
 
   /** Its first deployment failed: requests get a page saying so, and where its log is. No-op once it has a port. */
   failed(app: string, env: string, info: FailedDeploy): void {
-    if (this.#routes.get(key(app, env))?.kind === 'ready') return;
-    this.#routes.set(key(app, env), { kind: 'failed', deploymentId: info.deploymentId });
+    if (this.routeKind(app, env) === 'ready') return;
+    this.#put(app, env, { kind: 'failed', deploymentId: info.deploymentId });
   }
 
   /** Its release keeps crashing and is not restarted any more: requests get a page saying so, until `set`. */
   crashed(app: string, env: string, info: CrashLoop): void {
-    this.#routes.set(key(app, env), { kind: 'crashed', exitCode: info.exitCode, signal: info.signal, restarts: info.restarts });
+    this.#put(app, env, { kind: 'crashed', exitCode: info.exitCode, signal: info.signal, restarts: info.restarts });
   }
 
   /** Its release is stopped for idling: a request wakes it (see `wake`), until `set`. */
   sleeping(app: string, env: string): void {
-    this.#routes.set(key(app, env), { kind: 'sleeping' });
+    this.#put(app, env, { kind: 'sleeping' });
   }
 
   /** What the environment's route is now (`sleeping`: a request would wake it); undefined when it has none. */
   routeKind(app: string, env: string): Route['kind'] | undefined {
-    return this.#routes.get(key(app, env))?.kind;
+    return this.lookup(app, env)?.kind;
   }
 
   /** How the router wakes a sleeping environment: the engine starts its release, under its lease. */
@@ -147,10 +144,39 @@ export class RouteTable {
   /** Stops routing the environment: its host answers 404 again. */
   remove(app: string, env: string): void {
     this.#routes.delete(key(app, env));
+    this.#changed?.(app, env, null);
   }
 
   lookup(app: string, env: string): Route | undefined {
-    return this.#routes.get(key(app, env));
+    return this.#routes.get(key(app, env))?.route;
+  }
+
+  /** Every environment's route. */
+  list(): StoredRoute[] {
+    return [...this.#routes.values()];
+  }
+
+  /** Tells `listener` of every route this process sets or removes from now on (one listener). */
+  onChange(listener: (app: string, env: string, route: Route | null) => void): void {
+    this.#changed = listener;
+  }
+
+  /** Takes a route another replica set (null: removed) without telling the change listener; tells the followers when it changed. */
+  follow(app: string, env: string, route: Route | null): void {
+    if (JSON.stringify(this.lookup(app, env) ?? null) === JSON.stringify(route)) return;
+    if (route === null) this.#routes.delete(key(app, env));
+    else this.#routes.set(key(app, env), { app, env, route });
+    for (const listener of this.#followers) listener(app, env, route);
+  }
+
+  followed(listener: (app: string, env: string, route: Route | null) => void): () => void {
+    this.#followers.add(listener);
+    return () => void this.#followers.delete(listener);
+  }
+
+  #put(app: string, env: string, route: Route): void {
+    this.#routes.set(key(app, env), { app, env, route });
+    this.#changed?.(app, env, route);
   }
 
   /** `http://<env>.<app>.<domain>:<publicPort>/` (the port is left out when it is 80). */
@@ -163,23 +189,31 @@ export class RouteTable {
     return this.#publicUrl === null ? null : `${this.#publicUrl}/deployments/${id}`;
   }
 
-  /** Resolves once no proxied request to `port` is in flight (or after `timeoutMs`); resolves to true when it drained. */
-  drained(port: number, timeoutMs: number): Promise<boolean> {
-    return this.#inFlight.drained(port, timeoutMs);
+  /**
+   * Resolves once no request this router proxies to `port` on `host` is in flight (or after
+   * `timeoutMs`); resolves to true when it drained. Requests other replicas' routers proxy
+   * there are not counted.
+   */
+  drained(port: number, timeoutMs: number, host = LOOPBACK): Promise<boolean> {
+    return this.#inFlight.drained(address(host, port), timeoutMs);
   }
 
   /**
-   * For the router: an HTTP request is being proxied to `port`. Call `end(port)` exactly once
-   * when its response finished or either side closed. WebSocket connections are not counted.
+   * For the router: an HTTP request is being proxied to `port` on `host`. Call `end` exactly
+   * once when its response finished or either side closed. WebSocket connections are not counted.
    */
-  begin(port: number): void {
-    this.#inFlight.begin(port);
+  begin(host: string, port: number): void {
+    this.#inFlight.begin(address(host, port));
   }
 
-  /** For the router: the request counted by `begin(port)` is over. */
-  end(port: number): void {
-    this.#inFlight.end(port);
+  /** For the router: the request counted by `begin(host, port)` is over. */
+  end(host: string, port: number): void {
+    this.#inFlight.end(address(host, port));
   }
+}
+
+function address(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Environment and app names are DNS labels, so a dot cannot occur in either. */

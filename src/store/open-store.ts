@@ -1,4 +1,4 @@
-import type { ReplicaStore } from './replicas.js';
+import type { ReplicaStore, RouteStore } from './replicas.js';
 import type { Store } from './store.js';
 
 /** Where the store is: PostgreSQL at `url` when one is given, else SQLite in `dataDir`. */
@@ -13,7 +13,7 @@ export interface OpenedStore {
   /** Where it is, as logs may show it: the data folder, or the URL without its password. */
   location: string;
   /** The replicas sharing it; null for SQLite, whose data folder belongs to one process. */
-  replicas: ReplicaStore | null;
+  replicas: (ReplicaStore & RouteStore) | null;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * The slipway processes that share one store. Only a shared store (PostgreSQL) keeps them: an
- * SQLite data folder belongs to one process (its lock file says which).
+ * The slipway processes that share one store, and the routes they share. Only a shared store
+ * (PostgreSQL) keeps them: an SQLite data folder belongs to one process (its lock file says
+ * which), whose router keeps its routes in memory.
  */
+import type { Route, StoredRoute } from '../domain/routes.js';
 
 /** What a replica says of itself when it starts. */
 export interface ReplicaInfo {
@@ -28,4 +30,12 @@ export interface ReplicaStore {
   removeReplica(id: string): Promise<void>;
   /** Replicas whose last heartbeat is at most `withinMs` old, oldest start first. */
   liveReplicas(withinMs: number): Promise<Replica[]>;
+}
+
+/** The routers' routes, shared by the replicas: any replica's router serves any environment it can reach. */
+export interface RouteStore {
+  /** Records where the environment's traffic goes now (null: it has no route any more). */
+  putRoute(app: string, env: string, route: Route | null): Promise<void>;
+  /** Every environment's route (a row that does not read as a route is left out). */
+  listRoutes(): Promise<StoredRoute[]>;
 }

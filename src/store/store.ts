@@ -171,15 +171,16 @@ export interface HookStore {
   recordRecovery(progress: RecoveryProgress): Promise<void>;
 }
 
-/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge. */
-export const WORK_KINDS = ['deliveries', 'environments'] as const;
+/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge, routes to follow. */
+export const WORK_KINDS = ['deliveries', 'environments', 'routes'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 /** Word that work arrived through another process sharing the store (replicas on one database). */
 export interface WorkStore {
   /**
    * Calls `listener` when work may have arrived: `deliveries` inserted, requeued or released
-   * by a dispatcher that stopped; `environments` whose desired state changed. A hint to look
+   * by a dispatcher that stopped; `environments` whose desired state changed; `routes` that
+   * changed (another replica's target switched one). A hint to look
    * now, not a promise: word can be lost (a dropped connection), so whoever listens still
    * polls; once listening (again) after none was, the store calls it with every kind, as work
    * may have arrived unheard. Writes through this very store may be told too. A store no other

@@ -82,12 +82,12 @@ function readSnippet(stream: NodeJS.ReadableStream & { destroy(): void }): Promi
 }
 
 /** `GET path`; behind a proxy a connection closed without an answer means nothing listens behind it. */
-function probeHttp(port: number, path: string, timeoutMs: number, proxied: boolean): Promise<Probe> {
+function probeHttp(host: string, port: number, path: string, timeoutMs: number, proxied: boolean): Promise<Probe> {
   return new Promise((resolve) => {
     let connected = false;
     let answered = false;
     let timedOut = false;
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const req = request({ host, port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
       answered = true;
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
@@ -116,9 +116,9 @@ function probeHttp(port: number, path: string, timeoutMs: number, proxied: boole
  * publishes is accepted by its proxy even while nothing listens in the container, which then
  * closes the connection at once.
  */
-function probeTcp(port: number, timeoutMs: number, holdMs: number): Promise<Probe> {
+function probeTcp(host: string, port: number, timeoutMs: number, holdMs: number): Promise<Probe> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: timeoutMs });
+    const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
       socket.setTimeout(0);
       if (holdMs === 0) {
@@ -163,15 +163,17 @@ export interface WaitOptions {
    * connection closed at once counts as refused.
    */
   proxied?: boolean;
+  /** Where the release answers (default 127.0.0.1). */
+  host?: string;
 }
 
 /**
- * Probes `127.0.0.1:port` on the schedule above until it is healthy, the health timeout passes
+ * Probes `host:port` (default 127.0.0.1) on the schedule above until it is healthy, the health timeout passes
  * or `signal` fires (the caller tells why from the signal). An answer counts only when `owns()`
  * does not say another process holds the port.
  */
 export async function waitHealthy(port: number, health: Health, signal: AbortSignal, options: WaitOptions = {}): Promise<HealthOutcome> {
-  const { owns = () => null, proxied = false } = options;
+  const { owns = () => null, proxied = false, host = '127.0.0.1' } = options;
   const outcome: HealthOutcome = { result: 'unhealthy', tries: 0, last: null };
   const started = Date.now();
   const deadline = started + health.timeoutMs;
@@ -181,7 +183,7 @@ export async function waitHealthy(port: number, health: Health, signal: AbortSig
     const left = deadline - Date.now();
     if (left <= 0) return outcome;
     const limit = Math.min(PROBE_MS, left);
-    const probe = health.path === null ? await probeTcp(port, limit, proxied ? PROXIED_HOLD_MS : 0) : await probeHttp(port, health.path, limit, proxied);
+    const probe = health.path === null ? await probeTcp(host, port, limit, proxied ? PROXIED_HOLD_MS : 0) : await probeHttp(host, port, health.path, limit, proxied);
     // A probe the deadline cut short and that saw no answer says less than the one before it
     // (on a loaded machine a 503 can take longer than the few ms that were left): keep that one.
     if (probe.kind === 'silent' && limit < PROBE_MS && outcome.last !== null) return outcome;

@@ -13,6 +13,7 @@ test('docker target: defaults, and the example from the issue', () => {
     context: '.',
     buildArgs: {},
     port: 8080,
+    publish: '127.0.0.1',
     health: { path: null, timeoutMs: 60_000 },
     resources: { memoryBytes: null, cpus: null, pids: 4096 },
     stopGraceMs: 10_000,
@@ -45,6 +46,7 @@ test('docker target: defaults, and the example from the issue', () => {
       logMaxBytes: 10_485_760,
       logFiles: 2,
       host: 'unix:///var/run/docker.sock',
+      publish: '127.0.0.1',
     },
   );
   assert.equal((targetOf('{ type: docker, image: "ghcr.io/acme/web:{sha}" }') as { image?: string }).image, 'ghcr.io/acme/web:{sha}');
@@ -70,6 +72,13 @@ test('docker target: each bad value is named, and image: excludes what builds an
     'slipway.yaml:4 apps.web.target.dockerfile: is for building an image, but image: names one to run; keep one of the two',
     'slipway.yaml:4 apps.web.target.buildArgs: is for building an image, but image: names one to run; keep one of the two',
   ]);
+  assert.deepEqual(problems(withTarget('{ type: docker, publish: 0.0.0.0 }')), [
+    'slipway.yaml:4 apps.web.target.publish: expected one address, not 0.0.0.0: slipway reaches containers there',
+  ]);
+  assert.deepEqual(problems(withTarget('{ type: docker, publish: docker.internal }')), [
+    "slipway.yaml:4 apps.web.target.publish: expected an IPv4 address of the engine's machine, such as 127.0.0.1 or 10.0.0.5",
+  ]);
+  assert.equal((targetOf('{ type: docker, host: "tcp://10.0.0.5:2375", publish: 10.0.0.5 }') as { publish?: string }).publish, '10.0.0.5');
   assert.deepEqual(problems(withTarget('{ type: docker, image: "Not An Image!" }')), [
     'slipway.yaml:4 apps.web.target.image: expected an image such as ghcr.io/acme/web:{sha}; placeholders: {app}, {env}, {pr}, {branch}, {sha}',
   ]);

@@ -117,10 +117,10 @@ export async function waitForFile(file: string, ms = 5000): Promise<string> {
   }
 }
 
-/** `GET /` of an app on 127.0.0.1:`port`, parsed as JSON. */
-export function getJson<T>(port: number): Promise<T> {
+/** `GET /` of an app on `host` (default 127.0.0.1) at `port`, parsed as JSON. */
+export function getJson<T>(port: number, host = '127.0.0.1'): Promise<T> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+    get({ host, port, path: '/', agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

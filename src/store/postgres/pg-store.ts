@@ -1,4 +1,4 @@
-import type { ReplicaStore } from '../replicas.js';
+import type { ReplicaStore, RouteStore } from '../replicas.js';
 import type { Store } from '../store.js';
 import { createListenClient, createPool, DEFAULT_ANSWER_TIMEOUT_MS, parseUrl, type PgOptions } from './connection.js';
 import { Database, type Isolation, type Sql } from './database.js';
@@ -15,6 +15,7 @@ import { migrate } from './migrations.js';
 import * as notifications from './notification-queries.js';
 import * as recovery from './recovery-queries.js';
 import * as replicas from './replica-queries.js';
+import * as routes from './route-queries.js';
 import * as reports from './report-queries.js';
 import { pruneBatch } from './retention-queries.js';
 import * as signals from './signal-queries.js';
@@ -35,7 +36,7 @@ import { WorkListener } from './work-listener.js';
  * Fenced writes check their lease FOR SHARE first (lease-queries.ts). Word of work other
  * replicas bring comes by LISTEN/NOTIFY (work-listener.ts).
  */
-export class PgStore implements Store, ReplicaStore {
+export class PgStore implements Store, ReplicaStore, RouteStore {
   private readonly ingest: GroupCommit;
   /** The bound on what a waiting caller needs answered: storing a webhook, readiness. */
   private readonly answerMs: number;
@@ -190,6 +191,8 @@ export class PgStore implements Store, ReplicaStore {
   heartbeatReplica: ReplicaStore['heartbeatReplica'] = (id, processApps) => this.one((sql) => replicas.heartbeatReplica(sql, id, processApps));
   removeReplica: ReplicaStore['removeReplica'] = (id) => this.one((sql) => replicas.removeReplica(sql, id));
   liveReplicas: ReplicaStore['liveReplicas'] = (withinMs) => this.one((sql) => replicas.liveReplicas(sql, withinMs));
+  putRoute: RouteStore['putRoute'] = (app, env, route) => this.one((sql) => routes.putRoute(sql, app, env, route));
+  listRoutes: RouteStore['listRoutes'] = () => this.one((sql) => routes.listRoutes(sql));
 
   /** Stops listening, lets deliveries handed over commit, then ends the pool; later calls fail with `store_closed`. */
   async close(): Promise<void> {

@@ -10,8 +10,10 @@ import { lastLines } from '../output-tail.js';
 export interface ContainerSpec {
   name: string;
   image: string;
-  /** The port the app listens on inside; published on 127.0.0.1 at a port the engine picks. */
+  /** The port the app listens on inside; published on `publish` at a port the engine picks. */
   port: number;
+  /** The address on the engine's machine the port is published on. */
+  publish: string;
   /** Its whole environment (may hold secrets): sent in the create request's body, never on a command line. */
   env: Record<string, string>;
   labels: Record<string, string>;
@@ -22,7 +24,7 @@ export interface ContainerSpec {
   logs: { driver: string; maxBytes: number; files: number } | null;
 }
 
-/** Creates (does not start) a container: its port on 127.0.0.1 only, its limits, no restart policy (slipway restarts it). */
+/** Creates (does not start) a container: its port published on `spec.publish` only, its limits, no restart policy (slipway restarts it). */
 export async function createContainer(docker: Docker, spec: ContainerSpec, engine: string): Promise<Docker.Container> {
   const port = `${spec.port}/tcp`;
   try {
@@ -33,7 +35,7 @@ export async function createContainer(docker: Docker, spec: ContainerSpec, engin
       Labels: spec.labels,
       ExposedPorts: { [port]: {} },
       HostConfig: {
-        PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        PortBindings: { [port]: [{ HostIp: spec.publish, HostPort: '' }] },
         ...(spec.memoryBytes === null ? {} : { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes }),
         ...(spec.cpus === null ? {} : { NanoCpus: Math.round(spec.cpus * 1e9) }),
         PidsLimit: spec.pids,
@@ -48,11 +50,10 @@ export async function createContainer(docker: Docker, spec: ContainerSpec, engin
   }
 }
 
-/** The host port the engine published the container's `port` on (127.0.0.1), or null while it has none. */
+/** The host port the engine published the container's `port` on, or null while it has none. */
 function publishedPort(info: Docker.ContainerInspectInfo, port: number): number | null {
   const bindings = info.NetworkSettings.Ports[`${port}/tcp`] ?? [];
-  const binding = bindings.find((entry) => entry.HostIp === '127.0.0.1') ?? bindings[0];
-  const hostPort = Number(binding?.HostPort);
+  const hostPort = Number(bindings[0]?.HostPort);
   return Number.isInteger(hostPort) && hostPort > 0 ? hostPort : null;
 }
 

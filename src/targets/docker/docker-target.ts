@@ -4,7 +4,8 @@ import type Docker from 'dockerode';
 import type { DockerTargetConfig } from '../../config/targets.js';
 import { InputError, SlipwayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { FailedDeploy, RouteSwitch } from '../process/routes.js';
+import type { FailedDeploy, Route } from '../../domain/routes.js';
+import type { RouteSwitch } from '../process/routes.js';
 import { InFlight } from '../in-flight.js';
 import { KEEP_DESTROYED_LOGS_MS, KeptLogs } from '../kept-logs.js';
 import { readLog } from '../log-reader.js';
@@ -72,6 +73,7 @@ export class DockerTarget implements Target {
   private logDriver: Promise<string> | null = null;
   /** The last container output of each destroyed environment, readable for a day. */
   private readonly kept: KeptLogs;
+  private readonly unfollow: () => void;
 
   constructor(
     private readonly config: DockerTargetConfig,
@@ -89,11 +91,14 @@ export class DockerTarget implements Target {
       log,
       onStatus: context.onStatus,
       backoff: context.backoff ?? DEFAULT_BACKOFF,
-      launch: { port: config.port, health: config.health, graceMs: config.stopGraceMs, memoryBytes: config.resources.memoryBytes, engine: this.engine },
+      launch: { port: config.port, publish: config.publish, health: config.health, graceMs: config.stopGraceMs, memoryBytes: config.resources.memoryBytes, engine: this.engine },
     };
     this.kept = new KeptLogs(join(context.stateDir, 'logs'), context.keepDestroyedLogsMs ?? KEEP_DESTROYED_LOGS_MS);
     this.pruneTimer = setInterval(() => void this.prune(), context.pruneEveryMs ?? PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+    this.unfollow = context.routes.followed((app, env, route) => {
+      if (app === this.app && this.handedOver(env, route)) void this.handOver(env);
+    });
   }
 
   apply(request: DeployRequest): Promise<DeployResult> {
@@ -189,6 +194,7 @@ export class DockerTarget implements Target {
   /** At slipway stop: stops supervising; containers keep running for the next start to adopt. */
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
+    this.unfollow();
     this.closing.abort();
     await this.deploying.settled();
     const environments = [...this.environments.values()];
@@ -232,12 +238,47 @@ export class DockerTarget implements Target {
     }
   }
 
-  /** Adopts the environment's container if it runs, starts it again if it stopped. */
+  /**
+   * Whether another replica sharing the store (and the engine) took the environment over: it
+   * routes the environment to a container of its own (it deployed it), or removed the route
+   * (it destroyed it). Its other route changes (a first deployment's pages) leave a release
+   * that serves as it is.
+   */
+  private handedOver(env: string, route: Route | null | undefined): boolean {
+    const current = this.environments.get(env)?.record.current;
+    if (current == null || route === undefined) return false;
+    return route === null || (route.kind === 'ready' && (route.host !== this.config.publish || route.port !== current.port));
+  }
+
+  /**
+   * The environment is another replica's now: this one stops supervising its container, and
+   * once the requests its router has in flight there are answered, removes it and forgets it.
+   */
+  private async handOver(env: string): Promise<void> {
+    const environment = this.environments.get(env);
+    const current = environment?.record.current;
+    if (environment === undefined || current == null) return;
+    this.environments.delete(env);
+    await environment.detach();
+    const { log, records, routes } = this.shared;
+    try {
+      await routes.drained(current.port, this.config.stopGraceMs, this.config.publish);
+      await stopContainer(this.docker.getContainer(current.container), this.config.stopGraceMs, this.engine);
+      await removeContainer(this.docker, current.container, this.engine);
+      await records.remove(this.app, env);
+      log.info({ env, container: current.name }, 'another replica took the environment over: the container this one ran is removed');
+    } catch (error) {
+      log.error({ env, container: current.name, error: (error as Error).message }, 'another replica took the environment over, but its container here cannot be removed; the next start tries again');
+    }
+  }
+
+  /** Adopts the environment's container if it runs, starts it again if it stopped; one another replica took over while this one was away goes. */
   private async adopt(environment: DockerEnvironment): Promise<void> {
     const { record } = environment;
     const current = record.current;
     if (current === null) return;
     const { routes, log } = this.shared;
+    if (this.handedOver(record.env, routes.lookup(this.app, record.env))) return this.handOver(record.env);
     if (record.asleep) {
       // Asleep: a slipway killed while putting it to sleep may have left it running.
       await stopContainer(this.docker.getContainer(current.container), this.config.stopGraceMs, this.engine);
@@ -256,7 +297,7 @@ export class DockerTarget implements Target {
     }
     if (run !== null) {
       current.port = run.hostPort;
-      routes.set(this.app, record.env, run.hostPort);
+      routes.set(this.app, record.env, run.hostPort, this.config.publish);
       environment.watch(run);
       environment.report('running');
       log.info({ env: record.env, sha: current.sha, container: current.name, port: run.hostPort }, 'adopted a running container');
@@ -370,10 +411,10 @@ export class DockerTarget implements Target {
     const { resources } = this.config;
     const container = await createContainer(
       this.docker,
-      { name, image: tag, port: this.config.port, env: variables, labels, memoryBytes: resources.memoryBytes, cpus: resources.cpus, pids: resources.pids, logs: await this.logRotation() },
+      { name, image: tag, port: this.config.port, publish: this.config.publish, env: variables, labels, memoryBytes: resources.memoryBytes, cpus: resources.cpus, pids: resources.pids, logs: await this.logRotation() },
       this.engine,
     );
-    request.log(`slipway: starting ${name} from ${tag}, port ${this.config.port} published on 127.0.0.1\n`);
+    request.log(`slipway: starting ${name} from ${tag}, port ${this.config.port} published on ${this.config.publish}\n`);
     let run: ContainerRun;
     try {
       run = await startHealthy(container, this.shared.launch, signal);

@@ -57,7 +57,7 @@ export class DockerEnvironment {
         relaunch: (signal) => startHealthy(docker.getContainer(current.container), launch, signal),
         healthy: async (run, restarts) => {
           current.port = run.hostPort;
-          routes.set(app, env, run.hostPort);
+          routes.set(app, env, run.hostPort, launch.publish);
           this.restarts = restarts;
           this.report('running');
           this.log.info({ restarts, port: run.hostPort }, 'restarted container is healthy');
@@ -91,7 +91,7 @@ export class DockerEnvironment {
     const { record } = this;
     const previous = this.supervisor === null ? null : await this.supervisor.detach();
     const before = record.current;
-    routes.set(record.app, record.env, run.hostPort);
+    routes.set(record.app, record.env, run.hostPort, launch.publish);
     record.current = next;
     const kept = [next.sha, ...record.kept.filter((sha) => sha !== next.sha)].slice(0, KEPT_IMAGES);
     const released = record.kept.filter((sha) => !kept.includes(sha));
@@ -103,10 +103,10 @@ export class DockerEnvironment {
     await this.save();
     this.report('running');
     this.log.info({ sha: next.sha, container: next.name, port: run.hostPort }, 'deployed');
-    log(`slipway: ${next.sha.slice(0, 12)} is healthy; ${record.url} now goes to container ${next.name} (127.0.0.1:${run.hostPort})\n`);
+    log(`slipway: ${next.sha.slice(0, 12)} is healthy; ${record.url} now goes to container ${next.name} (${launch.publish}:${run.hostPort})\n`);
     if (before !== null && before.container !== next.container) {
       log(`slipway: stopping the container it replaces (${before.name}, ${before.sha.slice(0, 12)})\n`);
-      await routes.drained(before.port, launch.graceMs);
+      await routes.drained(before.port, launch.graceMs, launch.publish);
       if (previous !== null) await previous.stop(launch.graceMs);
       else await stopContainer(docker.getContainer(before.container), launch.graceMs, launch.engine);
       await removeContainer(docker, before.container, launch.engine);
@@ -129,7 +129,7 @@ export class DockerEnvironment {
     routes.sleeping(record.app, record.env);
     record.asleep = true;
     await this.save();
-    await routes.drained(current.port, launch.graceMs);
+    await routes.drained(current.port, launch.graceMs, launch.publish);
     await (run === null ? stopContainer(docker.getContainer(current.container), launch.graceMs, launch.engine) : run.stop(launch.graceMs));
     this.log.info({ sha: current.sha, container: current.name }, 'sleeping: its container stopped after idling');
     return true;
@@ -146,7 +146,7 @@ export class DockerEnvironment {
     record.asleep = false;
     this.lastExit = null;
     this.watch(run);
-    routes.set(record.app, record.env, run.hostPort);
+    routes.set(record.app, record.env, run.hostPort, launch.publish);
     await this.save();
     this.report('running');
     this.log.info({ sha: current.sha, container: current.name, port: run.hostPort }, 'woke up');

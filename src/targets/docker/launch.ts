@@ -8,6 +8,8 @@ import { ContainerRun } from './container.js';
 export interface LaunchOptions {
   /** The port the app listens on inside the container. */
   port: number;
+  /** The address on the engine's machine its port is published on, where slipway reaches it. */
+  publish: string;
   health: Health;
   graceMs: number;
   memoryBytes: number | null;
@@ -15,8 +17,8 @@ export interface LaunchOptions {
 }
 
 /**
- * Starts a (created or stopped) container and waits until it is healthy through its port on
- * 127.0.0.1. When it exits first or never gets healthy, it is stopped and the promise rejects
+ * Starts a (created or stopped) container and waits until it is healthy through its port
+ * published on `publish`. When it exits first or never gets healthy, it is stopped and the promise rejects
  * with a LaunchError saying which, followed by its last lines of output; when `signal` fires,
  * it is stopped and the promise rejects with TARGET_CANCELLED.
  */
@@ -37,7 +39,7 @@ export async function startHealthy(container: Docker.Container, options: LaunchO
   if (run.hostPort === 0) await run.exited;
   try {
     // Docker's proxy takes connections on the published port even while nothing listens in the container.
-    health = await waitHealthy(run.hostPort, options.health, stop.signal, { proxied: true });
+    health = await waitHealthy(run.hostPort, options.health, stop.signal, { proxied: true, host: options.publish });
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

@@ -19,7 +19,8 @@ import { prepareRelease } from './prepare.js';
 import { sweepMarkers } from './build.js';
 import { ProcessRecords, removeEnvFiles, type EnvRecord } from './records.js';
 import { Release } from './release.js';
-import type { FailedDeploy, RouteSwitch } from './routes.js';
+import type { FailedDeploy } from '../../domain/routes.js';
+import type { RouteSwitch } from './routes.js';
 import type { Workspace } from '../workspace.js';
 import { KEEP_UNUSED_BUILDS_MS, SharedBuilds } from './shared-builds.js';
 

@@ -1,10 +1,12 @@
+import type { CrashLoop, FailedDeploy, Route } from '../../domain/routes.js';
+
 /**
  * The slice of the router the process target drives. The router (src/router/) implements
  * it; the target sees only this, so it can be tested without a proxy.
  */
 export interface RouteSwitch {
-  /** Switches the environment's traffic to `port`, atomically. */
-  set(app: string, env: string, port: number): void;
+  /** Switches the environment's traffic to `port` on `host` (default 127.0.0.1), atomically. */
+  set(app: string, env: string, port: number, host?: string): void;
   /** The first deploy of the environment is under way (building, starting): answer 503 until `set`. */
   starting(app: string, env: string): void;
   /** The first deploy failed, so nothing runs: answer a page saying so, and where its log is, until `starting` or `set`. */
@@ -14,20 +16,15 @@ export interface RouteSwitch {
   /** Its release is stopped for idling: a request wakes it, until `set`. */
   sleeping(app: string, env: string): void;
   remove(app: string, env: string): void;
+  /** The environment's route now, whoever set it; undefined when it has none. */
+  lookup(app: string, env: string): Route | undefined;
+  /**
+   * Calls `listener` each time another replica sharing the store changes an environment's
+   * route (null: removes it). Returns the function that stops the calls.
+   */
+  followed(listener: (app: string, env: string, route: Route | null) => void): () => void;
   /** The environment's public URL. */
   urlFor(app: string, env: string): string;
-  /** Resolves true once no proxied request is in flight to `port`, false after `timeoutMs`. */
-  drained(port: number, timeoutMs: number): Promise<boolean>;
-}
-
-/** A first deployment that failed. Its error is not given: it may quote the app's output, and the page is public. */
-export interface FailedDeploy {
-  deploymentId: number;
-}
-
-/** How a release that keeps crashing last ended. */
-export interface CrashLoop {
-  exitCode: number | null;
-  signal: string | null;
-  restarts: number;
+  /** Resolves true once no proxied request is in flight to `port` on `host` (default 127.0.0.1), false after `timeoutMs`. */
+  drained(port: number, timeoutMs: number, host?: string): Promise<boolean>;
 }

@@ -57,6 +57,20 @@ test('a healthy deploy builds the image, starts a container on 127.0.0.1 and rou
   assert.deepEqual(statuses, [{ app, env: 'pr-7', state: 'running', restarts: 0, lastExitCode: null, lastSignal: null }]);
 });
 
+test('target.publish: the port is published on that address of the engine\'s machine, probed and routed there, and nowhere else', async (t) => {
+  const { app, root, base, docker, routes, target } = await setup(t, { publish: '127.0.0.2' });
+  const out = capture();
+  await target.apply(request(app, worktree(root, 'a', base, { version: 'one' }), { log: out.log }));
+  const port = routes.ports.get('pr-7');
+  assert.ok(port !== undefined);
+  assert.equal(routes.hosts.get('pr-7'), '127.0.0.2');
+  assert.equal((await ask(port, '127.0.0.2')).version, 'one');
+  await assert.rejects(ask(port, '127.0.0.1'), { code: 'ECONNREFUSED' }, 'not on 127.0.0.1');
+  const [info] = await docker.listContainers({ filters: { label: [`${LABELS.app}=${app}`, `${LABELS.env}=pr-7`] } });
+  assert.deepEqual((await docker.getContainer(info?.Id ?? '').inspect()).HostConfig.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }] });
+  assert.match(out.text(), new RegExp(`published on 127\\.0\\.0\\.2\\n[^]*now goes to container slipway-${app}-pr-7-\\S+ \\(127\\.0\\.0\\.2:${port}\\)`));
+});
+
 test('the same sha again changes nothing; a new sha is switched to once healthy and the old container goes', async (t) => {
   const { app, root, base, docker, routes, target } = await setup(t);
   await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));

@@ -66,6 +66,7 @@ export function dockerConfig(overrides: ConfigOverrides = {}): DockerTargetConfi
     context: '.',
     buildArgs: {},
     port: 8080,
+    publish: '127.0.0.1',
     health: { path: '/healthz', timeoutMs: 15_000 },
     resources: { memoryBytes: null, cpus: null, pids: 4096 },
     stopGraceMs: 2000,
@@ -142,8 +143,8 @@ export function request(app: string, workdir: string, overrides: Partial<DeployR
 }
 
 /** `GET /` of the app on `port`: its VERSION and environment. */
-export function ask(port: number): Promise<{ version: string; env: Record<string, string> }> {
-  return getJson(port);
+export function ask(port: number, host = '127.0.0.1'): Promise<{ version: string; env: Record<string, string> }> {
+  return getJson(port, host);
 }
 
 /** Polls `check` until it holds, failing with `what` after `timeoutMs`. */

@@ -7,7 +7,8 @@ import type { TestContext } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
 import type { ProcessStatus } from '../../../src/targets/process/config.js';
 import { ProcessTarget } from '../../../src/targets/process/process-target.js';
-import type { CrashLoop, FailedDeploy, RouteSwitch } from '../../../src/targets/process/routes.js';
+import type { CrashLoop, FailedDeploy, Route } from '../../../src/domain/routes.js';
+import type { RouteSwitch } from '../../../src/targets/process/routes.js';
 import type { DeployRequest } from '../../../src/targets/target.js';
 import { Workspace } from '../../../src/targets/workspace.js';
 import { Origin } from '../../helpers/git.js';
@@ -24,9 +25,14 @@ export class FakeRoutes implements RouteSwitch {
   readonly calls: string[] = [];
   readonly ports = new Map<string, number>();
 
-  set(app: string, env: string, port: number): void {
+  /** The address each environment's route goes to, when not 127.0.0.1. */
+  readonly hosts = new Map<string, string>();
+
+  set(app: string, env: string, port: number, host = '127.0.0.1'): void {
     this.calls.push(`set ${app}/${env} ${port}`);
     this.ports.set(env, port);
+    if (host === '127.0.0.1') this.hosts.delete(env);
+    else this.hosts.set(env, host);
   }
   starting(app: string, env: string): void {
     this.calls.push(`starting ${app}/${env}`);
@@ -48,6 +54,22 @@ export class FakeRoutes implements RouteSwitch {
   }
   urlFor(app: string, env: string): string {
     return `http://${env}.${app}.slipway.test`;
+  }
+  /** Routes as another replica set them, by environment (what `lookup` answers). */
+  readonly others = new Map<string, Route>();
+  private readonly followers = new Set<(app: string, env: string, route: Route | null) => void>();
+  lookup(_app: string, env: string): Route | undefined {
+    return this.others.get(env);
+  }
+  followed(listener: (app: string, env: string, route: Route | null) => void): () => void {
+    this.followers.add(listener);
+    return () => void this.followers.delete(listener);
+  }
+  /** Another replica set the environment's route (null: removed it). */
+  follow(app: string, env: string, route: Route | null): void {
+    if (route === null) this.others.delete(env);
+    else this.others.set(env, route);
+    for (const listener of this.followers) listener(app, env, route);
   }
   async drained(port: number): Promise<boolean> {
     this.calls.push(`drained ${port}`);

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startServer, type RunningServer } from '../helpers/cli.js';
+import { DOCKER_TARGET, dockerAppFiles, dockerForTest, type DockerForTest } from '../helpers/docker-app.js';
+import { Origin } from '../helpers/git.js';
+import { testDatabase } from '../helpers/postgres.js';
+import { appConfig, freePort, Hooks, serving, viaRouter } from '../helpers/process-app.js';
+import { tempDir } from '../helpers/temp.js';
+import { eventually } from '../helpers/webhook.js';
+
+// Two `slipway serve` replicas on one PostgreSQL database and the machine's Docker Engine,
+// each with its own data folder and router: the routes live in the store, so each router
+// serves every environment, whichever replica deployed it; a replica that finds its
+// environment taken over by the other removes the container it ran for it.
+
+const SECRET = 'replica-routes-secret';
+const TOKEN = 'replica-routes-token-5d1e';
+
+test('two replicas on one PostgreSQL and one engine: either router serves every environment; a take-over and a destroy leave one container or none', { timeout: 240_000 }, async (t) => {
+  const db = await testDatabase(t);
+  const dir = tempDir(t);
+  const origin = new Origin(join(dir, 'origin'));
+  const shas: string[] = [];
+  const names = ['r1', 'r2'] as const;
+  const routerPorts = { r1: await freePort(), r2: await freePort() };
+  const running: Partial<Record<(typeof names)[number], RunningServer>> = {};
+  const start = async (name: (typeof names)[number]) => {
+    const home = join(dir, name);
+    mkdirSync(home, { recursive: true });
+    const top = `server: { apiToken: ${TOKEN} }
+store: { dataDir: ${join(home, 'data')}, url: "${db.url}" }
+engine: { lease: 5s }
+router: { host: 127.0.0.1, port: ${routerPorts[name]}, domain: localhost }`;
+    writeFileSync(join(home, 'slipway.yaml'), appConfig(origin, { top, target: DOCKER_TARGET }));
+    running[name] = await startServer(t, ['--config', join(home, 'slipway.yaml')], { env: { SLIPWAY_WEBHOOK_SECRET: SECRET, SLIPWAY_API_TOKEN: TOKEN } });
+    return running[name];
+  };
+  await start('r1');
+  await start('r2');
+  const engines: Record<string, DockerForTest> = {};
+  for (const name of names) engines[name] = await dockerForTest(t, join(dir, name, 'data'), () => shas);
+  const { base } = engines.r1 as DockerForTest;
+  const instanceOf = (name: string) => readFileSync(join(dir, name, 'data', 'targets', 'docker', 'instance-id'), 'utf8').trim();
+  /** The containers of an environment, across both replicas, with the replica that made each. */
+  const containers = async (env: string) => {
+    const found: { replica: string; id: string }[] = [];
+    for (const name of names) for (const container of await (engines[name] as DockerForTest).containers(env)) found.push({ replica: name, id: container.Id });
+    return found;
+  };
+  let next = 0;
+  const hooks = new Hooks(origin, () => {
+    const live = names.flatMap((name) => (running[name]?.child.exitCode === null && running[name]?.child.signalCode === null ? [running[name]] : []));
+    next += 1;
+    return live[next % live.length]?.url ?? '';
+  }, SECRET);
+  const bothServe = async (env: string, version: string) => {
+    const answers = await Promise.all(names.map((name) => serving(routerPorts[name], env, version, 90_000)));
+    assert.equal(answers[0]?.host, answers[1]?.host, `${env}: both routers reach the same container`);
+  };
+
+  const v1 = origin.commitFiles('main', dockerAppFiles('main v1', base));
+  shas.push(v1);
+  await hooks.push('main', v1);
+  await bothServe('staging', 'main v1');
+  const [first] = await containers('staging');
+  assert.ok(first !== undefined);
+  assert.notEqual(instanceOf('r1'), instanceOf('r2'), 'each replica labels what it makes as its own');
+
+  // The replica that runs staging stops (its container runs on); the other deploys v2 alone.
+  const owner = first.replica as (typeof names)[number];
+  const other = owner === 'r1' ? 'r2' : 'r1';
+  running[owner]?.child.kill('SIGTERM');
+  assert.equal(await running[owner]?.exited, 0);
+  const v2 = origin.commitFiles('main', dockerAppFiles('main v2', base));
+  shas.push(v2);
+  await hooks.push('main', v2);
+  await serving(routerPorts[other], 'staging', 'main v2', 90_000);
+  assert.equal((await containers('staging')).length, 2, "the stopped replica's container still runs");
+
+  // Back, it finds staging routed to the other's container: it removes its own, and serves v2.
+  await start(owner);
+  await bothServe('staging', 'main v2');
+  await eventually(async () => ((await containers('staging')).length === 1 ? true : undefined), 30_000);
+  assert.equal((await containers('staging'))[0]?.replica, other);
+
+  // A preview opened and closed through both: gone from both routers, no container left.
+  const head = origin.commitFiles('feature/login', dockerAppFiles('pr v1', base));
+  shas.push(head);
+  await hooks.pullRequest('opened', 7, 'feature/login', head);
+  await bothServe('pr-7', 'pr v1');
+  await hooks.pullRequest('closed', 7, 'feature/login', head);
+  for (const name of names) {
+    await eventually(async () => ((await viaRouter(routerPorts[name], 'pr-7')).status === 404 ? true : undefined), 60_000);
+  }
+  await eventually(async () => ((await containers('pr-7')).length === 0 ? true : undefined), 30_000);
+});

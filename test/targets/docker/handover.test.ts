@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type Docker from 'dockerode';
+import { LABELS } from '../../../src/targets/docker/labels.js';
+import { ask, request, setup, SHA2, until, worktree } from './helpers.js';
+
+// Replicas sharing one store and one engine: each replica supervises the containers it made.
+// When another replica routes an environment to a container of its own (it deployed it) or
+// removes its route (it destroyed it), the container this replica ran for it goes. FakeRoutes
+// stands for the route table, and its follow() for the word of another replica's change.
+
+async function running(docker: Docker, app: string, env: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.app}=${app}`, `${LABELS.env}=${env}`] } });
+  return list.map((container) => container.Id);
+}
+
+test('another replica routing an environment elsewhere, or removing its route, takes it over: the container here goes', async (t) => {
+  const { app, root, base, docker, routes, target, logged } = await setup(t);
+  await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));
+  await target.apply(request(app, worktree(root, 'b', base, { version: 'two' }), { env: 'staging', sha: SHA2 }));
+  const port = routes.ports.get('pr-7') ?? 0;
+
+  // Word of its own route, and of another replica's page while it serves, change nothing.
+  routes.follow(app, 'pr-7', { kind: 'ready', host: '127.0.0.1', port });
+  routes.follow(app, 'pr-7', { kind: 'starting' });
+  routes.follow(app, 'pr-7', { kind: 'ready', host: '10.0.0.9', port });
+  await until('the preview is handed over', async () => (await running(docker, app, 'pr-7')).length === 0);
+  assert.ok(logged.some((line) => line.includes('another replica took the environment over')));
+  await assert.rejects(ask(port), { code: 'ECONNREFUSED' });
+
+  routes.follow(app, 'staging', null);
+  await until('staging is handed over', async () => (await running(docker, app, 'staging')).length === 0);
+  assert.deepEqual(await target.list(), []);
+  assert.ok(!routes.calls.some((call) => call.startsWith('remove ') || call.startsWith('crashed ')), `this replica wrote no route: ${routes.calls.join(', ')}`);
+});
+
+test('a replica that starts again after another took its environment over removes its container instead of adopting it', async (t) => {
+  const { app, root, base, docker, routes, target, another } = await setup(t);
+  await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));
+  await target.apply(request(app, worktree(root, 'b', base, { version: 'two' }), { env: 'staging', sha: SHA2 }));
+  await target.close();
+  const [previewPort, stagingPort] = [routes.ports.get('pr-7') ?? 0, routes.ports.get('staging') ?? 0];
+  // While it was away, another replica deployed pr-7 to a container of its own; staging's route is still this one's.
+  routes.others.set('pr-7', { kind: 'ready', host: '127.0.0.1', port: 1 });
+  routes.others.set('staging', { kind: 'ready', host: '127.0.0.1', port: stagingPort });
+  routes.calls.length = 0;
+
+  const again = another();
+  await again.recover();
+  assert.deepEqual(await running(docker, app, 'pr-7'), [], 'the taken-over container is removed');
+  assert.equal((await running(docker, app, 'staging')).length, 1, 'its own is adopted');
+  assert.deepEqual(routes.calls, [`drained ${previewPort}`, `set ${app}/staging ${stagingPort}`], 'pr-7 is drained, not routed');
+  assert.deepEqual((await again.list()).map((env) => env.env), ['staging']);
+});
