@@ -5,7 +5,7 @@ import { Wakeup } from '../wakeup.js';
 import type { Logger } from '../logger.js';
 import type { DeploymentState, Environment } from '../domain/environments.js';
 import { REPORT_WINDOW_MS, type UnreportedDeployment } from '../store/reports.js';
-import type { ApprovalStore, CommandStore, EnvironmentStore, ReportStore } from '../store/store.js';
+import type { ApprovalStore, CommandStore, EnvironmentStore, ReportStore, WorkStore } from '../store/store.js';
 import type { GitHubClients } from './client.js';
 import { upsertComment } from './comments.js';
 import { postCommitStatus } from './commit-status.js';
@@ -22,7 +22,7 @@ export interface ReportedApp {
 }
 
 export interface ReporterOptions {
-  store: ReportStore & EnvironmentStore & Pick<ApprovalStore, 'approvalFor'> & Pick<CommandStore, 'lastCommand'>;
+  store: ReportStore & EnvironmentStore & WorkStore & Pick<ApprovalStore, 'approvalFor'> & Pick<CommandStore, 'lastCommand'>;
   clients: GitHubClients;
   apps: ReadonlyMap<string, ReportedApp>;
   /** `server.publicUrl`: the deployment pages GitHub links to; null sends no links. */
@@ -39,7 +39,7 @@ export interface ReporterOptions {
 
 /** Recorded for a deployment GitHub refused for good: `inactive` is final, nothing more is sent for it. */
 const GIVEN_UP: DeploymentState = 'inactive';
-/** Unreported deployments read per pass, at most. */
+/** Unreported deployments, and requested comments, read per pass, at most. */
 const PAGE = 200;
 /** How long a call in flight when slipway stops may take to finish before it is aborted. */
 const STOP_GRACE_MS = 2000;
@@ -51,6 +51,8 @@ const MAX_BACKOFF_MS = 300_000;
  * and nothing is lost across restarts or outages: a GitHub deployment per deployment of an
  * environment's newest sha, its statuses, an optional commit status, and one comment per pull
  * request listing its previews. What fails stays in the outbox and is tried again with backoff.
+ * Comments are brought up to date as the store's comment requests ask, which any replica sharing
+ * the store makes: the one whose turn it is to report carries them out.
  */
 export class Reporter {
   private readonly wakeup = new Wakeup();
@@ -60,8 +62,9 @@ export class Reporter {
   private readonly pollMs: number;
   private loop: Promise<void> | null = null;
   private failures = 0;
-  /** Pull requests whose comment is to be brought up to date, by `repo#pr`. */
-  private readonly comments = new Map<string, { repo: string; pr: number }>();
+  /** Comment requests being written to the store: a stop waits for them. */
+  private readonly asking = new Set<Promise<void>>();
+  private unlisten: (() => void) | null = null;
 
   private readonly turn: () => Promise<boolean>;
 
@@ -72,6 +75,10 @@ export class Reporter {
 
   start(): void {
     if (this.options.publicUrl === null) this.options.log.info('server.publicUrl is not set: GitHub gets no links to deployment logs');
+    // Another replica asked for a comment: look now, in case it is this one's turn.
+    this.unlisten ??= this.options.store.onWork((kind) => {
+      if (kind === 'comments') this.wakeup.nudge();
+    });
     this.loop ??= this.run();
   }
 
@@ -80,10 +87,19 @@ export class Reporter {
     this.wakeup.nudge();
   }
 
-  /** Something the comment on `repo#pr` shows changed besides deployments (a fork approval, a command): bring it up to date. */
+  /**
+   * Something the comment on `repo#pr` shows changed besides deployments (a fork approval, a
+   * command): asks the store for it to be brought up to date, by whichever replica reports.
+   * Never throws: a request the store does not take is logged (the catch-up at the next start
+   * brings the comment up to date).
+   */
   commentOn(repo: string, pr: number): void {
-    this.comments.set(`${repo.toLowerCase()}#${pr}`, { repo, pr });
-    this.wakeup.nudge();
+    const asked = this.options.store.requestComments([{ repo, pr }]).then(
+      () => this.wakeup.nudge(),
+      (error: unknown) => this.options.log.error({ err: error, repo, pr }, 'cannot store the request to bring the pull request comment up to date; the next start brings it up to date'),
+    );
+    this.asking.add(asked);
+    void asked.finally(() => this.asking.delete(asked));
   }
 
   /**
@@ -92,20 +108,23 @@ export class Reporter {
    */
   async stop(): Promise<void> {
     this.stopped.abort();
+    this.unlisten?.();
     this.wakeup.nudge();
     const cut = setTimeout(() => this.calls.abort(), STOP_GRACE_MS);
     await this.loop;
     clearTimeout(cut);
     this.calls.abort();
+    // Requests asked for until now are in the store before it closes.
+    await Promise.all(this.asking);
   }
 
   private async run(): Promise<void> {
     const { log } = this.options;
-    await this.catchUp().catch((error: unknown) => log.error({ err: error }, 'cannot read the preview environments to bring their comments up to date'));
+    await this.catchUp().catch((error: unknown) => log.error({ err: error }, 'cannot ask for the comments of the recent previews to be brought up to date'));
     while (!this.stopped.signal.aborted) {
       this.wakeup.take();
       try {
-        // While another replica reports, comments asked for here wait in memory for this one's turn.
+        // While another replica reports, comments asked for here wait in the store for it.
         if (await this.turn()) await this.pass();
         if (this.failures > 0) log.info({ failures: this.failures }, 'GitHub answers again: reports resumed');
         this.failures = 0;
@@ -122,16 +141,18 @@ export class Reporter {
   }
 
   /**
-   * At start: comments to bring up to date were held in memory, so every recent preview's
-   * comment is checked once (one that already says the same is not written again).
+   * At start: every recent preview's comment is asked for once (one that already says the same
+   * is not written again). A change is committed before its comment is asked for, in a write of
+   * its own, so this brings up to date what a stop between the two left out; and what a request
+   * the store did not take, or one an older slipway held in memory when it stopped, left out.
    */
   private async catchUp(): Promise<void> {
     const since = Date.now() - REPORT_WINDOW_MS;
-    for (const env of await this.options.store.listEnvironments({ includeDestroyed: true })) {
+    const requests = (await this.options.store.listEnvironments({ includeDestroyed: true })).flatMap((env) => {
       const app = this.options.apps.get(env.app);
-      if (env.pr === null || app === undefined || (!env.present && env.updatedAt < since)) continue;
-      this.comments.set(`${app.repo.toLowerCase()}#${env.pr}`, { repo: app.repo, pr: env.pr });
-    }
+      return env.pr === null || app === undefined || (!env.present && env.updatedAt < since) ? [] : [{ repo: app.repo, pr: env.pr }];
+    });
+    await this.options.store.requestComments(requests);
   }
 
   private async pass(): Promise<void> {
@@ -145,21 +166,18 @@ export class Reporter {
       this.stopped.signal.throwIfAborted();
       await this.reportEnvironment(rows).catch((error: unknown) => failures.push(error));
     }
-    // Taken off first: a change while a comment is written asks for it again.
-    const pending = [...this.comments];
-    this.comments.clear();
-    for (const [index, [key, target]] of pending.entries()) {
-      if (this.stopped.signal.aborted) {
-        // Kept for the next pass; at the next start every recent preview's comment is checked anyway.
-        for (const [left, kept] of pending.slice(index)) if (!this.comments.has(left)) this.comments.set(left, kept);
-        this.stopped.signal.throwIfAborted();
-      }
-      await this.updateComment(target.repo, target.pr).catch((error: unknown) => {
-        if (!this.comments.has(key)) this.comments.set(key, target);
-        failures.push(error);
-      });
+    const requests = await this.options.store.commentRequests(PAGE);
+    for (const request of requests) {
+      this.stopped.signal.throwIfAborted();
+      // Cleared as read: one asked again while the comment was written stays for the next pass.
+      // One that fails stays too.
+      await this.updateComment(request.repo, request.pr)
+        .then(() => this.options.store.clearCommentRequests([request]))
+        .catch((error: unknown) => failures.push(error));
     }
     if (failures.length > 0) throw failures[0];
+    // More are waiting: the next pass comes at once.
+    if (requests.length === PAGE) this.wakeup.nudge();
   }
 
   /** One environment's deployments, oldest first. */
@@ -174,10 +192,11 @@ export class Reporter {
       for (const row of rows) await store.markReported(row.id, row.target, null);
       return;
     }
+    // Asked first, so the comment follows even when a report fails halfway.
+    if (env.pr !== null) await store.requestComments([{ repo: app.repo, pr: env.pr }]);
     const rule = ruleOf(app, env);
     const call = await this.call(app.repo);
     for (const row of rows) await this.report(row, env, rule, call);
-    if (env.pr !== null) this.comments.set(`${app.repo.toLowerCase()}#${env.pr}`, { repo: app.repo, pr: env.pr });
   }
 
   private async report(row: UnreportedDeployment, env: Environment, rule: EnvironmentConfig | null, call: RepoCall): Promise<void> {

@@ -30,3 +30,18 @@ export interface PrComment {
   commentId: number;
   body: string;
 }
+
+/** A pull request whose comment is to be brought up to date. */
+export interface PullRequestRef {
+  /** `owner/name`, compared case-insensitively. */
+  repo: string;
+  pr: number;
+}
+
+/** A pull request whose comment is asked to be brought up to date, as the store holds the ask. */
+export interface CommentRequest extends PullRequestRef {
+  /** Identifies this ask: asking again for the same pull request gives a new one, never one used before. */
+  seq: number;
+  /** When it was last asked (ms). */
+  requestedAt: number;
+}

@@ -25,7 +25,8 @@ export interface RetentionPolicy {
   destroyedEnvironmentsMs: number;
   /**
    * A pull request's comment id, fork approval and decided commands are forgotten this long
-   * after their last change (a comment is found again by its marker, a fork asks again).
+   * after their last change (a comment is found again by its marker, a fork asks again), and a
+   * request to bring its comment up to date that GitHub kept refusing this long after it was asked.
    */
   pullRequestsMs: number;
   notifications: {

@@ -12,7 +12,7 @@ import type {
   FinalDeploymentState,
   RuntimeStatus,
 } from '../domain/environments.js';
-import type { PrComment, UnreportedDeployment } from './reports.js';
+import type { CommentRequest, PrComment, PullRequestRef, UnreportedDeployment } from './reports.js';
 import type { PruneBatch, PruneStep } from './retention.js';
 import type { ApprovalDecision, ApprovalNote, ApprovalRequest, ForkApproval } from '../domain/approvals.js';
 import type { CiSignal, SignalRecord } from '../domain/signals.js';
@@ -171,16 +171,17 @@ export interface HookStore {
   recordRecovery(progress: RecoveryProgress): Promise<void>;
 }
 
-/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge, routes to follow. */
-export const WORK_KINDS = ['deliveries', 'environments', 'routes'] as const;
+/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge, comments to write, routes to follow. */
+export const WORK_KINDS = ['deliveries', 'environments', 'comments', 'routes'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 /** Word that work arrived through another process sharing the store (replicas on one database). */
 export interface WorkStore {
   /**
    * Calls `listener` when work may have arrived: `deliveries` inserted, requeued or released
-   * by a dispatcher that stopped; `environments` whose desired state changed; `routes` that
-   * changed (another replica's target switched one). A hint to look
+   * by a dispatcher that stopped; `environments` whose desired state changed; pull request
+   * `comments` asked to be brought up to date (`requestComments`); `routes` that changed
+   * (another replica's target switched one). A hint to look
    * now, not a promise: word can be lost (a dropped connection), so whoever listens still
    * polls; once listening (again) after none was, the store calls it with every kind, as work
    * may have arrived unheard. Writes through this very store may be told too. A store no other
@@ -277,7 +278,7 @@ export interface EnvironmentStore {
   recordUse(uses: EnvironmentUse[]): Promise<void>;
 }
 
-/** The reporter's outbox, and the comment kept on each pull request. */
+/** The reporter's outbox, the comment kept on each pull request, and the asks to bring comments up to date. */
 export interface ReportStore {
   /**
    * The reporter's outbox: deployments of the last week whose state GitHub does not show yet
@@ -289,6 +290,19 @@ export interface ReportStore {
   /** The comment slipway keeps on a pull request, or null when it knows of none. */
   getPrComment(repo: string, pr: number): Promise<PrComment | null>;
   putPrComment(comment: PrComment): Promise<void>;
+  /**
+   * Asks for the comments of these pull requests to be brought up to date, by whichever process
+   * sharing the store reports: kept until cleared. Asking again for a pull request already asked
+   * for (its repository compared case-insensitively) keeps one request, with a new `seq`.
+   */
+  requestComments(requests: readonly PullRequestRef[]): Promise<void>;
+  /** The requests asked for, oldest ask first, at most `limit`. */
+  commentRequests(limit: number): Promise<CommentRequest[]>;
+  /**
+   * Forgets these requests, each only as read (by its `seq`): a pull request asked for again
+   * since (while its comment was written) keeps its request.
+   */
+  clearCommentRequests(requests: readonly CommentRequest[]): Promise<void>;
 }
 
 /** CI results per repository and commit: what gates read. */

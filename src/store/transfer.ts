@@ -26,8 +26,9 @@ const table = (name: string, columns: Record<string, ColumnType>): TransferTable
  * timelines, the inbox, CI signals, pull request comments, approvals and commands, recovery's
  * positions, the notifications outbox). Not moved: leases (no one holds any in a new store),
  * the lease tenure each deployment ran under (so one left unfinished is interrupted at the
- * first start, as after a crash) and the inbox's claims (the new store's dispatchers claim
- * what is pending). Rows keep their
+ * first start, as after a crash), the inbox's claims (the new store's dispatchers claim
+ * what is pending) and the requests to bring pull request comments up to date (transient: at
+ * its start the reporter checks the comment of every recent preview anyway). Rows keep their
  * ids, so links to deployments and deliveries stay true. Rows without an id of their own
  * (timeline entries, commands) keep their order.
  */

@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { testDatabase } from '../helpers/postgres.js';
 import { approvalsContract } from './contract/approvals.js';
 import { commandsContract } from './contract/commands.js';
+import { commentRequestsContract } from './contract/comment-requests.js';
 import { dashboardContract } from './contract/dashboard.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
@@ -25,6 +26,7 @@ describe('the PostgreSQL store keeps the Store contract', { concurrency: 4 }, ()
   historyContract(openPostgres);
   rollbackContract(openPostgres);
   reportsContract(openPostgres);
+  commentRequestsContract(openPostgres);
   signalsContract(openPostgres);
   approvalsContract(openPostgres);
   commandsContract(openPostgres);

@@ -65,6 +65,23 @@ test('what one replica brings wakes another: deliveries taken in, requeued or re
   await hears(heard, ['deliveries', 'environments']);
 });
 
+test('a comment asked for on one replica, or asked again, wakes another (the one that reports); clearing it says nothing', async (t) => {
+  const db = await testDatabase(t);
+  const [one, other] = [await db.open({ poolSize: 2 }), await db.open({ poolSize: 2 })];
+  const { heard } = await listening(other);
+  await one.requestComments([{ repo: 'acme/web', pr: 7 }]);
+  await hears(heard, ['comments']);
+  heard.length = 0;
+  // Word comes in commit order: a word of the clear would come before the delivery's.
+  await one.clearCommentRequests(await one.commentRequests(10));
+  await one.insertDelivery(delivery('d1'));
+  await hears(heard, ['deliveries']);
+  heard.length = 0;
+  await one.requestComments([{ repo: 'acme/web', pr: 8 }]);
+  await one.requestComments([{ repo: 'Acme/Web', pr: 8 }]);
+  await hears(heard, ['comments', 'comments']);
+});
+
 test('a listener that stops hears nothing more; the others still do', async (t) => {
   const db = await testDatabase(t);
   const [one, other] = [await db.open({ poolSize: 2 }), await db.open({ poolSize: 2 })];

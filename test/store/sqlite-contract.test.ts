@@ -3,6 +3,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 import { approvalsContract } from './contract/approvals.js';
 import { commandsContract } from './contract/commands.js';
+import { commentRequestsContract } from './contract/comment-requests.js';
 import { dashboardContract } from './contract/dashboard.js';
 import { environmentsContract } from './contract/environments.js';
 import type { StoreFactory } from './contract/factory.js';
@@ -28,6 +29,7 @@ describe('the SQLite store keeps the Store contract', () => {
   historyContract(openSqlite);
   rollbackContract(openSqlite);
   reportsContract(openSqlite);
+  commentRequestsContract(openSqlite);
   signalsContract(openSqlite);
   approvalsContract(openSqlite);
   commandsContract(openSqlite);

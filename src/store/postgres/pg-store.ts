@@ -145,6 +145,9 @@ export class PgStore implements Store, ReplicaStore, RouteStore {
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.one((sql) => reports.markReported(sql, id, state, githubDeploymentId));
   getPrComment: Store['getPrComment'] = (repo, pr) => this.one((sql) => reports.getPrComment(sql, repo, pr));
   putPrComment: Store['putPrComment'] = (comment) => this.one((sql) => reports.putPrComment(sql, comment, Date.now()));
+  requestComments: Store['requestComments'] = (requests) => this.one((sql) => reports.requestComments(sql, requests, Date.now()));
+  commentRequests: Store['commentRequests'] = (limit) => this.one((sql) => reports.commentRequests(sql, limit));
+  clearCommentRequests: Store['clearCommentRequests'] = (requests) => this.one((sql) => reports.clearCommentRequests(sql, requests));
 
   recordSignals: Store['recordSignals'] = (records) => {
     const now = Date.now();

@@ -1,5 +1,5 @@
 import type { DeploymentState } from '../../domain/environments.js';
-import { REPORT_WINDOW_MS, type PrComment, type UnreportedDeployment } from '../reports.js';
+import { REPORT_WINDOW_MS, type CommentRequest, type PrComment, type PullRequestRef, type UnreportedDeployment } from '../reports.js';
 import type { Sql } from './database.js';
 import { DEPLOYMENT_COLUMNS } from './deployment-basics.js';
 
@@ -44,4 +44,27 @@ export async function putPrComment(sql: Sql, comment: PrComment, now: number): P
   await sql.run(`INSERT INTO pr_comments (repo, pr, comment_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (lower(repo), pr) DO UPDATE SET comment_id = excluded.comment_id, body = excluded.body, updated_at = excluded.updated_at`,
   [comment.repo, comment.pr, comment.commentId, comment.body, now]);
+}
+
+/**
+ * Asks again for a pull request already asked for by moving its row to a new seq (the default's
+ * nextval, evaluated for the row proposed): the sequence never hands out a seq twice. One
+ * statement, so a pull request named twice in `requests` is named once.
+ */
+export async function requestComments(sql: Sql, requests: readonly PullRequestRef[], now: number): Promise<void> {
+  if (requests.length === 0) return;
+  await sql.run(`INSERT INTO comment_requests (repo, pr, requested_at)
+      SELECT DISTINCT ON (lower(repo), pr) repo, pr, $3::bigint FROM unnest($1::text[], $2::bigint[]) AS asked (repo, pr)
+    ON CONFLICT (lower(repo), pr) DO UPDATE SET seq = excluded.seq, requested_at = excluded.requested_at`,
+  [requests.map((request) => request.repo), requests.map((request) => request.pr), now]);
+}
+
+export function commentRequests(sql: Sql, limit: number): Promise<CommentRequest[]> {
+  return sql.all(`SELECT seq, repo, pr, requested_at AS "requestedAt" FROM comment_requests ORDER BY seq LIMIT $1`, [limit]);
+}
+
+/** Only the asks read: a pull request asked for again since has a new seq, and keeps its request. */
+export async function clearCommentRequests(sql: Sql, requests: readonly CommentRequest[]): Promise<void> {
+  if (requests.length === 0) return;
+  await sql.run('DELETE FROM comment_requests WHERE seq = ANY($1::bigint[])', [requests.map((request) => request.seq)]);
 }

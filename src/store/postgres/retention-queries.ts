@@ -89,7 +89,10 @@ const prune: Record<PruneKind, (sql: Sql, step: PruneStep) => Promise<PruneBatch
       LIMIT $3)`, [delivered, failed, limit]);
     return { removed, next: removed < limit ? null : 0 };
   },
-  /** Of a pull request: a decided command, its comment's id, a fork approval not waiting for a decision. */
+  /**
+   * Of a pull request: a decided command, its comment's id, a fork approval not waiting for a
+   * decision, a request for its comment still not carried out (GitHub kept refusing it).
+   */
   pullRequests: async (sql, { policy, now, limit }) => {
     const before = now - policy.pullRequestsMs;
     let removed = 0;
@@ -99,6 +102,8 @@ const prune: Record<PruneKind, (sql: Sql, step: PruneStep) => Promise<PruneBatch
       WHERE updated_at < $1 LIMIT $2)`, [before, limit - removed]);
     removed += await sql.run(`DELETE FROM fork_approvals WHERE ctid IN (SELECT ctid FROM fork_approvals
       WHERE state <> 'requested' AND updated_at < $1 LIMIT $2)`, [before, limit - removed]);
+    removed += await sql.run(`DELETE FROM comment_requests WHERE seq IN (SELECT seq FROM comment_requests
+      WHERE requested_at < $1 LIMIT $2)`, [before, limit - removed]);
     return { removed, next: removed < limit ? null : 0 };
   },
   signals: async (sql, { now, limit }) => {

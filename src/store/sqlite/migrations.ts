@@ -378,6 +378,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE deployments ADD COLUMN lease_token INTEGER;
     `,
   },
+  {
+    version: 17,
+    name: 'pull request comments asked for',
+    sql: `
+      -- Pull requests whose comment is to be brought up to date (a fork approval, a command, an
+      -- environment changed), until the reporter has done it. Asking again replaces the row, so it
+      -- gets a new seq: AUTOINCREMENT never reuses one, and the reporter forgets a request by the
+      -- seq it read, which leaves one asked again while it wrote the comment.
+      CREATE TABLE comment_requests (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        repo         TEXT    NOT NULL COLLATE NOCASE,
+        pr           INTEGER NOT NULL,
+        requested_at INTEGER NOT NULL,
+        UNIQUE (repo, pr)
+      );
+    `,
+  },
 ];
 
 /** Applies what is missing; running it again is harmless. Returns the versions applied. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeploymentState } from '../../domain/environments.js';
-import { REPORT_WINDOW_MS, type PrComment, type UnreportedDeployment } from '../reports.js';
+import { REPORT_WINDOW_MS, type CommentRequest, type PrComment, type PullRequestRef, type UnreportedDeployment } from '../reports.js';
 import { DEPLOYMENT_COLUMNS } from './deployment-queries.js';
 
 /** Deployments older than this are not reported any more (GitHub was unreachable for a week). */
@@ -32,6 +32,10 @@ export function createReportQueries(db: Database.Database) {
   const comment = db.prepare('SELECT repo, pr, comment_id AS commentId, body FROM pr_comments WHERE repo = ? AND pr = ?');
   const putComment = db.prepare(`INSERT INTO pr_comments (repo, pr, comment_id, body, updated_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (repo, pr) DO UPDATE SET comment_id = excluded.comment_id, body = excluded.body, updated_at = excluded.updated_at`);
+  // Asking again replaces the row: AUTOINCREMENT gives it a seq never used before.
+  const ask = db.prepare('INSERT OR REPLACE INTO comment_requests (repo, pr, requested_at) VALUES (?, ?, ?)');
+  const asked = db.prepare('SELECT seq, repo, pr, requested_at AS requestedAt FROM comment_requests ORDER BY seq LIMIT ?');
+  const clear = db.prepare('DELETE FROM comment_requests WHERE seq = ?');
 
   return {
     /** Deployments of the last week whose state GitHub does not show yet, oldest first, those made inactive last. */
@@ -47,6 +51,15 @@ export function createReportQueries(db: Database.Database) {
     },
     putPrComment(value: PrComment, now: number): void {
       putComment.run(value.repo, value.pr, value.commentId, value.body, now);
+    },
+    requestComments(requests: readonly PullRequestRef[], now: number): void {
+      for (const request of requests) ask.run(request.repo, request.pr, now);
+    },
+    commentRequests(limit: number): CommentRequest[] {
+      return asked.all(limit) as CommentRequest[];
+    },
+    clearCommentRequests(requests: readonly CommentRequest[]): void {
+      for (const request of requests) clear.run(request.seq);
     },
   };
 }

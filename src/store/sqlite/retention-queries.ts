@@ -50,13 +50,15 @@ export function createRetentionQueries(db: Database.Database) {
     WHERE state != 'pending' AND finished_at < max(@delivered, @failed)
       AND ((state = 'delivered' AND finished_at < @delivered) OR (state = 'failed' AND finished_at < @failed))
     LIMIT @limit)`);
-  // Of a pull request: a decided command, its comment's id, a fork approval not waiting for a decision.
+  // Of a pull request: a decided command, its comment's id, a fork approval not waiting for a
+  // decision, a request for its comment still not carried out (GitHub kept refusing it).
   const dropPullRequestRows = [
     db.prepare(`DELETE FROM pr_commands WHERE rowid IN (SELECT rowid FROM pr_commands
       WHERE state != 'received' AND decided_at < ? LIMIT ?)`),
     db.prepare(`DELETE FROM pr_comments WHERE (repo, pr) IN (SELECT repo, pr FROM pr_comments WHERE updated_at < ? LIMIT ?)`),
     db.prepare(`DELETE FROM fork_approvals WHERE rowid IN (SELECT rowid FROM fork_approvals
       WHERE state != 'requested' AND updated_at < ? LIMIT ?)`),
+    db.prepare('DELETE FROM comment_requests WHERE seq IN (SELECT seq FROM comment_requests WHERE requested_at < ? LIMIT ?)'),
   ];
   const dropSignals = db.prepare(`DELETE FROM ci_signals WHERE (repo, sha, kind, name) IN
     (SELECT repo, sha, kind, name FROM ci_signals WHERE received_at < ? ORDER BY received_at LIMIT ?)`);

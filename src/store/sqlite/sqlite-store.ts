@@ -114,7 +114,7 @@ export class SqliteStore implements Store {
   recordRecovery: Store['recordRecovery'] = (progress) => this.call('recordRecovery', progress, Date.now());
   /**
    * Nothing to tell: the data folder is this process's alone (lock.ts), so no other process
-   * brings work, and what this one brings nudges its dispatcher and reconciler directly.
+   * brings work, and what this one brings nudges its dispatcher, reconciler and reporter directly.
    */
   onWork: Store['onWork'] = () => () => undefined;
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
@@ -157,6 +157,9 @@ export class SqliteStore implements Store {
   markReported: Store['markReported'] = (id, state, githubDeploymentId) => this.call('markReported', id, state, githubDeploymentId);
   getPrComment: Store['getPrComment'] = (repo, pr) => this.call('getPrComment', repo, pr);
   putPrComment: Store['putPrComment'] = (comment) => this.call('putPrComment', comment, Date.now());
+  requestComments: Store['requestComments'] = (requests) => this.call('requestComments', requests, Date.now());
+  commentRequests: Store['commentRequests'] = (limit) => this.call('commentRequests', limit);
+  clearCommentRequests: Store['clearCommentRequests'] = (requests) => this.call('clearCommentRequests', requests);
   recordedEvents: Store['recordedEvents'] = (limit) => this.call('recordedEvents', limit);
   queueNotifications: Store['queueNotifications'] = (events) => this.call('queueNotifications', events, Date.now()).then(() => undefined);
   nextNotification: Store['nextNotification'] = (receiver) => this.call('nextNotification', receiver);

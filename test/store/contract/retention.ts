@@ -137,7 +137,7 @@ export function retentionContract(open: StoreFactory): void {
     assert.deepEqual((await store.listEnvironments({ includeDestroyed: true })).map((env) => env.name), ['live']);
   });
 
-  test('a pull request\'s comment id, fork approval and decided commands go 90 days after their last change; an undecided command or request stays', async (t) => {
+  test('a pull request\'s comment id, fork approval, decided commands and a request for its comment go 90 days after their last change; an undecided command or approval request stays', async (t) => {
     const store = await open(t);
     const command = (pr: number, commentId: number): CommandNote => ({ repo: 'acme/web', pr, pullRequest: true, commentId, login: 'octo', text: '/slipway keep', refusal: null });
     const approvals: ApprovalNote[] = [{ kind: 'head', repo: 'acme/web', pr: 7, sha: A }, { kind: 'head', repo: 'acme/web', pr: 8, sha: B }, { kind: 'request', repo: 'acme/web', pr: 8, login: 'octo' }];
@@ -147,10 +147,13 @@ export function retentionContract(open: StoreFactory): void {
     await store.markReacted('acme/web', 70, 'confused');
     await store.decideApproval({ repo: 'acme/web', pr: 7, login: 'octo', state: 'refused', sha: null, reason: 'no', apps: ['web'] });
     await store.putPrComment({ repo: 'acme/web', pr: 7, commentId: 9001, body: 'preview' });
+    // GitHub kept refusing to write this comment.
+    await store.requestComments([{ repo: 'acme/web', pr: 7 }]);
     const now = Date.now();
 
     assert.deepEqual(await pruneAll(store, 'pullRequests', now + 89 * DAY), { removed: 0, batches: 1 });
-    assert.deepEqual(await pruneAll(store, 'pullRequests', now + 91 * DAY, { limit: 1 }), { removed: 3, batches: 4 });
+    assert.deepEqual(await pruneAll(store, 'pullRequests', now + 91 * DAY, { limit: 1 }), { removed: 4, batches: 5 });
+    assert.deepEqual(await store.commentRequests(10), []);
     assert.equal(await store.lastCommand('acme/web', 7), null);
     assert.equal(await store.getPrComment('acme/web', 7), null);
     assert.equal(await store.approvalFor('acme/web', 7), null);
