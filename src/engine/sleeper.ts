@@ -119,22 +119,26 @@ export class Sleeper {
   /**
    * Starts a sleeping environment's release again (the router holds the requests meanwhile).
    * A deployment holding its lease is waited for: once it ends the environment runs anyway.
+   * One another replica sharing the store put to sleep (its release is that replica's) is
+   * deployed again instead, by whichever replica's reconciler takes it.
    */
   async wake(app: string, name: string): Promise<void> {
     const target = this.apps.get(app)?.target;
     if (target?.wake === undefined) throw new Error(`${app} has no target that wakes environments`);
     const started = Date.now();
+    let elsewhere = false;
     for (;;) {
       if (this.router.routeKind(app, name) !== 'sleeping') return;
       const held = await withLease(this.store, environmentLease(app, name), this.holder(), this.leaseMs, async ({ fence, signal }) => {
         if (this.router.routeKind(app, name) !== 'sleeping') return;
         try {
-          await target.wake?.(app, name, AbortSignal.any([signal, this.stop]));
+          elsewhere = !(await target.wake?.(app, name, AbortSignal.any([signal, this.stop])));
         } catch (error) {
           this.metrics.wakes.inc({ outcome: 'failed' });
           this.log.error({ app, env: name, error: (error as Error).message }, 'cannot wake the environment');
           throw error;
         }
+        if (elsewhere) return;
         const env = await this.store.getEnvironment(app, name);
         if (env?.present === true) {
           await this.store.markSleeping(env.id, false, fence);
@@ -148,8 +152,21 @@ export class Sleeper {
       if (Date.now() - started > WAKE_WAIT_MS) throw new Error(`${app}/${name} stayed busy (its lease held) for ${WAKE_WAIT_MS / 1000}s`);
       await sleep(LEASE_RETRY_MS, undefined, { signal: this.stop });
     }
+    if (elsewhere) await this.deployAgain(app, name, started);
     // Awake now, it may take a template over its cap: another preview sleeps.
     await this.enforceCaps().catch((error: unknown) => this.log.error({ err: error }, 'cannot keep the previews under their cap'));
+  }
+
+  /** Wakes an environment whose release another replica holds by deploying it again; resolves once it is routed. */
+  private async deployAgain(app: string, name: string, started: number): Promise<void> {
+    this.log.info({ app, env: name }, 'another replica put the environment to sleep: it is deployed again to wake it');
+    await this.store.changeEnvironments([{ kind: 'nudge', app, env: name, trigger: 'wake', redeploy: true }], 'wake');
+    while (this.router.routeKind(app, name) === 'sleeping' || this.router.routeKind(app, name) === 'starting') {
+      if (Date.now() - started > WAKE_WAIT_MS) throw new Error(`${app}/${name} was not deployed again within ${WAKE_WAIT_MS / 1000}s`);
+      await sleep(LEASE_RETRY_MS, undefined, { signal: this.stop });
+    }
+    this.metrics.wakes.inc({ outcome: 'woken' });
+    this.metrics.wakeSeconds.observe((Date.now() - started) / 1000);
   }
 
   /** Whether the environment's app runs on a target that can sleep. */

@@ -107,8 +107,12 @@ export interface Target {
    * the router answers its requests by waking it. Resolves false when nothing runs to stop.
    */
   sleep?(app: string, env: string): Promise<boolean>;
-  /** Starts a sleeping environment's release again and routes to it once healthy; rejects when it cannot. */
-  wake?(app: string, env: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Starts a sleeping environment's release again and routes to it once healthy; rejects when
+   * it cannot. Resolves false when it runs no release of the environment here (on a shared
+   * store, another replica put it to sleep).
+   */
+  wake?(app: string, env: string, signal: AbortSignal): Promise<boolean>;
 }
 
 /** What a target reports of an environment's running process (process target). */

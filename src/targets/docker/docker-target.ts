@@ -313,9 +313,9 @@ export class DockerTarget implements Target {
     return (await this.load(env, this.shared.routes.urlFor(app, env))).sleep();
   }
 
-  async wake(app: string, env: string, signal: AbortSignal): Promise<void> {
+  async wake(app: string, env: string, signal: AbortSignal): Promise<boolean> {
     this.own(app);
-    await (await this.load(env, this.shared.routes.urlFor(app, env))).wake(AbortSignal.any([signal, this.closing.signal]));
+    return (await this.load(env, this.shared.routes.urlFor(app, env))).wake(AbortSignal.any([signal, this.closing.signal]));
   }
 
   private own(app: string): void {

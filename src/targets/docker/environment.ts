@@ -135,11 +135,12 @@ export class DockerEnvironment {
     return true;
   }
 
-  /** Starts the sleeping container again and routes to it once healthy. */
-  async wake(signal: AbortSignal): Promise<void> {
+  /** Starts the sleeping container again and routes to it once healthy. False: no container of it runs here. */
+  async wake(signal: AbortSignal): Promise<boolean> {
     const { record } = this;
     const current = record.current;
-    if (current === null || !record.asleep) return;
+    if (current === null) return false;
+    if (!record.asleep) return true;
     const { routes, docker, launch } = this.shared;
     const run = await startHealthy(docker.getContainer(current.container), launch, signal);
     current.port = run.hostPort;
@@ -150,6 +151,7 @@ export class DockerEnvironment {
     await this.save();
     this.report('running');
     this.log.info({ sha: current.sha, container: current.name, port: run.hostPort }, 'woke up');
+    return true;
   }
 
   /** Stops supervising; the container keeps running (for the next slipway to adopt). */

@@ -174,11 +174,15 @@ export class Environment {
     return true;
   }
 
-  /** Starts the sleeping release again (same worktree and build; another port if its own is taken) and routes to it once healthy. */
-  async wake(signal: AbortSignal): Promise<void> {
+  /**
+   * Starts the sleeping release again (same worktree and build; another port if its own is
+   * taken) and routes to it once healthy. False: no release of it runs here.
+   */
+  async wake(signal: AbortSignal): Promise<boolean> {
     const { record } = this;
     const current = record.current;
-    if (current === null || !record.asleep) return;
+    if (current === null) return false;
+    if (!record.asleep) return true;
     if (!(await portFree(current.port))) current.port = await freePort();
     current.env.PORT = String(current.port);
     const started = async (release: Release) => {
@@ -193,6 +197,7 @@ export class Environment {
     await this.save();
     this.report('running');
     this.log.info({ sha: current.sha, port: current.port }, 'woke up');
+    return true;
   }
 
   /** Stops supervising and stops every process of the environment (SIGTERM, SIGKILL after the grace). */

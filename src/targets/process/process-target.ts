@@ -206,9 +206,9 @@ export class ProcessTarget implements Target {
     return (await this.load(env, false)).sleep();
   }
 
-  async wake(app: string, env: string, signal: AbortSignal): Promise<void> {
+  async wake(app: string, env: string, signal: AbortSignal): Promise<boolean> {
     this.own(app);
-    await (await this.load(env, false)).wake(AbortSignal.any([signal, this.closing.signal]));
+    return (await this.load(env, false)).wake(AbortSignal.any([signal, this.closing.signal]));
   }
 
   /** At slipway stop: stop supervising and stop every process (SIGTERM, then SIGKILL after the grace). */
