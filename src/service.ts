@@ -146,7 +146,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     log,
     inbox: new Inbox(store, secrets),
     accepted: (id, normalized) => dispatcher.accepted(id, normalized),
-    dispatching: () => dispatcher.running,
+    dispatcher,
     changed: () => engine.nudge(),
     reload,
     logs: { target: (app) => parts.apps.get(app)?.target, live: parts.liveLogs, stopping: stopping.signal },
