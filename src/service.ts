@@ -162,6 +162,8 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     limits: { ...config.server.listener, maxConnections: budget.server },
     onRefused: refused('server'),
   });
+  // Changes other replicas sharing the store make reach this one's dashboard too.
+  const unfollow = options.store.onChange((topic) => changes.touch([topic]));
   dispatcher.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -170,6 +172,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
       resolve();
     });
   }).catch(async (error: unknown) => {
+    unfollow();
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();
@@ -196,6 +199,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
     await inFlight;
     clearTimeout(deadline);
+    unfollow();
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();

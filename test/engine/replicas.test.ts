@@ -6,7 +6,7 @@ import { Dispatcher } from '../../src/engine/dispatcher.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { PgStore } from '../../src/store/postgres/pg-store.js';
-import type { Store, WorkKind } from '../../src/store/store.js';
+import { WORK_KINDS, type Store, type WorkKind } from '../../src/store/store.js';
 import { branchPolicy } from '../helpers/branch-policy.js';
 import { push } from '../helpers/ci.js';
 import { Origin } from '../helpers/git.js';
@@ -31,7 +31,7 @@ async function listening(t: TestContext, store: PgStore): Promise<void> {
   const heard = new Set<WorkKind>();
   const stop = store.onWork((kind) => heard.add(kind));
   t.after(stop);
-  await eventually(async () => (heard.size === 2 ? true : undefined), WITHIN_MS);
+  await eventually(async () => (heard.size === WORK_KINDS.length ? true : undefined), WITHIN_MS);
 }
 
 test('a dispatcher wakes when another replica takes a delivery in, long before its poll', async (t) => {
