@@ -19,8 +19,8 @@ CREATE TRIGGER notifications_resent AFTER UPDATE OF state ON notifications
 
 -- What the dashboard shows changed, on the channel slipway_changes; the payload is the topic
 -- (store/changes.ts), and open pages fetch themselves again. Claims of deliveries and a use of an
--- environment recorded (a request through the router) say nothing, as they do on the replica
--- that writes them.
+-- environment recorded (a request through the router) say nothing, as they tell nothing to the
+-- dashboard of the replica that writes them either.
 CREATE TRIGGER deliveries_added AFTER INSERT ON deliveries
   FOR EACH STATEMENT EXECUTE FUNCTION slipway_notify('slipway_changes', 'deliveries');
 CREATE TRIGGER deliveries_status_changed AFTER UPDATE OF status ON deliveries
