@@ -151,7 +151,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     log,
     inbox: new Inbox(store, secrets),
     accepted: (id, normalized) => dispatcher.accepted(id, normalized),
-    dispatching: () => dispatcher.running,
+    dispatcher,
     changed: () => engine.nudge(),
     reload,
     logs: { target: (app) => parts.apps.get(app)?.target, live: parts.liveLogs, stopping: stopping.signal },
@@ -167,6 +167,8 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     limits: { ...config.server.listener, maxConnections: budget.server },
     onRefused: refused('server'),
   });
+  // Changes other replicas sharing the store make reach this one's dashboard too.
+  const unfollow = options.store.onChange((topic) => changes.touch([topic]));
   dispatcher.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -175,6 +177,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
       resolve();
     });
   }).catch(async (error: unknown) => {
+    unfollow();
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();
@@ -202,6 +205,7 @@ async function startParts(options: ServiceOptions, replicas: Replicas): Promise<
     const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
     await inFlight;
     clearTimeout(deadline);
+    unfollow();
     await dispatcher.stop();
     await engine.stop();
     await notifier.stop();

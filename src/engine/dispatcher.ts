@@ -40,6 +40,8 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private unlisten: (() => void) | null = null;
   private healthy = false;
+  /** Those waiting for the outcome of the next claim: readiness, while the dispatcher fails. */
+  private readonly awaiting = new Set<(reached: boolean) => void>();
   /** Payloads normalized at ingest, waiting for dispatch (bounded; the store has them too). */
   private readonly handoff = new Map<string, Normalized>();
   private readonly handoffLimit: number;
@@ -51,9 +53,30 @@ export class Dispatcher {
     this.handoffLimit = options.handoffLimit ?? 512;
   }
 
-  /** Running and able to reach the store (for /readyz). */
+  /** Running and able to reach the store, when it last tried. */
   get running(): boolean {
     return this.loop !== null && !this.stopping && this.healthy;
+  }
+
+  /**
+   * Whether it runs and reaches the store, asked when the store has just answered someone else
+   * (readiness' own ping). A dispatcher whose last claim failed does not wait out its backoff
+   * (up to 30 s) then: it claims at once, and this waits up to `waitMs` for how that went.
+   */
+  async reaches(waitMs: number): Promise<boolean> {
+    if (this.loop === null || this.stopping) return false;
+    if (this.healthy) return true;
+    const outcome = new Promise<boolean>((resolve) => {
+      const settle = (reached: boolean) => {
+        clearTimeout(timer);
+        this.awaiting.delete(settle);
+        resolve(reached);
+      };
+      const timer = setTimeout(() => settle(false), waitMs);
+      this.awaiting.add(settle);
+    });
+    this.wakeup.nudge();
+    return outcome;
   }
 
   /** Starts dispatching: at once when a delivery arrives here or the store tells of one another replica took in, else at each poll. */
@@ -87,18 +110,24 @@ export class Dispatcher {
       try {
         this.wakeup.take();
         const batch = await store.claimDeliveries(this.holder, this.batchSize, this.claimMs);
-        this.healthy = true;
+        this.tried(true);
         failures = 0;
         await this.pass(batch);
         if (batch.length < this.batchSize) await this.wakeup.sleep(this.pollMs);
       } catch (error) {
-        this.healthy = false;
+        this.tried(false);
         failures += 1;
         const delay = Math.min(30_000, 100 * 2 ** failures);
         log.error({ err: error, retryInMs: delay }, 'dispatcher could not reach the store; deliveries stay pending');
         await this.wakeup.sleep(delay);
       }
     }
+  }
+
+  /** Records whether its last look reached the store, and tells those waiting to know. */
+  private tried(reached: boolean): void {
+    this.healthy = reached;
+    for (const settle of [...this.awaiting]) settle(reached);
   }
 
   private async pass(batch: DeliverySummary[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ReloadOutcome } from '../config/changes.js';
 import type { Config } from '../config/schema.js';
+import type { Dispatcher } from '../engine/dispatcher.js';
 import type { Normalized } from '../events/normalize.js';
 import type { Inbox } from '../ingest/inbox.js';
 import type { Logger } from '../logger.js';
@@ -27,8 +28,8 @@ export interface ServiceRouteOptions {
   inbox: Inbox;
   /** Hands a delivery (new, or replayed) to the dispatcher. */
   accepted: (id: string, normalized: Normalized) => void;
-  /** The dispatcher runs: part of readiness. */
-  dispatching: () => boolean;
+  /** Part of readiness: whether the dispatcher runs and reaches the store. */
+  dispatcher: Pick<Dispatcher, 'running' | 'reaches'>;
   /** Desired state changed through the API: the engine should converge now. */
   changed: () => void;
   /** Where `slipway logs` reads output: the apps' targets and the deployments running here. */
@@ -44,6 +45,9 @@ export interface ServiceRouteOptions {
   /** The sizes that grow and the background jobs' last runs (`slipway status`). */
   status: () => Promise<Status>;
 }
+
+/** How long /readyz waits for a failing dispatcher to look again, once the store answered it: a claim, well within a probe's timeout. */
+const RECHECK_MS = 1_000;
 
 /** Every route of slipway's HTTP listener: the webhook, health, metrics, the JSON API and the dashboard. */
 export function serviceRoutes(options: ServiceRouteOptions): Route[] {
@@ -68,7 +72,9 @@ export function serviceRoutes(options: ServiceRouteOptions): Route[] {
       path: '/readyz',
       handler: async (_req, res) => {
         const storeOk = await store.ping().then(() => true, () => false);
-        const dispatcher = options.dispatching();
+        // The store answers: a dispatcher waiting out its backoff after an outage looks again
+        // now, so readiness comes back with the store rather than up to 30 s after it.
+        const dispatcher = storeOk ? await options.dispatcher.reaches(RECHECK_MS) : options.dispatcher.running;
         sendJson(res, storeOk && dispatcher ? 200 : 503, { ready: storeOk && dispatcher, store: storeOk, dispatcher });
       },
     },

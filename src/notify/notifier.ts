@@ -4,7 +4,7 @@ import type { NotificationFacts } from '../domain/notifications.js';
 import type { Logger } from '../logger.js';
 import { matchesGlob } from '../policy/glob.js';
 import type { QueuedEvent } from '../store/notifications.js';
-import type { NotificationStore } from '../store/store.js';
+import type { NotificationStore, WorkStore } from '../store/store.js';
 import { Wakeup } from '../wakeup.js';
 import { ReceiverQueue } from './queue.js';
 import { render } from './render.js';
@@ -13,7 +13,7 @@ import { post, type Answer } from './send.js';
 import { DEFAULT_TIMING, type NotifyTiming } from './timing.js';
 
 export interface NotifierOptions {
-  store: NotificationStore;
+  store: NotificationStore & Pick<WorkStore, 'onWork'>;
   receivers: readonly ReceiverConfig[];
   /** `server.publicUrl`: notifications link to deployment logs there; null sends no log links. */
   publicUrl: string | null;
@@ -64,6 +64,7 @@ export class Notifier {
   private readonly cut = new AbortController();
   private readonly queues: Map<string, ReceiverQueue>;
   private loop: Promise<void> | null = null;
+  private unlisten: (() => void) | null = null;
   private readonly turn: () => Promise<boolean>;
 
   constructor(private readonly options: NotifierOptions) {
@@ -86,7 +87,13 @@ export class Notifier {
     return [...this.queues.keys()];
   }
 
+  /** Starts sending: at once when events are recorded here or the store tells of some another replica recorded (or a notification it resent), else at each poll. */
   start(): void {
+    this.unlisten ??= this.options.store.onWork((kind) => {
+      if (kind !== 'notifications') return;
+      this.wakeup.nudge();
+      for (const queue of this.queues.values()) queue.nudge();
+    });
     this.loop ??= this.run();
     for (const queue of this.queues.values()) queue.start();
   }
@@ -133,6 +140,7 @@ export class Notifier {
   /** Stops: nothing new is sent, a request in flight has a short grace, then is cut; what is left is sent at the next start. */
   async stop(): Promise<void> {
     this.stopped.abort();
+    this.unlisten?.();
     this.wakeup.nudge();
     const cut = setTimeout(() => this.cut.abort(), this.timing.stopGraceMs);
     await Promise.all([this.loop, ...[...this.queues.values()].map((queue) => queue.done())]);

@@ -1,7 +1,4 @@
-import type { Store } from './store.js';
-
-/** What changed, as the dashboard groups it. */
-export type ChangeTopic = 'environments' | 'deployments' | 'deliveries';
+import type { ChangeTopic, Store } from './store.js';
 
 type Listener = (topics: readonly ChangeTopic[]) => void;
 

@@ -171,23 +171,33 @@ export interface HookStore {
   recordRecovery(progress: RecoveryProgress): Promise<void>;
 }
 
-/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge, comments to write, routes to follow. */
-export const WORK_KINDS = ['deliveries', 'environments', 'comments', 'routes'] as const;
+/** The work other processes sharing the store may bring: deliveries to dispatch, environments to converge, comments to write, notifications to send, routes to follow. */
+export const WORK_KINDS = ['deliveries', 'environments', 'comments', 'notifications', 'routes'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
-/** Word that work arrived through another process sharing the store (replicas on one database). */
+/** What changed, as the dashboard groups it (its pages fetch themselves again when theirs did). */
+export const CHANGE_TOPICS = ['environments', 'deployments', 'deliveries'] as const;
+export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
+
+/** Word of what other processes sharing the store did (replicas on one database). */
 export interface WorkStore {
   /**
    * Calls `listener` when work may have arrived: `deliveries` inserted, requeued or released
    * by a dispatcher that stopped; `environments` whose desired state changed; pull request
-   * `comments` asked to be brought up to date (`requestComments`); `routes` that changed
-   * (another replica's target switched one). A hint to look
+   * `comments` asked to be brought up to date (`requestComments`); `notifications`, events
+   * recorded for the notifier or a failed notification resent; `routes` that changed (another
+   * replica's target switched one). A hint to look
    * now, not a promise: word can be lost (a dropped connection), so whoever listens still
    * polls; once listening (again) after none was, the store calls it with every kind, as work
    * may have arrived unheard. Writes through this very store may be told too. A store no other
    * process writes tells nothing. Returns the function that stops the calls.
    */
   onWork(listener: (kind: WorkKind) => void): () => void;
+  /**
+   * Calls `listener` when what a topic covers changed (the dashboard's live updates): the hint
+   * onWork gives, with the same rules, for what is shown rather than what is to be done.
+   */
+  onChange(listener: (topic: ChangeTopic) => void): () => void;
 }
 
 /** Named leases with fencing tokens: one writer per environment. */

@@ -128,3 +128,39 @@ test('two dispatchers sharing a store apply each delivery once, each repository\
   }
   assert.deepEqual(new Set(dispatched.map(({ by }) => by)), new Set(['A', 'B']), 'both took a share');
 });
+
+test('a dispatcher waiting out its backoff looks again when asked whether it reaches the store, and says how that went', async (t) => {
+  const dir = tempDir(t);
+  const real = await SqliteStore.open(join(dir, 'data'));
+  // The store "down": its claims fail, as PostgreSQL's do while it is stopped.
+  const down = { now: true };
+  let claims = 0;
+  const store = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== 'claimDeliveries') return Reflect.get(target, property, receiver) as unknown;
+      return async (...args: Parameters<SqliteStore['claimDeliveries']>) => {
+        claims += 1;
+        if (down.now) throw new Error('the store is unavailable');
+        return target.claimDeliveries(...args);
+      };
+    },
+  });
+  const dispatcher = new Dispatcher({ store, log: createLogger({ level: 'silent', pretty: false }), metrics: createMetrics(real), pollMs: 60_000, policy: branchPolicy(dir) });
+  t.after(async () => {
+    await dispatcher.stop();
+    await real.close();
+  });
+  dispatcher.start();
+  // Five failed claims in a row: it waits 3.2 s before the sixth, far past the wait asked for below.
+  await eventually(async () => (claims >= 5 ? true : undefined), 10_000);
+  assert.equal(dispatcher.running, false);
+
+  assert.equal(await dispatcher.reaches(1000), false, 'the store still fails');
+  assert.equal(claims, 6, 'it claimed again at once');
+  down.now = false;
+  assert.equal(await dispatcher.reaches(1000), true, 'it reaches the store again, without waiting out its backoff');
+  assert.equal(claims, 7);
+  assert.equal(dispatcher.running, true);
+  assert.equal(await dispatcher.reaches(1000), true);
+  assert.equal(claims, 7, 'a dispatcher that reaches the store is not made to claim again');
+});

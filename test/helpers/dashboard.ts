@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { TestContext } from 'node:test';
 import { send, type Answer } from './webhook.js';
 
 /** A browser signed in to a test slipway's dashboard: its session cookie and the CSRF token its forms carry. */
@@ -30,4 +32,36 @@ export async function signIn(service: { url: string; apiToken: string }): Promis
       body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
     });
   return { cookie, csrf, get, post };
+}
+
+/** A browser's `/ui/events` stream: the topics of each `change` event so far, in order. */
+export interface ChangeStream {
+  changes: string[][];
+  contentType: string;
+}
+
+/** Opens the event stream as the dashboard's script does; closed when the test ends. */
+export async function followChanges(t: TestContext, url: string, browser: SignedIn): Promise<ChangeStream> {
+  const stream: ChangeStream = { changes: [], contentType: '' };
+  let text = '';
+  const opening = request(`${url}/ui/events`, { headers: { cookie: browser.cookie } });
+  t.after(() => opening.destroy());
+  await new Promise<void>((resolve, reject) => {
+    opening.on('response', (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+        for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+          const data = /^event: change\ndata: (.+)$/.exec(text.slice(0, end))?.[1];
+          if (data !== undefined) stream.changes.push((JSON.parse(data) as { topics: string[] }).topics);
+          text = text.slice(end + 2);
+        }
+      });
+      stream.contentType = String(response.headers['content-type']);
+      resolve();
+    });
+    opening.on('error', reject);
+    opening.end();
+  });
+  return stream;
 }

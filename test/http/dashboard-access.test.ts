@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { test } from 'node:test';
-import { signIn } from '../helpers/dashboard.js';
+import { followChanges, signIn } from '../helpers/dashboard.js';
 import { startTestService } from '../helpers/service.js';
-import { send } from '../helpers/webhook.js';
+import { eventually, send } from '../helpers/webhook.js';
 
 // Who may see the dashboard of a real slipway (HTTP on 127.0.0.1, SQLite): the login form turns
 // the API token into a session cookie; actions need that session and its CSRF token.
@@ -81,28 +80,14 @@ test('ui.public opens the read-only pages to everyone; the event stream follows 
 test('the event stream tells a signed-in browser what the store\'s writes changed', async (t) => {
   const service = await startTestService(t, { yaml: YAML() });
   const browser = await signIn(service);
-  const received: string[] = [];
-  const stream = request(`${service.url}/ui/events`, { headers: { cookie: browser.cookie } });
-  const opened = new Promise<string>((resolve, reject) => {
-    stream.on('response', (response) => {
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => received.push(chunk));
-      resolve(String(response.headers['content-type']));
-    });
-    stream.on('error', reject);
-  });
-  stream.end();
-  t.after(() => stream.destroy());
-  assert.match(await opened, /^text\/event-stream/);
+  const stream = await followChanges(t, service.url, browser);
+  assert.match(stream.contentType, /^text\/event-stream/);
   await service.store.changeEnvironments(
     [{ kind: 'follow', app: 'webapp', env: 'staging', ref: 'refs/heads/main', shaHint: null, pr: null, branch: 'main', ttlMs: null, trigger: 'test' }],
     'd1',
   );
-  const deadline = Date.now() + 5000;
-  while (!received.join('').includes('event: change') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  const change = /event: change\ndata: (.+)\n\n/.exec(received.join(''));
-  assert.ok(change?.[1] !== undefined, received.join(''));
-  assert.ok((JSON.parse(change[1]) as { topics: string[] }).topics.includes('environments'));
+  const [topics] = await eventually(async () => (stream.changes.length > 0 ? stream.changes : undefined), 5000);
+  assert.ok(topics?.includes('environments'), JSON.stringify(stream.changes));
 });
 
 test('the stylesheet and script are served with an ETag and answered 304 when unchanged', async (t) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/logger.js';
 import { push } from '../helpers/ci.js';
 import { clusterUnavailable, startCluster } from '../helpers/pg-cluster.js';
 import { startPgTestService } from '../helpers/service.js';
@@ -17,6 +18,17 @@ interface Sent {
 
 const OUTAGE_MS = 10_000;
 
+interface Readiness {
+  ready: boolean;
+  store: boolean;
+  dispatcher: boolean;
+}
+
+async function readiness(url: string): Promise<{ status: number; body: Readiness }> {
+  const answer = await send(`${url}/readyz`, { method: 'GET' });
+  return { status: answer.status, body: answer.json() as Readiness };
+}
+
 /**
  * The issue's promise: PostgreSQL stopped for 10 s under load, webhooks get 503 (GitHub records
  * a failure, recovery redelivers), /readyz says not ready, everything resumes when it is back,
@@ -28,10 +40,7 @@ test('PostgreSQL stopped for 10 s under load: webhooks get 503 at once, /readyz 
 }, async (t) => {
   const cluster = await startCluster(t);
   const service = await startPgTestService(t, cluster.url, { pg: { connectTimeoutMs: 2_000, answerTimeoutMs: 3_000 } });
-  const ready = async () => {
-    const answer = await send(`${service.url}/readyz`, { method: 'GET' });
-    return { status: answer.status, body: answer.json() as { ready: boolean; store: boolean; dispatcher: boolean } };
-  };
+  const ready = () => readiness(service.url);
   await eventually(async () => ((await ready()).status === 200 ? true : undefined));
 
   // Two senders, each a delivery every 20 ms at most: bounded in count and in time.
@@ -83,4 +92,39 @@ test('PostgreSQL stopped for 10 s under load: webhooks get 503 at once, /readyz 
     assert.ok(delivery !== null, `delivery ${id} answered 202 is stored`);
     assert.ok(delivery.status === 'processed' || delivery.status === 'ignored', `delivery ${id} is applied (${delivery.status})`);
   }
+});
+
+/**
+ * With no webhook coming to wake it, the dispatcher fails its claims through the outage and
+ * waits longer each time (up to 30 s). Readiness must not wait with it: the first /readyz that
+ * finds the store answering again finds the dispatcher reaching it too.
+ */
+test('PostgreSQL back after an outage with no webhooks coming: /readyz is ready as soon as the store answers, not at the end of the dispatcher\'s backoff', {
+  skip: clusterUnavailable() ?? false,
+  timeout: 120_000,
+}, async (t) => {
+  const cluster = await startCluster(t);
+  const backoffs: number[] = [];
+  const destination = {
+    write(line: string) {
+      const entry = JSON.parse(line) as { component?: string; retryInMs?: number };
+      if (entry.component === 'dispatcher' && entry.retryInMs !== undefined) backoffs.push(entry.retryInMs);
+    },
+  };
+  const log = createLogger({ level: 'error', pretty: false, destination });
+  const service = await startPgTestService(t, cluster.url, { pg: { connectTimeoutMs: 2_000, answerTimeoutMs: 3_000 }, log });
+  await eventually(async () => ((await readiness(service.url)).status === 200 ? true : undefined));
+
+  await cluster.stop();
+  // By then the dispatcher's next claim is seconds past the restart below.
+  await eventually(async () => (backoffs.some((ms) => ms >= 6_400) ? true : undefined), 30_000);
+  const whileDown = await readiness(service.url);
+  assert.deepEqual(whileDown, { status: 503, body: { ready: false, store: false, dispatcher: false } });
+
+  await cluster.start();
+  const back = await eventually(async () => {
+    const answer = await readiness(service.url);
+    return answer.body.store ? answer : undefined;
+  }, 20_000);
+  assert.deepEqual(back, { status: 200, body: { ready: true, store: true, dispatcher: true } }, 'ready with the store, the dispatcher did not wait out its backoff');
 });

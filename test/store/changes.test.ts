@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChangeFeed, observe, type ChangeTopic } from '../../src/store/changes.js';
-import type { Store } from '../../src/store/store.js';
+import { ChangeFeed, observe } from '../../src/store/changes.js';
+import type { ChangeTopic, Store } from '../../src/store/store.js';
 import { eventually } from '../helpers/webhook.js';
 
 // A store whose writes succeed or fail as the test says; the feed is the real one.

@@ -6,8 +6,9 @@ import { createListenClient } from '../../src/store/postgres/connection.js';
 import { WorkListener } from '../../src/store/postgres/work-listener.js';
 import type { EnvironmentChange } from '../../src/domain/environments.js';
 import type { PgStore } from '../../src/store/postgres/pg-store.js';
-import type { WorkKind } from '../../src/store/store.js';
+import type { ChangeTopic, WorkKind } from '../../src/store/store.js';
 import { testDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { seedDeployments } from '../helpers/seed.js';
 import { eventually } from '../helpers/webhook.js';
 import { delivery } from './contract/inbox.js';
 
@@ -80,6 +81,54 @@ test('a comment asked for on one replica, or asked again, wakes another (the one
   await one.requestComments([{ repo: 'acme/web', pr: 8 }]);
   await one.requestComments([{ repo: 'Acme/Web', pr: 8 }]);
   await hears(heard, ['comments', 'comments']);
+});
+
+test('what one replica records for the notifier wakes another\'s: events of deployments and destroys, a failed notification resent', async (t) => {
+  const db = await testDatabase(t);
+  const [one, other] = [await db.open({ poolSize: 2 }), await db.open({ poolSize: 2 })];
+  const { heard } = await listening(other);
+
+  // A deployment that begins records nothing for the notifier; one that ends does.
+  await one.changeEnvironments([follow], 'push');
+  await seedDeployments(one, 'web', 'qa', [{ state: 'success', sha: 'a'.repeat(40) }]);
+  await hears(heard, ['environments', 'notifications']);
+  heard.length = 0;
+
+  // Queueing, trying and failing are the notifier's own doing; a resend asks it to try again.
+  const [event] = await one.recordedEvents(10);
+  assert.ok(event);
+  await one.queueNotifications([{ seq: event.seq, notifications: [{ id: 'n1', receiver: 'chat' }] }]);
+  await one.recordAttempt({ id: 'n1', at: Date.now(), state: 'failed', status: 400, answer: 'no', error: 'answered 400' });
+  assert.equal(await one.resendNotification('n1'), true);
+  await one.changeEnvironments([{ kind: 'destroy', app: 'web', env: 'qa', reason: 'test', trigger: 'test' }], 'test');
+  await hears(heard, ['notifications', 'environments']);
+});
+
+test('what one replica changes reaches another\'s dashboard, by topic; claims and uses recorded say nothing', async (t) => {
+  const db = await testDatabase(t);
+  const [one, other] = [await db.open({ poolSize: 2 }), await db.open({ poolSize: 2 })];
+  const heard: ChangeTopic[] = [];
+  other.onChange((topic) => heard.push(topic));
+  // Once listening, every topic is told: what changed before is shown afresh.
+  await eventually(async () => (heard.length >= 3 ? true : undefined), 20_000);
+  assert.deepEqual([...heard].sort(), ['deliveries', 'deployments', 'environments']);
+  heard.length = 0;
+  /** The topics heard once `step` has committed and word of it came (a later step's word comes after). */
+  const topics = async (step: () => Promise<unknown>, expected: ChangeTopic[]) => {
+    await step();
+    await eventually(async () => (expected.every((topic) => heard.includes(topic)) ? true : undefined), 20_000);
+    assert.deepEqual([...new Set(heard)].sort(), [...expected].sort());
+    heard.length = 0;
+  };
+
+  await topics(() => one.insertDelivery(delivery('d1')), ['deliveries']);
+  // Word comes in commit order: a claim before a change of environments would be heard first.
+  await one.claimDeliveries('a', 10, 60_000);
+  await topics(() => one.changeEnvironments([follow], 'push'), ['environments']);
+  await topics(() => one.finishDeliveries('a', [{ id: 'd1', status: 'processed', error: null, processedAt: 5 }]), ['deliveries']);
+  await one.recordUse([{ app: 'web', env: 'qa', at: Date.now() }]);
+  await topics(() => one.insertDelivery(delivery('d2')), ['deliveries']);
+  await topics(() => seedDeployments(one, 'web', 'qa', [{ state: 'failure', sha: 'b'.repeat(40) }]), ['deployments', 'environments']);
 });
 
 test('a listener that stops hears nothing more; the others still do', async (t) => {
@@ -158,7 +207,7 @@ test('a listener whose server cannot be reached keeps trying, backing off, and l
     await new Promise((resolve) => proxy.close(resolve));
   });
   const heard: WorkKind[] = [];
-  listener.subscribe((kind) => heard.push(kind));
+  listener.onWork((kind) => heard.push(kind));
   await eventually(async () => (tries >= 3 ? true : undefined), 20_000);
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(heard.length, 0, 'nothing heard while it cannot listen');

@@ -102,7 +102,8 @@ export class PgStore implements Store, ReplicaStore, RouteStore {
   missedDeliveries: Store['missedDeliveries'] = (guids) => this.one((sql) => recovery.missedDeliveries(sql, guids));
   recordRecovery: Store['recordRecovery'] = (progress) => this.unit('atomic', (sql) => recovery.recordRecovery(sql, progress, Date.now()));
 
-  onWork: Store['onWork'] = (listener) => this.work.subscribe(listener);
+  onWork: Store['onWork'] = (listener) => this.work.onWork(listener);
+  onChange: Store['onChange'] = (listener) => this.work.onChange(listener);
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.one((sql) => leases.acquireLease(sql, name, holder, ttlMs));
   releaseLease: Store['releaseLease'] = (name, holder) => this.one((sql) => leases.releaseLease(sql, name, holder));
 

@@ -1,26 +1,49 @@
 import type pg from 'pg';
-import { WORK_KINDS, type WorkKind } from '../store.js';
+import { CHANGE_TOPICS, WORK_KINDS, type ChangeTopic, type WorkKind } from '../store.js';
 
-/** The channel the triggers of migration 003 NOTIFY when work arrives; the payload is its kind. */
+/** The channel the triggers of migrations 003 and 007 NOTIFY when work arrives; the payload is its kind. */
 export const WORK_CHANNEL = 'slipway_work';
+/** The channel the triggers of migration 007 NOTIFY when what the dashboard shows changed; the payload is the topic. */
+export const CHANGE_CHANNEL = 'slipway_changes';
 
-type Listener = (kind: WorkKind) => void;
+/** What each channel's payloads may be, and who hears them. */
+class Channel<T extends string> {
+  readonly listeners = new Set<(word: T) => void>();
 
-const isWorkKind = (payload: string | undefined): payload is WorkKind => (WORK_KINDS as readonly (string | undefined)[]).includes(payload);
+  constructor(readonly words: readonly T[]) {}
+
+  /** A payload none of the channel's words is left unheard. */
+  heard(payload: string | undefined): void {
+    const word = this.words.find((known) => known === payload);
+    if (word !== undefined) this.tell(word);
+  }
+
+  /** Once listening (again): work may have arrived, or things changed, unheard. */
+  tellEvery(): void {
+    for (const word of this.words) this.tell(word);
+  }
+
+  private tell(word: T): void {
+    for (const listener of this.listeners) listener(word);
+  }
+}
 
 /** Reconnects back off from the first to the longest delay, doubling, jittered. */
 const FIRST_RETRY_MS = 100;
 const LONGEST_RETRY_MS = 30_000;
 
 /**
- * LISTENs for word of work on a connection of its own, not one of the pool's: a pooled
- * connection goes back to the pool between units of work, and a LISTEN lasts a session. Starts
- * with the first listener; when the connection drops (the server restarted, the backend was
- * terminated, the network failed) it connects again with backoff, and tells every kind once it
- * listens again, since work may have arrived unheard meanwhile.
+ * LISTENs for word of work and of changes on a connection of its own, not one of the pool's: a
+ * pooled connection goes back to the pool between units of work, and a LISTEN lasts a session.
+ * Starts with the first listener; when the connection drops (the server restarted, the backend
+ * was terminated, the network failed) it connects again with backoff, and tells every kind and
+ * topic once it listens again, since work and changes may have come unheard meanwhile.
  */
 export class WorkListener {
-  private readonly listeners = new Set<Listener>();
+  private readonly channels = {
+    [WORK_CHANNEL]: new Channel<WorkKind>(WORK_KINDS),
+    [CHANGE_CHANNEL]: new Channel<ChangeTopic>(CHANGE_TOPICS),
+  };
   private client: pg.Client | null = null;
   private started = false;
   private closed = false;
@@ -29,14 +52,22 @@ export class WorkListener {
 
   constructor(private readonly connect: () => pg.Client) {}
 
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
+  onWork(listener: (kind: WorkKind) => void): () => void {
+    return this.subscribe(this.channels[WORK_CHANNEL], listener);
+  }
+
+  onChange(listener: (topic: ChangeTopic) => void): () => void {
+    return this.subscribe(this.channels[CHANGE_CHANNEL], listener);
+  }
+
+  private subscribe<T extends string>(channel: Channel<T>, listener: (word: T) => void): () => void {
+    channel.listeners.add(listener);
     if (!this.started && !this.closed) {
       this.started = true;
       void this.listen();
     }
     return () => {
-      this.listeners.delete(listener);
+      channel.listeners.delete(listener);
     };
   }
 
@@ -47,10 +78,6 @@ export class WorkListener {
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);
-  }
-
-  private tell(kind: WorkKind): void {
-    for (const listener of this.listeners) listener(kind);
   }
 
   private async listen(): Promise<void> {
@@ -68,11 +95,11 @@ export class WorkListener {
     client.on('error', drop);
     client.on('end', drop);
     client.on('notification', (message) => {
-      if (message.channel === WORK_CHANNEL && isWorkKind(message.payload)) this.tell(message.payload);
+      if (message.channel === WORK_CHANNEL || message.channel === CHANGE_CHANNEL) this.channels[message.channel].heard(message.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      await client.query(`LISTEN ${WORK_CHANNEL}; LISTEN ${CHANGE_CHANNEL}`);
     } catch {
       drop();
       return;
@@ -84,7 +111,7 @@ export class WorkListener {
       return;
     }
     this.failures = 0;
-    for (const kind of WORK_KINDS) this.tell(kind);
+    for (const channel of Object.values(this.channels)) channel.tellEvery();
   }
 
   private again(): void {

@@ -114,9 +114,11 @@ export class SqliteStore implements Store {
   recordRecovery: Store['recordRecovery'] = (progress) => this.call('recordRecovery', progress, Date.now());
   /**
    * Nothing to tell: the data folder is this process's alone (lock.ts), so no other process
-   * brings work, and what this one brings nudges its dispatcher, reconciler and reporter directly.
+   * brings work or changes anything, and what this one does nudges its dispatcher, reconciler,
+   * reporter, notifier and dashboard directly.
    */
   onWork: Store['onWork'] = () => () => undefined;
+  onChange: Store['onChange'] = () => () => undefined;
   acquireLease: Store['acquireLease'] = (name, holder, ttlMs) => this.call('acquireLease', name, holder, ttlMs);
   releaseLease: Store['releaseLease'] = (name, holder) => this.call('releaseLease', name, holder);
   changeEnvironments: Store['changeEnvironments'] = (changes, source) =>
