@@ -251,6 +251,22 @@ export class DockerTarget implements Target {
   }
 
   /**
+   * At start: whether another replica took the environment over while this one was away. The
+   * stored route must go to a running container of the environment, not this one's: a route
+   * this replica switched and was killed before storing leaves the store naming the container
+   * it replaced, which is gone.
+   */
+  private async routedElsewhere(env: string, route: Route | undefined): Promise<boolean> {
+    const current = this.environments.get(env)?.record.current;
+    if (current == null || route?.kind !== 'ready' || !this.handedOver(env, route)) return false;
+    const label = [`${LABELS.managed}=true`, `${LABELS.app}=${this.app}`, `${LABELS.env}=${env}`];
+    const running = await this.docker.listContainers({ filters: { label, status: ['running'] } }).catch((error: unknown) => {
+      throw engineError(error, 'listing the containers', this.engine);
+    });
+    return running.some((container) => container.Id !== current.container && container.Ports.some((port) => port.PublicPort === route.port && port.IP === route.host));
+  }
+
+  /**
    * The environment is another replica's now: this one stops supervising its container, and
    * once the requests its router has in flight there are answered, removes it and forgets it.
    */
@@ -278,7 +294,7 @@ export class DockerTarget implements Target {
     const current = record.current;
     if (current === null) return;
     const { routes, log } = this.shared;
-    if (this.handedOver(record.env, routes.lookup(this.app, record.env))) return this.handOver(record.env);
+    if (await this.routedElsewhere(record.env, routes.lookup(this.app, record.env))) return this.handOver(record.env);
     if (record.asleep) {
       // Asleep: a slipway killed while putting it to sleep may have left it running.
       await stopContainer(this.docker.getContainer(current.container), this.config.stopGraceMs, this.engine);

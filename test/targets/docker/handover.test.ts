@@ -4,6 +4,8 @@ import type Docker from 'dockerode';
 import { LABELS } from '../../../src/targets/docker/labels.js';
 import { ask, request, setup, SHA2, until, worktree } from './helpers.js';
 
+const SHA3 = '3333333333333333333333333333333333333333';
+
 // Replicas sharing one store and one engine: each replica supervises the containers it made.
 // When another replica routes an environment to a container of its own (it deployed it) or
 // removes its route (it destroyed it), the container this replica ran for it goes. FakeRoutes
@@ -34,21 +36,27 @@ test('another replica routing an environment elsewhere, or removing its route, t
   assert.ok(!routes.calls.some((call) => call.startsWith('remove ') || call.startsWith('crashed ')), `this replica wrote no route: ${routes.calls.join(', ')}`);
 });
 
-test('a replica that starts again after another took its environment over removes its container instead of adopting it', async (t) => {
-  const { app, root, base, docker, routes, target, another } = await setup(t);
+test('a replica that starts again removes its container where another took the environment over, and adopts it where the stored route is a stale one of its own', async (t) => {
+  const { app, root, stateDir, base, docker, routes, target, another } = await setup(t);
   await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));
   await target.apply(request(app, worktree(root, 'b', base, { version: 'two' }), { env: 'staging', sha: SHA2 }));
   await target.close();
   const [previewPort, stagingPort] = [routes.ports.get('pr-7') ?? 0, routes.ports.get('staging') ?? 0];
-  // While it was away, another replica deployed pr-7 to a container of its own; staging's route is still this one's.
-  routes.others.set('pr-7', { kind: 'ready', host: '127.0.0.1', port: 1 });
-  routes.others.set('staging', { kind: 'ready', host: '127.0.0.1', port: stagingPort });
+  // While it was away, another replica (its own state folder) deployed pr-7 to a container of its own.
+  const other = another(`${stateDir}-other`);
+  await other.apply(request(app, worktree(root, 'c', base, { version: 'three' }), { sha: SHA3 }));
+  const otherPort = routes.ports.get('pr-7') ?? 0;
+  routes.others.set('pr-7', { kind: 'ready', host: '127.0.0.1', port: otherPort });
+  // Staging's stored route names a port nothing runs on: this replica was killed before storing its last switch.
+  routes.others.set('staging', { kind: 'ready', host: '127.0.0.1', port: 1 });
   routes.calls.length = 0;
 
   const again = another();
   await again.recover();
-  assert.deepEqual(await running(docker, app, 'pr-7'), [], 'the taken-over container is removed');
-  assert.equal((await running(docker, app, 'staging')).length, 1, 'its own is adopted');
-  assert.deepEqual(routes.calls, [`drained ${previewPort}`, `set ${app}/staging ${stagingPort}`], 'pr-7 is drained, not routed');
+  assert.equal((await running(docker, app, 'pr-7')).length, 1, 'only the other replica\'s preview is left');
+  assert.equal((await ask(otherPort)).version, 'three');
+  assert.equal((await running(docker, app, 'staging')).length, 1, 'its own staging is adopted');
+  assert.deepEqual(routes.calls, [`drained ${previewPort}`, `set ${app}/staging ${stagingPort}`], 'pr-7 is drained, not routed; staging is routed again');
+  assert.equal((await ask(stagingPort)).version, 'two');
   assert.deepEqual((await again.list()).map((env) => env.env), ['staging']);
 });

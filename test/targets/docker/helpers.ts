@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -53,8 +53,8 @@ export interface Setup {
   statuses: RuntimeReport[];
   logged: string[];
   target: DockerTarget;
-  /** Another target on the same state folder, as a restarted slipway would make. */
-  another(): DockerTarget;
+  /** Another target on the same state folder, as a restarted slipway would make (or on `stateDir`, as another replica would). */
+  another(stateDir?: string): DockerTarget;
 }
 
 export type ConfigOverrides = Partial<Omit<DockerTargetConfig, 'type'>>;
@@ -97,23 +97,23 @@ export async function setup(t: TestContext, overrides: ConfigOverrides = {}, tim
   const statuses: RuntimeReport[] = [];
   const logged: string[] = [];
   const log = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => logged.push(line) } });
-  const make = () => {
-    const target = new DockerTarget(dockerConfig(overrides), { app, stateDir, routes, log, onStatus: (status) => statuses.push(status), ...timing });
+  const make = (dir = stateDir) => {
+    const target = new DockerTarget(dockerConfig(overrides), { app, stateDir: dir, routes, log, onStatus: (status) => statuses.push(status), ...timing });
     targets.push(target);
     return target;
   };
   const target = make();
   t.after(async () => {
     await Promise.all(targets.map((each) => each.close()));
-    await removeMade(docker, readFileSync(join(stateDir, 'instance-id'), 'utf8').trim(), app);
+    await removeMade(docker, app);
     rmSync(root, { recursive: true, force: true });
   });
   return { app, root, stateDir, docker, base, routes, statuses, logged, target, another: make };
 }
 
-/** Removes every container labelled with this instance, and the app's images. */
-export async function removeMade(docker: Docker, instance: string, app: string): Promise<void> {
-  for (const container of await docker.listContainers({ all: true, filters: { label: [`${LABELS.instance}=${instance}`] } })) {
+/** Removes every container of the app (its name is the test's own), and its images. */
+export async function removeMade(docker: Docker, app: string): Promise<void> {
+  for (const container of await docker.listContainers({ all: true, filters: { label: [`${LABELS.app}=${app}`] } })) {
     await docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined);
   }
   for (const image of await docker.listImages({ filters: { reference: [`slipway/${app}`] } })) {
