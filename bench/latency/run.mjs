@@ -4,7 +4,7 @@
 //
 //   node bench/latency/run.mjs [--pushes 200] [--environments 500] [--warmup 3]
 //                              [--senders 4] [--concurrency 16] [--limit 300] [--gap 100] [--distinct]
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,9 @@ if (!existsSync(MAIN_JS)) {
 
 // Cleanup on every way out: slipway and git stopped, the temp folder removed.
 const tmp = mkdtempSync(join(tmpdir(), 'slipway-latency-'));
+// mkdtemp makes it 0700; run as root, slipway runs the deploy command as nobody, which must
+// reach the starts file (and its worktree, in the work folder below) through it.
+chmodSync(tmp, 0o755);
 let current = null; // the running slipway
 let interrupted = false;
 process.on('exit', () => {
@@ -270,6 +273,7 @@ async function measureEnvironments() {
 /** The deploy command's record file: "<epoch ns> <env> <sha>" per line, read as it grows. */
 function startsLog(file) {
   writeFileSync(file, '');
+  chmodSync(file, 0o666); // the deploy command may run as another user (nobody, when slipway runs as root)
   const fd = openSync(file, 'r');
   let offset = 0;
   let partial = '';

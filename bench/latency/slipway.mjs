@@ -24,7 +24,8 @@ export async function startSlipway({ dir, secret, originUrl, startsFile, concurr
   // No "${" anywhere: slipway expands ${VAR} in its config. $(...) and $VAR are left to sh.
   const record = `echo "$(date +%s%N) $SLIPWAY_ENV $SLIPWAY_SHA" >> ${shellQuote(startsFile)}`;
   writeFileSync(config, [
-    `store: { dataDir: ${JSON.stringify(dataDir)} }`,
+    // The work folder in the temp folder too (its default is outside it), and outside the config's folder.
+    `store: { dataDir: ${JSON.stringify(dataDir)}, workDir: ${JSON.stringify(`${dir}-work`)} }`,
     'log: { level: warn }',
     `engine: { concurrency: ${concurrency} }`,
     'apps:',
