@@ -7,7 +7,7 @@
 //
 //   node bench/ingest/replicas.mjs [--duration 10] [--connections 48] [--backlog 10000]
 //                                  [--admin postgres://postgres@127.0.0.1:5432/postgres]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import { ADMIN_URL, benchDatabases, query } from '../postgres.mjs';
+import { dataDirOf, startReplicas as startSlipways, stopReplicas } from '../serve.mjs';
 import { buildPayload, sign, staticHeaders } from './payload.mjs';
 import { runWrk } from './load.mjs';
-import { freePort, killAll, runCommand, startServer, stopServer, track, waitReady } from './procs.mjs';
+import { killAll, runCommand, track } from './procs.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(repoRoot, 'dist/cli/main.js');
 const { PgStore } = await import(join(repoRoot, 'dist/store/postgres/pg-store.js'));
 const { SqliteStore } = await import(join(repoRoot, 'dist/store/sqlite/sqlite-store.js'));
 
@@ -31,7 +31,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '48' },
     backlog: { type: 'string', default: '10000' },
-    admin: { type: 'string', default: process.env.SLIPWAY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    admin: { type: 'string', default: ADMIN_URL },
   },
 });
 const duration = Number(opts.duration);
@@ -48,31 +48,13 @@ if ((await runCommand('sh', ['-c', 'command -v wrk >/dev/null'])) !== 0) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas-'));
-const databases = [];
-const admin = async (text) => {
-  const client = new pg.Client({ connectionString: opts.admin });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-};
+const databases = benchDatabases(opts.admin);
 async function cleanUp() {
   killAll('SIGKILL');
-  for (const name of databases.splice(0)) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+  await databases.dropAll();
   rmSync(tmp, { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanUp().finally(() => process.exit(130)));
-
-async function newDatabase() {
-  const name = `slipway_bench_${randomBytes(5).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  databases.push(name);
-  const url = new URL(opts.admin);
-  url.pathname = `/${name}`;
-  return url.href;
-}
 
 const secret = randomBytes(20).toString('hex');
 const body = buildPayload();
@@ -80,22 +62,9 @@ const bodyFile = join(tmp, 'payload.json');
 writeFileSync(bodyFile, body);
 const headers = staticHeaders(sign(secret, body));
 
-/** Starts `count` replicas on one store (`url` null: SQLite, one replica); resolves to them, ready. */
-async function startReplicas(name, count, url) {
-  const replicas = [];
-  for (let index = 0; index < count; index += 1) {
-    const dir = join(tmp, `${name}-${index}`);
-    mkdirSync(dir, { recursive: true });
-    // The work folder lies outside the config's folder (slipway refuses one inside it).
-    const store = [`  dataDir: ${JSON.stringify(join(dir, 'data'))}`, `  workDir: ${JSON.stringify(join(tmp, 'work', `${name}-${index}`))}`, ...(url === null ? [] : [`  url: ${JSON.stringify(url)}`])];
-    writeFileSync(join(dir, 'slipway.yaml'), `store:\n${store.join('\n')}\nlog:\n  level: warn\n`);
-    const port = await freePort();
-    const child = startServer(process.execPath, [CLI, 'serve', '--config', join(dir, 'slipway.yaml'), '--port', String(port), '--host', '127.0.0.1'],
-      { cwd: dir, env: { SLIPWAY_WEBHOOK_SECRET: secret, SLIPWAY_STORE_URL: '' } });
-    replicas.push({ child, base: `http://127.0.0.1:${port}` });
-  }
-  await Promise.all(replicas.map((replica) => waitReady(replica.child, `${replica.base}/readyz`)));
-  return replicas;
+/** Starts `count` replicas with no apps on one store (`url` null: SQLite, one replica); resolves to them, ready. */
+function startReplicas(name, count, url) {
+  return startSlipways({ dir: join(tmp, name), count, storeUrl: url, config: 'log:\n  level: warn\n', env: { SLIPWAY_WEBHOOK_SECRET: secret } });
 }
 
 /** wrk against every replica at once, the connections split between them; the sums. */
@@ -121,7 +90,7 @@ function seeded(index) {
 
 /** Seeds `backlog` pending deliveries into the store, starts the replicas, and times the dispatch of all of them. */
 async function drain(name, count, url) {
-  const dataDir = join(tmp, `${name}-drain-0`, 'data');
+  const dataDir = dataDirOf(join(tmp, `${name}-drain`), 0);
   const store = url === null ? await SqliteStore.open(dataDir) : await PgStore.open(url);
   const inserts = [];
   for (let index = 0; index < backlog; index += 1) inserts.push(store.insertDelivery(seeded(index)));
@@ -137,7 +106,7 @@ async function drain(name, count, url) {
     await sleep(50);
   }
   const drained = Date.now();
-  await Promise.all(replicas.map((replica) => stopServer(replica.child)));
+  await stopReplicas(replicas);
   return { startMs: ready - started, drainMs: drained - ready };
 }
 
@@ -152,13 +121,7 @@ function pendingInSqlite(file) {
 }
 
 async function pendingInPostgres(url) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`)).rows[0].n);
-  } finally {
-    await client.end();
-  }
+  return Number((await query(url, `SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`))[0].n);
 }
 
 const setups = [
@@ -173,12 +136,12 @@ console.log(`machine: ${cpus().length} cores, node ${process.version}; PostgreSQ
 const results = [];
 try {
   for (const setup of setups) {
-    const url = setup.postgres ? await newDatabase() : null;
+    const url = setup.postgres ? await databases.create() : null;
     const replicas = await startReplicas(setup.name, setup.count, url);
     if (warmup > 0) await load(replicas, warmup);
     const result = await load(replicas, duration);
-    await Promise.all(replicas.map((replica) => stopServer(replica.child)));
-    const drained = await drain(setup.name, setup.count, setup.postgres ? await newDatabase() : null);
+    await stopReplicas(replicas);
+    const drained = await drain(setup.name, setup.count, setup.postgres ? await databases.create() : null);
     results.push({ ...setup, ...result, ...drained });
     console.log(`${setup.label}: ${Math.round(result.reqPerSec)} acknowledged/s (p99 ${(result.p99Us / 1000).toFixed(1)} ms, non-2xx ${result.non2xx}); ` +
       `backlog of ${backlog} dispatched in ${(drained.drainMs / 1000).toFixed(2)} s after start (start ${(drained.startMs / 1000).toFixed(1)} s)`);

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { track } from '../ingest/procs.mjs';
+import { pct } from './figures.mjs';
 
 const GIT_ENV = {
   PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -74,4 +75,26 @@ export async function createDistinctBranches(dir, prefix, count, sha) {
       `${blob(`branch ${i}`)}from ${sha}\nM 100644 inline branch.txt\n${blob(`${i}`)}\n`;
   }
   await git(dir, ['fast-import', '--quiet'], stream);
+}
+
+/**
+ * How fast this machine runs git right now (p50 ms, run from node): `git cat-file -e` and
+ * `git worktree add` of the origin (into `probe`, removed again). slipway's path is a chain of
+ * git processes, some of them writing files, so these explain much of the difference between
+ * two runs.
+ */
+export async function gitBaseline(origin, probe) {
+  const spawnMs = [];
+  const worktreeMs = [];
+  for (let i = 0; i < 30; i++) {
+    let t = performance.now();
+    await git(origin.dir, ['cat-file', '-e', `${origin.sha}^{commit}`]);
+    spawnMs.push(performance.now() - t);
+    if (i % 3 !== 0) continue;
+    t = performance.now();
+    await git(origin.dir, ['worktree', 'add', '--detach', '--quiet', probe, origin.sha]);
+    worktreeMs.push(performance.now() - t);
+    await git(origin.dir, ['worktree', 'remove', '--force', probe]);
+  }
+  return { spawnMs: pct(spawnMs, 50), worktreeMs: pct(worktreeMs, 50) };
 }

@@ -1,30 +1,31 @@
-// slipway under test: its config, the process, signed webhooks to it, and what it reports.
+// slipway under test: its config, its replicas, signed webhooks to them, and what it records.
 import { Agent, request } from 'node:http';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { freePort, startServer, waitReady } from '../ingest/procs.mjs';
+import { query } from '../postgres.mjs';
+import { startReplicas, stopReplicas } from '../serve.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name) => JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/payloads', name), 'utf8'));
 
-export const MAIN_JS = join(repoRoot, 'dist/cli/main.js');
 export const APP = 'app';
 export const REPO = 'acme/app';
 
 /**
- * Starts `slipway serve` on a fresh data folder inside `dir`. The deploy command appends
- * "<epoch ns> <env> <sha>" to `startsFile` as its first action; destroy does nothing.
+ * Starts `replicas` x `slipway serve` under `dir` on one store: `storeUrl` (PostgreSQL), or
+ * null for SQLite in the data folder (one replica). The deploy command appends
+ * "<epoch ns> <env> <sha> <HOME>" to `startsFile` as its first action (HOME lies in the work
+ * folder of the replica that ran it); destroy does nothing. Resolves with the running setup:
+ * { replicas, base (the first replica's), headers (its API), pids, next() (the replicas' bases
+ * in turn), replicaOf(home) (index of the replica a record came from), storeUrl, db, stop() }.
  */
-export async function startSlipway({ dir, secret, originUrl, startsFile, concurrency }) {
-  const dataDir = join(dir, 'data');
-  const config = join(dir, 'slipway.yaml');
+export async function startSlipway({ dir, secret, originUrl, startsFile, concurrency, replicas: count = 1, storeUrl = null }) {
   // No "${" anywhere: slipway expands ${VAR} in its config. $(...) and $VAR are left to sh.
-  const record = `echo "$(date +%s%N) $SLIPWAY_ENV $SLIPWAY_SHA" >> ${shellQuote(startsFile)}`;
-  writeFileSync(config, [
-    `store: { dataDir: ${JSON.stringify(dataDir)} }`,
+  const record = `echo "$(date +%s%N) $SLIPWAY_ENV $SLIPWAY_SHA $HOME" >> ${shellQuote(startsFile)}`;
+  const config = [
     'log: { level: warn }',
     `engine: { concurrency: ${concurrency} }`,
     'apps:',
@@ -42,14 +43,21 @@ export async function startSlipway({ dir, secret, originUrl, startsFile, concurr
     '      - name: br-{branch}',
     '        track: { branches: ["b/*"] }',
     '',
-  ].join('\n'));
-  const port = await freePort();
+  ].join('\n');
   const apiToken = randomUUID();
-  const child = startServer(process.execPath, [MAIN_JS, 'serve', '--config', config, '--host', '127.0.0.1', '--port', String(port)],
-    { cwd: dir, env: { SLIPWAY_WEBHOOK_SECRET: secret, SLIPWAY_API_TOKEN: apiToken } });
-  const base = `http://127.0.0.1:${port}`;
-  await waitReady(child, `${base}/readyz`);
-  return { child, base, port, dataDir, db: join(dataDir, 'slipway.db'), headers: { authorization: `Bearer ${apiToken}` } };
+  const replicas = await startReplicas({ dir, count, storeUrl, config, env: { SLIPWAY_WEBHOOK_SECRET: secret, SLIPWAY_API_TOKEN: apiToken } });
+  let turn = 0;
+  return {
+    replicas,
+    base: replicas[0].base,
+    headers: { authorization: `Bearer ${apiToken}` },
+    pids: replicas.map((replica) => replica.child.pid),
+    next: () => replicas[turn++ % replicas.length].base,
+    replicaOf: (home) => replicas.findIndex((replica) => home.startsWith(`${replica.workDir}/`)),
+    storeUrl,
+    db: join(replicas[0].dataDir, 'slipway.db'),
+    stop: () => stopReplicas(replicas),
+  };
 }
 
 function shellQuote(text) {
@@ -138,71 +146,48 @@ export function createPayload(branch) {
   return p;
 }
 
-/**
- * Reads environment states: `GET /api/environments` when slipway has it, otherwise the
- * `environments` table of its SQLite file, read-only. Returns { via, read(): [{name, state, sha}] }.
- */
-export async function environmentReader(server) {
-  const res = await fetch(`${server.base}/api/environments`, { headers: server.headers, signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  if (res.ok) {
-    return {
-      via: 'GET /api/environments',
-      async read() {
-        const r = await fetch(`${server.base}/api/environments`, { headers: server.headers, signal: AbortSignal.timeout(10_000) });
-        if (!r.ok) throw new Error(`GET /api/environments: HTTP ${r.status}`);
-        const { environments } = await r.json();
-        return environments.filter((e) => e.app === APP).map((e) => ({ name: e.name, state: e.state, sha: e.sha }));
-      },
-      close() {},
-    };
-  }
-  if (res.status !== 404) throw new Error(`GET /api/environments: HTTP ${res.status} ${text.slice(0, 200)}`);
-  let db = null;
-  const query = () => db.prepare(`SELECT name, state, observed_sha AS sha FROM environments
-    WHERE app = ? AND present = 1`).all(APP);
-  return {
-    via: `${server.db} (read-only; GET /api/environments answered 404)`,
-    async read() {
-      if (db === null) {
-        if (!existsSync(server.db)) return [];
-        db = new Database(server.db, { readonly: true, fileMustExist: true });
-        db.pragma('busy_timeout = 5000');
-      }
-      try {
-        return query();
-      } catch (err) {
-        if (/no such table/.test(err.message)) return [];
-        throw err;
-      }
-    },
-    close() {
-      db?.close();
-      db = null;
-    },
-  };
+/** Environment states of the app, from `GET /api/environments` of the first replica: [{ name, state, sha }]. */
+export async function readEnvironments(server) {
+  const res = await fetch(`${server.base}/api/environments`, { headers: server.headers, signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET /api/environments: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  const { environments } = await res.json();
+  return environments.filter((e) => e.app === APP).map((e) => ({ name: e.name, state: e.state, sha: e.sha }));
 }
 
 /**
  * From slipway's own records, read after it stopped: when each delivery's deployment row
- * was created (after `git ls-remote`; integer ms), and deployments counted by state.
- * Returns { byId: Map<deliveryId, {startedAt}>, deploymentStates: {state: count} }.
+ * was created (after `git ls-remote`; integer ms), deployments counted by state, and those
+ * that did not succeed. Resolves with { byId: Map<deliveryId, {startedAt}>, deploymentStates:
+ * {state: count}, unsuccessful: [...] }.
  */
-export function storeTimes(dbFile) {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare(`SELECT delivery_id AS id, started_at AS startedAt FROM deployments
-      WHERE sha IS NOT NULL AND delivery_id IS NOT NULL ORDER BY id`).all();
-    const byId = new Map();
-    for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row);
-    const counts = db.prepare('SELECT state, count(*) AS n FROM deployments GROUP BY state').all();
-    // Deployments that did not succeed, with what slipway recorded about them.
-    const unsuccessful = db.prepare(`SELECT p.id, e.name AS env, p.state, p.sha, p.error, p.log,
-        p.started_at AS startedAt, p.finished_at AS finishedAt
-      FROM deployments p JOIN environments e ON e.id = p.environment_id
-      WHERE p.state <> 'success' ORDER BY p.id`).all();
-    return { byId, deploymentStates: Object.fromEntries(counts.map((c) => [c.state, c.n])), unsuccessful };
-  } finally {
-    db.close();
-  }
+export async function storeTimes(server) {
+  const rows = storeReader(server);
+  const started = await rows(`SELECT delivery_id AS id, started_at AS "startedAt" FROM deployments
+    WHERE sha IS NOT NULL AND delivery_id IS NOT NULL ORDER BY id`);
+  const byId = new Map();
+  for (const row of started) if (!byId.has(row.id)) byId.set(row.id, { startedAt: Number(row.startedAt) });
+  const counts = await rows('SELECT state, count(*) AS n FROM deployments GROUP BY state');
+  const unsuccessful = await rows(`SELECT p.id, e.name AS env, p.state, p.sha, p.error, p.log,
+      p.started_at AS "startedAt", p.finished_at AS "finishedAt"
+    FROM deployments p JOIN environments e ON e.id = p.environment_id
+    WHERE p.state <> 'success' ORDER BY p.id`);
+  const ms = (value) => (value === null ? null : Number(value)); // PostgreSQL's BIGINT arrives as text
+  return {
+    byId,
+    deploymentStates: Object.fromEntries(counts.map((c) => [c.state, Number(c.n)])),
+    unsuccessful: unsuccessful.map((r) => ({ ...r, startedAt: ms(r.startedAt), finishedAt: ms(r.finishedAt) })),
+  };
+}
+
+/** A function from a query to its rows, on the setup's store. */
+function storeReader(server) {
+  if (server.storeUrl !== null) return (text) => query(server.storeUrl, text);
+  return (text) => {
+    const db = new Database(server.db, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(text).all();
+    } finally {
+      db.close();
+    }
+  };
 }

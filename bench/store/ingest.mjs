@@ -10,43 +10,25 @@ import pg from 'pg';
 import { compressPayload } from '../../dist/store/payloads.js';
 import { PgStore } from '../../dist/store/postgres/pg-store.js';
 import { SqliteStore } from '../../dist/store/sqlite/sqlite-store.js';
+import { ADMIN_URL, benchDatabases, query } from '../postgres.mjs';
 
 const { values } = parseArgs({ options: {
   deliveries: { type: 'string', default: '5000' },
   concurrency: { type: 'string', default: '64' },
   'payload-bytes': { type: 'string', default: '21504' },
-  admin: { type: 'string', default: process.env.SLIPWAY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  admin: { type: 'string', default: ADMIN_URL },
 } });
 const total = Number(values.deliveries);
 const concurrency = Number(values.concurrency);
 const payload = Buffer.from(JSON.stringify({ action: 'opened', body: 'x'.repeat(Number(values['payload-bytes']) - 30) }));
 
 const root = mkdtempSync(join(tmpdir(), 'slipway-bench-store-'));
-const databases = [];
-const query = async (url, text) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-};
-const admin = (text) => query(values.admin, text);
+const databases = benchDatabases(values.admin);
 const cleanUp = async () => {
   rmSync(root, { recursive: true, force: true });
-  for (const name of databases.splice(0)) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await databases.dropAll();
 };
 process.on('SIGINT', () => cleanUp().finally(() => process.exit(130)));
-
-async function database() {
-  const name = `slipway_bench_${process.pid}_${databases.length}`;
-  await admin(`CREATE DATABASE ${name}`);
-  databases.push(name);
-  const url = new URL(values.admin);
-  url.pathname = `/${name}`;
-  return url.href;
-}
 
 /** `insert(i)` for every delivery, `concurrency` at a time; deliveries per second. */
 async function drive(insert) {
@@ -62,7 +44,7 @@ const delivery = (i) => ({ id: `bench-${i}`, event: 'pull_request', action: 'ope
 
 const results = [];
 {
-  const url = await database();
+  const url = await databases.create();
   const store = await PgStore.open(url);
   const rate = await drive((i) => store.insertDelivery(delivery(i)));
   await store.close();
@@ -71,7 +53,7 @@ const results = [];
   results.push(['postgres, PgStore', rate, commits]);
 }
 {
-  const url = await database();
+  const url = await databases.create();
   await (await PgStore.open(url)).close();
   const pool = new pg.Pool({ connectionString: url, max: Math.min(concurrency, 10) });
   const rate = await drive(async (i) => {
