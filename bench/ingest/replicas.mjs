@@ -78,6 +78,7 @@ async function load(replicas, seconds) {
     reqPerSec: runs.reduce((sum, run) => sum + run.reqPerSec, 0),
     p99Us: Math.max(...runs.map((run) => run.p99Us)),
     serverCpu: runs.reduce((sum, run) => sum + (run.cpu.server ?? 0), 0),
+    wrkCpu: runs.reduce((sum, run) => sum + (run.cpu.wrk ?? 0), 0),
     host: Math.max(...runs.map((run) => run.cpu.host)),
   };
 }
@@ -145,6 +146,11 @@ try {
     results.push({ ...setup, ...result, ...drained });
     console.log(`${setup.label}: ${Math.round(result.reqPerSec)} acknowledged/s (p99 ${(result.p99Us / 1000).toFixed(1)} ms, non-2xx ${result.non2xx}); ` +
       `backlog of ${backlog} dispatched in ${(drained.drainMs / 1000).toFixed(2)} s after start (start ${(drained.startMs / 1000).toFixed(1)} s)`);
+    // Where the machine's CPU went (% of one core; the machine has cpus().length * 100): what is
+    // left when the host is busy through is what more replicas could use.
+    const rest = Math.max(0, result.host - result.serverCpu - result.wrkCpu);
+    console.log(`  CPU: host ${Math.round(result.host)}% of ${cpus().length * 100}%: slipway ${Math.round(result.serverCpu)}%, wrk ${Math.round(result.wrkCpu)}%, ` +
+      `the rest (PostgreSQL, kernel) ${Math.round(rest)}%; slipway ${(result.serverCpu * 10 / result.reqPerSec).toFixed(2)} CPU-ms per acknowledged delivery`);
   }
   const [sqlite, one, three] = results;
   console.log('\n== ratios');
