@@ -27,6 +27,8 @@ export interface ConvergeContext {
   artifacts?: ArtifactPort;
   log: Logger;
   signal: AbortSignal;
+  /** Whether the environment's lease is certainly still held (see DeployRequest.holdsLease). */
+  holdsLease?: () => boolean;
   /** Called once the sha to deploy is known, so a newer desired state can cancel an outdated run. */
   resolved?: (sha: string) => void;
   metrics?: Pick<EngineMetrics, 'deployments' | 'deployStartSeconds'>;
@@ -129,6 +131,7 @@ async function deployWith(output: DeploymentLog, env: Environment, sha: string, 
       vars: variablesOf(app, env, rule),
       log: output.write,
       signal: context.signal,
+      ...(context.holdsLease === undefined ? {} : { holdsLease: context.holdsLease }),
     });
     await store.completeDeployment({ id: deployment.id, state: 'success', error: null, log: output.toString(), url: result.url, builtBy: result.builtBy ?? null, fence });
     context.metrics?.deployments.inc({ outcome: 'success' });

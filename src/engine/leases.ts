@@ -14,6 +14,12 @@ export interface HeldLease {
   fence: Fence;
   /** Aborts when the lease is lost: another holder took it, or no renewal succeeded before it expired. */
   signal: AbortSignal;
+  /**
+   * Whether the lease is certainly held now: not lost, and renewed within its TTL by this
+   * process's clock. The signal aborts only once a renewal answers; this is true no longer
+   * than the lease lasts, even in a process paused past it (SIGSTOP) and not yet told.
+   */
+  held: () => boolean;
 }
 
 /** The reason `HeldLease.signal` aborts with. */
@@ -48,7 +54,8 @@ export async function withLease<T>(
   };
   const timer = setInterval(() => void renew(), ttlMs / 3);
   try {
-    return { value: await task({ fence: { lease: name, token }, signal: lost.signal }) };
+    const held = () => !lost.signal.aborted && Date.now() - renewedAt < ttlMs;
+    return { value: await task({ fence: { lease: name, token }, signal: lost.signal, held }) };
   } finally {
     clearInterval(timer);
     await store.releaseLease(name, holder).catch(() => undefined);

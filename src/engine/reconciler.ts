@@ -152,7 +152,7 @@ export class Reconciler {
     const { store, log } = this.options;
     try {
       // Renewed while the attempt runs; once lost (another replica may take over), the attempt stops.
-      const held = await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, async ({ fence, signal }) => {
+      const held = await withLease(store, environmentLease(env.app, env.name), this.holder, this.leaseMs, async ({ fence, signal, held: holdsLease }) => {
         // A new tenure: what a replica that stopped renewing the lease left running ends, and goes again below.
         const interrupted = await store.takeOverDeployments(env.id, fence);
         if (interrupted > 0) log.warn({ app: env.app, env: env.name, interrupted }, 'took over the environment from a replica that stopped renewing its lease: its deployment ended error, and it deploys again');
@@ -170,6 +170,7 @@ export class Reconciler {
           ...(this.options.artifacts ? { artifacts: this.options.artifacts } : {}),
           log: log.child({ app: env.app }),
           signal: AbortSignal.any([entry.controller.signal, signal]),
+          holdsLease,
           ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
           ...(this.options.waiting ? { waiting: this.options.waiting } : {}),
           canApprove: this.options.canApprove === true,

@@ -42,7 +42,17 @@ export interface DeployRequest {
   log: (text: string) => void;
   /** Fires when the deployment is cancelled (superseded, shutdown): stop and clean up. */
   signal: AbortSignal;
+  /**
+   * Whether the deployment certainly still holds its environment's lease, asked just before
+   * traffic switches to the new release: a replica paused past its lease must not switch what
+   * another replica now deploys (the store's fence guards the store's rows, not the routes).
+   * Absent: nothing to ask (a target driven outside the engine).
+   */
+  holdsLease?: () => boolean;
 }
+
+/** The code a target rejects with when its deployment no longer held its lease at the switch. */
+export const TARGET_LEASE_LOST = 'target_lease_lost';
 
 export interface DeployResult {
   /** Where the environment answers, when the target knows. */

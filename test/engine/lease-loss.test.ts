@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { Origin } from '../helpers/git.js';
+import { withLease } from '../../src/engine/leases.js';
 import { commandReconciler } from '../helpers/reconciler.js';
 import { tempDir } from '../helpers/temp.js';
 import { eventually } from '../helpers/webhook.js';
@@ -50,4 +51,17 @@ test('a deployment whose lease cannot be renewed is stopped before another repli
   const env = await store.getEnvironment('webapp', 'staging');
   const [attempt] = await store.listDeployments(env?.id ?? 0, 1);
   assert.notEqual(attempt?.state, 'success');
+});
+
+test('held() says no as soon as the lease has run out, even in a process paused past it and not yet told (its signal not aborted)', async (t) => {
+  const dir = tempDir(t);
+  const store = await SqliteStore.open(join(dir, 'data'));
+  t.after(() => store.close());
+  const outcome = await withLease(store, 'env:web/qa', 'replica-a', 600, async ({ held, signal }) => {
+    const before = held();
+    // Paused (as by SIGSTOP): no timer runs, so no renewal fails and nothing aborts the signal.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700);
+    return { before, after: held(), aborted: signal.aborted };
+  });
+  assert.deepEqual(outcome?.value, { before: true, after: false, aborted: false });
 });

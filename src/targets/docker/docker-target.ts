@@ -9,9 +9,9 @@ import type { RouteSwitch } from '../process/routes.js';
 import { InFlight } from '../in-flight.js';
 import { KEEP_DESTROYED_LOGS_MS, KeptLogs } from '../kept-logs.js';
 import { readLog } from '../log-reader.js';
-import { cancelled } from '../release-errors.js';
+import { cancelled, leaseLost } from '../release-errors.js';
 import { DEFAULT_BACKOFF, type Backoff } from '../supervisor.js';
-import { TARGET_CANCELLED, type DeployRequest, type DeployResult, type DestroyRequest, type LogOptions, type RunningEnvironment, type RuntimeReport, type Target } from '../target.js';
+import { TARGET_CANCELLED, TARGET_LEASE_LOST, type DeployRequest, type DeployResult, type DestroyRequest, type LogOptions, type RunningEnvironment, type RuntimeReport, type Target } from '../target.js';
 import { renderUrl } from '../url.js';
 import { slipwayVariables } from '../variables.js';
 import { ContainerRun, containerOutput, createContainer, removeContainer, stopContainer, type ContainerSpec } from './container.js';
@@ -398,8 +398,10 @@ export class DockerTarget implements Target {
       await this.start(request, environment, { tag, source, fingerprint, variables }, signal);
     } catch (error) {
       // A first deployment that failed leaves nothing running: its URL says it failed (or, cancelled, nothing).
-      const cancel = signal.aborted || (error instanceof SlipwayError && error.code === TARGET_CANCELLED);
-      if (record.current === null) await this.forget(environment, cancel ? null : { deploymentId: request.deploymentId });
+      // One that lost its lease leaves the route to the replica that deploys the environment now.
+      const code = error instanceof SlipwayError ? error.code : null;
+      const route = code === TARGET_LEASE_LOST ? 'leave' : signal.aborted || code === TARGET_CANCELLED ? 'remove' : { deploymentId: request.deploymentId };
+      if (record.current === null) await this.forget(environment, route);
       throw error;
     }
     return { url, builtBy: describeSource(source) };
@@ -436,6 +438,7 @@ export class DockerTarget implements Target {
       run = await startHealthy(container, this.shared.launch, signal);
       // Cancelled, or destroyed meanwhile: the new container must not outlive the deployment.
       if (signal.aborted || this.environments.get(env) !== environment) throw cancelled();
+      if (request.holdsLease?.() === false) throw leaseLost();
     } catch (error) {
       await removeContainer(this.docker, container.id, this.engine).catch((failure: Error) =>
         this.shared.log.error({ env, container: name, error: failure.message }, 'cannot remove the container of a failed deployment'),
@@ -485,11 +488,11 @@ export class DockerTarget implements Target {
    * An environment whose first container never got healthy: nothing runs. Its URL answers that
    * the deployment failed (`failed`), or 404 again (null: cancelled, or destroyed meanwhile).
    */
-  private async forget(environment: DockerEnvironment, failed: FailedDeploy | null): Promise<void> {
+  private async forget(environment: DockerEnvironment, route: FailedDeploy | 'remove' | 'leave'): Promise<void> {
     const { app, env } = environment.record;
     if (this.environments.get(env) === environment) this.environments.delete(env);
-    if (failed === null) this.shared.routes.remove(app, env);
-    else this.shared.routes.failed(app, env, failed);
+    if (route === 'remove') this.shared.routes.remove(app, env);
+    else if (route !== 'leave') this.shared.routes.failed(app, env, route);
     await this.shared.records.remove(app, env);
   }
 

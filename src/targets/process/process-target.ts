@@ -8,7 +8,7 @@ import { DEFAULT_BACKOFF } from '../supervisor.js';
 import { type ProcessTargetConfig, type ProcessTargetContext } from './config.js';
 import { Environment, identity, stopStray, type EnvironmentContext } from './environment.js';
 import { InFlight } from '../in-flight.js';
-import { cancelled } from '../release-errors.js';
+import { cancelled, leaseLost } from '../release-errors.js';
 import { launchOnFreePort } from './launch.js';
 import { freePort, portFree } from './ports.js';
 import { KEEP_DESTROYED_LOGS_MS, KeptLogs } from '../kept-logs.js';
@@ -342,6 +342,10 @@ export class ProcessTarget implements Target {
       if (signal.aborted || this.environments.get(env) !== environment) {
         await running.stop(this.config.stopGraceMs);
         throw cancelled();
+      }
+      if (request.holdsLease?.() === false) {
+        await running.stop(this.config.stopGraceMs);
+        throw leaseLost();
       }
       // app.json's postdeploy: once per environment, when its first release is healthy, before it takes traffic.
       if (postdeploy !== null && first && !(await this.postdeploys.has(app, env))) {

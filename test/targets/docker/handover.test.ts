@@ -60,3 +60,23 @@ test('a replica that starts again removes its container where another took the e
   assert.equal((await ask(stagingPort)).version, 'two');
   assert.deepEqual((await again.list()).map((env) => env.env), ['staging']);
 });
+
+test('a deployment that no longer holds its lease when its container is healthy switches nothing: the container goes, the route is left as it is', async (t) => {
+  const { app, root, base, docker, routes, target } = await setup(t);
+  await target.apply(request(app, worktree(root, 'a', base, { version: 'one' })));
+  const port = routes.ports.get('pr-7') ?? 0;
+  const calls = routes.calls.length;
+  await assert.rejects(
+    target.apply(request(app, worktree(root, 'b', base, { version: 'two' }), { sha: SHA2, holdsLease: () => false })),
+    { code: 'target_lease_lost', message: /no longer held its environment lease.*traffic was not switched to it/ },
+  );
+  assert.deepEqual(routes.calls.slice(calls), [], 'no route written');
+  assert.equal((await ask(port)).version, 'one', 'the old container serves on');
+  assert.equal((await running(docker, app, 'pr-7')).length, 1);
+
+  // A first deployment: nothing of it is left, and no page either (the environment is another replica's to deploy).
+  await assert.rejects(target.apply(request(app, worktree(root, 'c', base, { version: 'three' }), { env: 'qa', sha: SHA3, holdsLease: () => false })), { code: 'target_lease_lost' });
+  assert.deepEqual(routes.calls.slice(calls), [`starting ${app}/qa`]);
+  assert.deepEqual(await running(docker, app, 'qa'), []);
+  assert.deepEqual((await target.list()).map((env) => env.env), ['pr-7']);
+});

@@ -37,6 +37,17 @@ test('a start that exits before it is healthy fails with its last output; the ol
   assert.deepEqual(statuses.map((s) => s.state), ['running'], 'a failed deploy is not a crash of the running release');
 });
 
+test('a release healthy after its deployment lost its lease is stopped, not switched to; the old release keeps serving', async (t) => {
+  const { root, routes, target } = setup(t);
+  await target.apply(request(worktree(root, 'a', MANIFEST)));
+  const port = routes.ports.get('pr-7') ?? 0;
+  const calls = routes.calls.length;
+  await assert.rejects(target.apply(request(worktree(root, 'b', MANIFEST), { sha: SHA2, holdsLease: () => false })), rejectsWith('target_lease_lost', /traffic was not switched to it/));
+  assert.equal(routes.calls.length, calls, 'the route is untouched');
+  assert.equal((await ask(port)).env.SLIPWAY_SHA, request(worktree(root, 'a', MANIFEST)).sha);
+  assert.deepEqual(await target.list(), [{ app: 'web', env: 'pr-7', sha: request(worktree(root, 'a', MANIFEST)).sha }]);
+});
+
 test('a start that never gets healthy is stopped after the health timeout; the old release keeps serving', async (t) => {
   const { root, routes, target } = setup(t);
   const good = worktree(root, 'a', MANIFEST);
