@@ -26,12 +26,15 @@ test('another replica routing an environment elsewhere, or removing its route, t
   routes.follow(app, 'pr-7', { kind: 'ready', host: '127.0.0.1', port });
   routes.follow(app, 'pr-7', { kind: 'starting' });
   routes.follow(app, 'pr-7', { kind: 'ready', host: '10.0.0.9', port });
-  await until('the preview is handed over', async () => (await running(docker, app, 'pr-7')).length === 0);
-  assert.ok(logged.some((line) => line.includes('another replica took the environment over')));
+  // Its record goes last, then it says so.
+  const handedOver = () => logged.filter((line) => line.includes('another replica took the environment over')).length;
+  await until('the preview is handed over', () => handedOver() === 1);
+  assert.deepEqual(await running(docker, app, 'pr-7'), []);
   await assert.rejects(ask(port), { code: 'ECONNREFUSED' });
 
   routes.follow(app, 'staging', null);
-  await until('staging is handed over', async () => (await running(docker, app, 'staging')).length === 0);
+  await until('staging is handed over', () => handedOver() === 2);
+  assert.deepEqual(await running(docker, app, 'staging'), []);
   assert.deepEqual(await target.list(), []);
   assert.ok(!routes.calls.some((call) => call.startsWith('remove ') || call.startsWith('crashed ')), `this replica wrote no route: ${routes.calls.join(', ')}`);
 });
