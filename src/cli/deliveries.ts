@@ -5,13 +5,14 @@ import { CLIENT_HELP, CLIENT_OPTIONS, connect, segment } from './client.js';
 import { formatTable } from './table.js';
 import { print, printBlock, printJson } from './output.js';
 
-const HELP = `usage: slipway deliveries [ID] [--event E] [--status S] [--limit N] [--before SEQ]
-                          [--url URL] [--json] [--config FILE]
+const HELP = `usage: slipway deliveries [ID] [--event E] [--repo OWNER/NAME] [--status S] [--limit N]
+                          [--before SEQ] [--url URL] [--json] [--config FILE]
 
 Lists the webhook deliveries the running server received, newest first (GET /api/deliveries),
 or with ID shows one delivery and its payload.
 
   --event E      only this event (push, pull_request, …)
+  --repo R       only deliveries of this repository (owner/name)
   --status S     only pending, processed, ignored or failed
   --limit N      how many (default 50, at most 500)
   --before SEQ   the page after the one that printed "more: --before SEQ"
@@ -27,6 +28,7 @@ export const deliveries: Command = {
       {
         ...CLIENT_OPTIONS,
         event: { type: 'string' },
+        repo: { type: 'string' },
         status: { type: 'string' },
         limit: { type: 'string' },
         before: { type: 'string' },
@@ -37,9 +39,9 @@ export const deliveries: Command = {
     if (values.help) return printBlock(HELP), 0;
     const client = await connect(values);
     const id = positionals[0];
-    const { event, status, limit, before } = values;
+    const { event, repo, status, limit, before } = values;
     const body = id === undefined
-      ? await client.get('/api/deliveries', { event, status, limit, before })
+      ? await client.get('/api/deliveries', { event, repo, status, limit, before })
       : await client.get(`/api/deliveries/${segment(id)}`);
     if (values.json || id !== undefined) {
       printJson(body);

@@ -84,6 +84,13 @@ test('a first start generates a private webhook secret and API token once; send 
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /RECEIVED\s+ID\s+EVENT/);
   assert.match(listed.stdout, /cli-1\s+ping/);
+  const ofRepo = join(dir, 'ping-repo.json');
+  writeFileSync(ofRepo, JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 2, repository: { full_name: 'acme/web' } }));
+  assert.equal((await runCli(['send', '--event', 'ping', '--payload', ofRepo, '--delivery', 'cli-repo'], { cwd: dir, env: { ...env, SLIPWAY_PORT: port } })).code, 0);
+  const filtered = await runCli(['deliveries', '--repo', 'acme/web', '--url', server.url], { cwd: dir, env });
+  assert.equal(filtered.code, 0, filtered.stderr);
+  assert.match(filtered.stdout, /cli-repo\s+ping/);
+  assert.doesNotMatch(filtered.stdout, /cli-1/, 'only that repository\'s');
   const one = await runCli(['deliveries', 'cli-1', '--url', server.url], { cwd: dir, env });
   assert.equal(one.code, 0, one.stderr);
   assert.match(one.stdout, /"zen": "Half measures/);
