@@ -3,10 +3,8 @@ import type { EnvironmentUse } from '../store/store.js';
 import { InFlight } from './in-flight.js';
 import { normalizeDomain } from './host.js';
 
-export type { Route } from '../domain/routes.js';
-
 /** Where releases on this machine answer: IPv4 loopback (or every interface). */
-export const LOOPBACK = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 /** After a wake-up failed, requests to that environment get the "could not wake" page this long before another try. */
 const WAKE_RETRY_MS = 10_000;
@@ -216,7 +214,7 @@ function address(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Environment and app names are DNS labels, so a dot cannot occur in either. */
-function key(app: string, env: string): string {
+/** An environment's key in the table (and in SharedRoutes): names are DNS labels, so a dot cannot occur in either. */
+export function key(app: string, env: string): string {
   return `${env}.${app}`;
 }

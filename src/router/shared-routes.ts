@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { RouteStore } from '../store/replicas.js';
 import type { WorkStore } from '../store/store.js';
 import { Wakeup } from '../wakeup.js';
-import type { RouteTable } from './routes.js';
+import { key, type RouteTable } from './routes.js';
 
 /** How often the routes are read again when no word comes (word can be lost: a dropped connection). */
 const POLL_MS = 5_000;
@@ -42,7 +42,7 @@ export class SharedRoutes {
   async start(): Promise<void> {
     const { table, work, log } = this.options;
     table.onChange((app, env, route) => {
-      this.unsaved.set(`${env}.${app}`, { app, env, route });
+      this.unsaved.set(key(app, env), { app, env, route });
       this.wakeup.nudge();
     });
     this.unlisten = work.onWork((kind) => {
@@ -103,11 +103,10 @@ export class SharedRoutes {
   /** Follows the store's routes, except those set here and not stored yet. */
   private async read(): Promise<void> {
     const { table, store } = this.options;
-    const stored = new Map((await store.listRoutes()).map((entry) => [`${entry.env}.${entry.app}`, entry]));
+    const stored = new Map((await store.listRoutes()).map((entry) => [key(entry.app, entry.env), entry]));
     for (const { app, env } of [...table.list(), ...stored.values()]) {
-      const key = `${env}.${app}`;
-      if (this.unsaved.has(key)) continue;
-      table.follow(app, env, stored.get(key)?.route ?? null);
+      if (this.unsaved.has(key(app, env))) continue;
+      table.follow(app, env, stored.get(key(app, env))?.route ?? null);
     }
   }
 }
